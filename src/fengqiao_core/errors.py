@@ -1,0 +1,193 @@
+"""The one error hierarchy of fengqiao_core.
+
+Every error the library raises on purpose is a :class:`FengqiaoError`. Messages name the field,
+the key path, the plugin or the rule involved and never contain raw personal data: values that
+come from a person (ID numbers, phone numbers, names, addresses, free text) are masked before
+they reach a message (see :mod:`fengqiao_core.privacy`).
+
+Backends translate their driver's exceptions into :class:`StorageError` and its subclasses, so a
+caller never has to catch ``sqlite3`` or ``psycopg`` types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+__all__ = [
+    "ConfigurationError",
+    "ConflictError",
+    "FengqiaoError",
+    "IntegrityError",
+    "NotFound",
+    "PermissionDenied",
+    "PluginError",
+    "Problem",
+    "RuleViolation",
+    "StorageError",
+    "StorageUnavailable",
+    "TransitionError",
+    "ValidationError",
+    "describe_value",
+]
+
+_MAX_SHOWN = 60
+
+
+def describe_value(value: object) -> str:
+    """Return a short, safe description of a non-personal value for an error message.
+
+    Long values are cut to 60 characters so that a megabyte of input never becomes a megabyte
+    of message. Personal values are instances of :class:`fengqiao_core.privacy.Sensitive`,
+    whose ``repr`` is already masked.
+
+    Args:
+        value: Any value that failed validation.
+
+    Returns:
+        ``repr(value)``, shortened with an ellipsis and its full length when too long.
+    """
+    text = repr(value)
+    if len(text) <= _MAX_SHOWN:
+        return text
+    return f"{text[:_MAX_SHOWN]}… ({len(text)} chars)"
+
+
+class FengqiaoError(Exception):
+    """Root of every error raised by fengqiao_core and its backends."""
+
+
+class Problem(NamedTuple):
+    """One thing wrong with an input: where (``field``, a dotted key path) and what."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class ValidationError(FengqiaoError):
+    """Input does not fit the model: names every bad field and why.
+
+    Attributes:
+        problems: Every problem found, each with its field path and message.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.problems: tuple[Problem, ...] = (Problem(field, message),)
+        super().__init__(str(self.problems[0]))
+
+    @classmethod
+    def from_problems(cls, problems: Iterable[Problem], *, context: str = "") -> ValidationError:
+        """Build one error from several problems (at least one).
+
+        Args:
+            problems: The problems, in the order found.
+            context: Prefix for every field path, e.g. the file name of a station file.
+
+        Returns:
+            A ``ValidationError`` whose message lists every problem.
+        """
+        found = tuple(
+            Problem(f"{context}{p.field}" if context else p.field, p.message) for p in problems
+        )
+        if not found:
+            found = (Problem(context.rstrip(".:"), "invalid value"),)
+        error = cls(found[0].field, found[0].message)
+        error.problems = found
+        if len(found) > 1:
+            error.args = (f"{len(found)} problems: " + "; ".join(map(str, found)),)
+        return error
+
+    @property
+    def field(self) -> str:
+        """The path of the first bad field."""
+        return self.problems[0].field
+
+
+class ConfigurationError(FengqiaoError):
+    """A user-fixable set-up problem (station file, backend, environment); says how to fix it."""
+
+
+class NotFound(FengqiaoError):
+    """No object of this kind with this identifier.
+
+    Attributes:
+        kind: What was looked for, e.g. ``"matter"``.
+        ident: The identifier that was not found.
+    """
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"no {kind} with id {describe_value(ident)}")
+
+
+class TransitionError(FengqiaoError):
+    """An action is not allowed in a matter's current state.
+
+    Attributes:
+        matter_id: The matter acted on.
+        state: Its current state (the enum value).
+        action: The attempted action.
+    """
+
+    def __init__(
+        self, matter_id: str, state: str, action: str, *, allowed: Iterable[str] = ()
+    ) -> None:
+        self.matter_id = matter_id
+        self.state = state
+        self.action = action
+        options = sorted(allowed)
+        hint = f"; allowed here: {', '.join(options)}" if options else ""
+        super().__init__(f"matter {matter_id} in state {state!r} cannot {action!r}{hint}")
+
+
+class RuleViolation(FengqiaoError):
+    """A coordination rule of DOMAIN.md §3 forbids this.
+
+    Attributes:
+        rule: The rule id, e.g. ``"M5"``.
+    """
+
+    def __init__(self, rule: str, message: str) -> None:
+        self.rule = rule
+        super().__init__(f"[{rule}] {message}")
+
+
+class PermissionDenied(FengqiaoError):
+    """The actor's role may not perform this action (deny by default)."""
+
+
+class PluginError(FengqiaoError):
+    """A plugin misbehaved; names the plugin and the distribution that ships it.
+
+    Attributes:
+        plugin: The plugin's registered name.
+        distribution: The distribution (``name version``) it came from, or ``"built-in"``.
+    """
+
+    def __init__(self, plugin: str, distribution: str, message: str) -> None:
+        self.plugin = plugin
+        self.distribution = distribution
+        super().__init__(
+            f"plugin {plugin!r} ({distribution}): {message}. Please report this to the plugin's "
+            "author; FENGQIAO_BLOCKED_PLUGINS or FENGQIAO_DISABLE_PLUGIN_AUTOLOAD=1 switch it off."
+        )
+
+
+class StorageError(FengqiaoError):
+    """A storage backend failed; the unit of work was rolled back."""
+
+
+class ConflictError(StorageError):
+    """Optimistic concurrency: the stored version differs from the expected one, or a duplicate."""
+
+
+class StorageUnavailable(StorageError):
+    """The store cannot be reached or is busy beyond its timeout; retrying later may work."""
+
+
+class IntegrityError(StorageError):
+    """The store's data is inconsistent or was tampered with."""

@@ -1,0 +1,232 @@
+"""Matter events 事件 and the fold that turns a matter's history into its current state.
+
+Events are immutable facts with the matter id, a version (1 for the report, then +1 each),
+the zone-aware time, the :class:`~fengqiao_core.model.values.Actor` and a reason. Which events
+are *allowed* in which state is the business of :mod:`fengqiao_core.rules`; the fold here
+only applies them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+from fengqiao_core.errors import ValidationError
+from fengqiao_core.model.matters import (
+    Dispute,
+    HelpRequest,
+    Incident,
+    LadderLevel,
+    Location,
+    Matter,
+    MatterKind,
+    Participant,
+    Severity,
+    Source,
+    Tip,
+)
+from fengqiao_core.model.people import Party
+from fengqiao_core.model.values import Actor, aware, code
+from fengqiao_core.privacy import FreeText
+
+__all__ = [
+    "MATTER_TYPES",
+    "FeedbackRecorded",
+    "MatterAssigned",
+    "MatterEscalated",
+    "MatterEvent",
+    "MatterReported",
+    "MatterTriaged",
+    "ParticipantAdded",
+    "SessionRecorded",
+    "StateChanged",
+    "apply_event",
+    "replay",
+]
+
+MATTER_TYPES: dict[MatterKind, type[Matter]] = {
+    MatterKind.HELP_REQUEST: HelpRequest,
+    MatterKind.DISPUTE: Dispute,
+    MatterKind.INCIDENT: Incident,
+    MatterKind.TIP: Tip,
+}
+
+
+def _positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(attribute.name, f"{value!r:.40} is not a version >= 1")
+
+
+@frozen(kw_only=True)
+class MatterEvent:
+    """Base of every matter event: which matter, its new version, when, who and why."""
+
+    matter_id: str = field(validator=code)
+    version: int = field(validator=_positive)
+    at: dt.datetime = field(validator=aware)
+    actor: Actor
+    reason: str | None = None
+
+
+@frozen(kw_only=True)
+class MatterReported(MatterEvent):
+    """A matter was reported 报告 (version 1): everything known at intake."""
+
+    kind: MatterKind
+    category: str
+    severity: Severity
+    source: Source
+    location: Location
+    description: FreeText
+    parties: tuple[Party, ...] = ()
+    reference: str | None = None
+    amount_yuan: int | None = None
+    criminal: bool = False
+
+
+@frozen(kw_only=True)
+class MatterTriaged(MatterEvent):
+    """Triage 分流 located the matter and set its level, owner and due time (rule L1)."""
+
+    cell: str | None
+    police_grid: str | None
+    community: str | None
+    level: LadderLevel
+    owner: str | None
+    due: dt.datetime | None = None
+
+
+@frozen(kw_only=True)
+class MatterAssigned(MatterEvent):
+    """The matter got an owner 包案人 at a level."""
+
+    owner: str
+    level: LadderLevel
+
+
+@frozen(kw_only=True)
+class MatterEscalated(MatterEvent):
+    """The matter moved up the ladder 上报; ``rule`` names the rule that allowed a skip."""
+
+    to_level: LadderLevel
+    rule: str | None = None
+
+
+@frozen(kw_only=True)
+class ParticipantAdded(MatterEvent):
+    """Someone joined the matter through a linkage."""
+
+    participant: Participant
+
+
+@frozen(kw_only=True)
+class StateChanged(MatterEvent):
+    """A lifecycle edge was taken: ``action`` (e.g. ``"accept"``) led to ``state`` (a value)."""
+
+    action: str
+    state: str
+
+
+@frozen(kw_only=True)
+class SessionRecorded(MatterEvent):
+    """A mediation session 调解 was held; the summary is the parties' words (masked)."""
+
+    summary: FreeText
+
+
+@frozen(kw_only=True)
+class FeedbackRecorded(MatterEvent):
+    """The resident's satisfaction score 满意度 (1-5) was recorded on the matter."""
+
+    score: int = field(validator=attrs.validators.in_(range(1, 6)))
+
+
+def _reported(event: MatterReported) -> Matter:
+    extra: dict[str, Any] = {}
+    if event.kind is MatterKind.DISPUTE:
+        extra["amount_yuan"] = event.amount_yuan
+    if event.kind is MatterKind.INCIDENT:
+        extra["criminal"] = event.criminal
+    return MATTER_TYPES[event.kind](
+        id=event.matter_id,
+        version=event.version,
+        category=event.category,
+        severity=event.severity,
+        source=event.source,
+        location=event.location,
+        description=event.description,
+        reported_at=event.at,
+        parties=event.parties,
+        reference=event.reference,
+        **extra,
+    )
+
+
+def _changes(matter: Matter, event: MatterEvent) -> dict[str, Any]:
+    match event:
+        case MatterTriaged():
+            return {
+                "cell": event.cell,
+                "police_grid": event.police_grid,
+                "community": event.community,
+                "level": event.level,
+                "owner": event.owner,
+                "due": event.due,
+            }
+        case MatterAssigned():
+            return {"owner": event.owner, "level": event.level}
+        case MatterEscalated():
+            return {"level": event.to_level}
+        case ParticipantAdded():
+            return {"participants": (*matter.participants, event.participant)}
+        case StateChanged():
+            return {"state": matter.states.parse(event.state, field_name="state")}
+        case SessionRecorded():
+            return {"sessions": matter.sessions + 1}
+        case FeedbackRecorded():
+            return {"feedback_score": event.score}
+    raise ValidationError("event", f"{type(event).__name__} cannot be applied to a matter")
+
+
+def apply_event(matter: Matter | None, event: MatterEvent) -> Matter:
+    """Apply one event to a matter's state (``None`` before the report).
+
+    Args:
+        matter: The state so far, or ``None`` for a new matter.
+        event: The next event; its version must be the state's version + 1.
+
+    Returns:
+        The new state (a new object; ``matter`` is not changed).
+
+    Raises:
+        ValidationError: The event does not follow (wrong matter, version or first event).
+    """
+    if matter is None:
+        if not isinstance(event, MatterReported) or event.version != 1:
+            raise ValidationError("events", "a matter's history starts with MatterReported v1")
+        return _reported(event)
+    if event.matter_id != matter.id:
+        raise ValidationError("matter_id", f"event for {event.matter_id}, not {matter.id}")
+    if event.version != matter.version + 1:
+        raise ValidationError(
+            "version", f"event version {event.version} does not follow {matter.version}"
+        )
+    return attrs.evolve(matter, version=event.version, **_changes(matter, event))
+
+
+def replay(events: Iterable[MatterEvent], *, start: Matter | None = None) -> Matter:
+    """Fold a matter's events, in version order, into its current state.
+
+    Raises:
+        ValidationError: No events, or events that do not follow one another.
+    """
+    state = start
+    for event in events:
+        state = apply_event(state, event)
+    if state is None:
+        raise ValidationError("events", "no events to replay")
+    return state

@@ -1,0 +1,271 @@
+"""Personal data (个人信息) as types that mask themselves.
+
+Every personal value of the model is an instance of a :class:`Sensitive` subclass:
+:class:`IdNumber` 居民身份证号 (class S1), :class:`PhoneNumber` 手机号, :class:`PersonName` 姓名,
+:class:`Address` 地址 and :class:`FreeText` (statements and descriptions), all class S2. Their
+``repr``, ``str`` and ``format`` are masked (``420115********1234``, ``138****5678``, ``张*``),
+so any entity that holds them, any f-string and any log record is masked without further care.
+The raw value is only reachable by calling :meth:`Sensitive.reveal`, which storage backends and
+explicitly authorised exports do.
+
+The package logs through :func:`get_logger`: a ``NullHandler`` on the ``fengqiao_core`` logger
+and a :class:`MaskingFilter` on every module logger that also scrubs ID and mobile numbers that
+reach a message as plain strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import ClassVar, Self
+
+from attrs import field, frozen
+
+from fengqiao_core.errors import ValidationError
+
+__all__ = [
+    "Address",
+    "FreeText",
+    "IdNumber",
+    "MaskingFilter",
+    "PersonName",
+    "PhoneNumber",
+    "Sensitive",
+    "get_logger",
+    "mask_text",
+]
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_PROVINCES = frozenset(
+    {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46}
+    | {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82}
+)
+_ID_SHAPE = re.compile(r"[1-9]\d{16}[\dX]")
+_MOBILE_SHAPE = re.compile(r"1[3-9]\d{9}")
+_ID_IN_TEXT = re.compile(r"(?<![0-9])([1-9]\d{5})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
+_NAME_STARS = 3
+
+
+def _not_blank(kind: str, raw: str) -> None:
+    if not isinstance(raw, str):
+        raise ValidationError(kind, f"must be text, not {type(raw).__name__}")
+    if not raw.strip():
+        raise ValidationError(kind, "must not be blank")
+
+
+@frozen(repr=False)
+class Sensitive:
+    """Base of every personal value: equal by raw value, masked wherever it is shown.
+
+    Subclasses set ``kind`` (the default field name in errors) and implement :meth:`mask`.
+    """
+
+    kind: ClassVar[str] = "personal value"
+    _raw: str = field(alias="raw")
+
+    def reveal(self) -> str:
+        """Return the raw value. Call only where the raw value is needed (storage, consent)."""
+        return self._raw
+
+    def mask(self) -> str:
+        """Return the masked form shown in reprs, logs, errors and masked exports."""
+        return mask_text(self._raw)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.mask()!r})"
+
+    def __str__(self) -> str:
+        return self.mask()
+
+    def __format__(self, spec: str) -> str:
+        return format(self.mask(), spec)
+
+
+def mask_text(raw: str) -> str:
+    """Mask free text completely: ``<redacted:N chars>``.
+
+    Args:
+        raw: Any text.
+
+    Returns:
+        A placeholder that gives only the length.
+    """
+    return f"<redacted:{len(raw)} chars>"
+
+
+@frozen(repr=False)
+class IdNumber(Sensitive):
+    """A mainland resident ID number 居民身份证号码 (GB 11643-1999, 18 characters), class S1.
+
+    Construction validates the region, the birth date and the check digit; errors never echo
+    the number. Use :meth:`parse` to accept a lower-case ``x`` and surrounding spaces.
+    """
+
+    kind: ClassVar[str] = "id_number"
+
+    def __attrs_post_init__(self) -> None:
+        raw = self._raw
+        _not_blank(self.kind, raw)
+        shown = _mask_id_like(raw)
+        if not _ID_SHAPE.fullmatch(raw):
+            raise ValidationError(
+                self.kind, f"{shown} is not 17 digits and a check character (0-9 or X)"
+            )
+        if int(raw[:2]) not in _PROVINCES:
+            raise ValidationError(self.kind, f"{shown} has no valid province code")
+        try:
+            born = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
+        except ValueError:
+            raise ValidationError(self.kind, f"{shown} has an impossible birth date") from None
+        if born.year < 1900 or born > dt.date.today():
+            raise ValidationError(self.kind, f"{shown} has a birth date out of range")
+        total = sum(int(d) * w for d, w in zip(raw[:17], _ID_WEIGHTS, strict=True))
+        if _ID_CHECK[total % 11] != raw[17]:
+            raise ValidationError(self.kind, f"{shown} has a wrong check digit")
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """Normalise (strip, upper-case ``x``) and validate an ID number."""
+        _not_blank(cls.kind, text)
+        return cls(text.strip().upper())
+
+    @property
+    def birth_date(self) -> dt.date:
+        """The birth date encoded in the number."""
+        raw = self._raw
+        return dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
+
+    @property
+    def division(self) -> str:
+        """The six-digit administrative division code (GB/T 2260) of registration."""
+        return self._raw[:6]
+
+    def mask(self) -> str:
+        """``420115********1234``: the division and the last four characters."""
+        return _mask_id_like(self._raw)
+
+
+def _mask_id_like(raw: str) -> str:
+    if len(raw) < 12:
+        return "*" * len(raw)
+    return f"{raw[:6]}{'*' * (len(raw) - 10)}{raw[-4:]}"
+
+
+@frozen(repr=False)
+class PhoneNumber(Sensitive):
+    """A mainland mobile number 手机号码 (11 digits, ``1[3-9]…``), class S2.
+
+    :meth:`parse` accepts spaces, dashes and a ``+86``/``0086`` prefix.
+    """
+
+    kind: ClassVar[str] = "phone"
+
+    def __attrs_post_init__(self) -> None:
+        _not_blank(self.kind, self._raw)
+        if not _MOBILE_SHAPE.fullmatch(self._raw):
+            raise ValidationError(
+                self.kind, f"{self.mask()} is not a mainland mobile number (11 digits, 13x-19x)"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """Normalise separators and the country prefix, then validate."""
+        _not_blank(cls.kind, text)
+        digits = re.sub(r"[\s\-()]", "", text)
+        for prefix in ("+86", "0086"):
+            if digits.startswith(prefix):
+                digits = digits[len(prefix) :]
+        return cls(digits)
+
+    def mask(self) -> str:
+        """``138****5678``: the first three and the last four digits."""
+        raw = self._raw
+        if len(raw) < 8:
+            return "*" * len(raw)
+        return f"{raw[:3]}****{raw[-4:]}"
+
+
+@frozen(repr=False)
+class PersonName(Sensitive):
+    """A person's full name 姓名, class S2. Masked to its first character: ``张*``."""
+
+    kind: ClassVar[str] = "name"
+
+    def __attrs_post_init__(self) -> None:
+        _not_blank(self.kind, self._raw)
+
+    def mask(self) -> str:
+        """The first character and up to three stars (never the length of a long name)."""
+        raw = self._raw
+        if len(raw) < 2:
+            return "*"
+        return raw[0] + "*" * min(len(raw) - 1, _NAME_STARS)
+
+
+@frozen(repr=False)
+class Address(Sensitive):
+    """A street address 地址, class S2. Masked to its first third (at most six characters)."""
+
+    kind: ClassVar[str] = "address"
+
+    def __attrs_post_init__(self) -> None:
+        _not_blank(self.kind, self._raw)
+
+    def mask(self) -> str:
+        """The leading district part and ``****``."""
+        return self._raw[: min(6, len(self._raw) // 3)] + "****"
+
+
+@frozen(repr=False)
+class FreeText(Sensitive):
+    """A statement, description or comment in a person's words, class S2: never shown."""
+
+    kind: ClassVar[str] = "text"
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self._raw, str):
+            raise ValidationError(self.kind, f"must be text, not {type(self._raw).__name__}")
+
+
+def _scrub(message: str) -> str:
+    message = _ID_IN_TEXT.sub(lambda m: f"{m[1]}********{m[2]}", message)
+    return _MOBILE_IN_TEXT.sub(lambda m: f"{m[1]}****{m[2]}", message)
+
+
+class MaskingFilter(logging.Filter):
+    """Logging filter that renders the message once and scrubs ID and mobile numbers from it.
+
+    :class:`Sensitive` arguments are already masked by their ``str``; the scrub catches numbers
+    that reached a message as plain strings.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the record's message by its scrubbed rendering; never drops a record."""
+        record.msg = _scrub(record.getMessage())
+        record.args = None
+        return True
+
+
+_ROOT = "fengqiao_core"
+
+
+def get_logger(name: str) -> logging.Logger:
+    """Return the package logger ``name`` with the masking filter attached (idempotent).
+
+    Args:
+        name: A module's ``__name__``, or any name under ``fengqiao_core``.
+
+    Returns:
+        The logger. The package root logger has a ``NullHandler``: the application decides
+        where records go.
+    """
+    root = logging.getLogger(_ROOT)
+    if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
+        root.addHandler(logging.NullHandler())
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, MaskingFilter) for f in logger.filters):
+        logger.addFilter(MaskingFilter())
+    return logger

@@ -1,0 +1,241 @@
+"""The one configured cattrs converter of fengqiao_core.
+
+:func:`make_converter` builds a fresh :class:`FengqiaoConverter` (never cattrs' global one):
+zone-aware ISO datetimes, enums by value, personal values as plain strings (or masked, for
+exports), matters and events as tagged unions (``"type": "Dispute"``), strict scalars (no
+``"12"`` for an int, no string for a list) and no unknown keys. Structuring bad data raises
+:class:`~fengqiao_core.errors.ValidationError` listing the path of every bad field.
+
+Plugins register hooks for their own types through the ``fengqiao_configure_converter`` hook;
+the plugin facade passes them here as ``configure`` callables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory
+from cattrs.strategies import configure_tagged_union, include_subclasses
+
+from fengqiao_core.errors import Problem, ValidationError, describe_value
+from fengqiao_core.model import GridCode, Matter, MatterEvent
+from fengqiao_core.privacy import Sensitive
+
+__all__ = ["FengqiaoConverter", "make_converter"]
+
+T = TypeVar("T")
+TAG = "type"
+_TAGGED: tuple[type, ...] = (Matter, MatterEvent)
+
+
+def _is_strict_subclass(cl: Any, base: type) -> bool:
+    return isinstance(cl, type) and issubclass(cl, base) and cl is not base
+
+
+class FengqiaoConverter(cattrs.Converter):
+    """A cattrs converter whose top-level :meth:`structure` raises only ``ValidationError``."""
+
+    def structure(self, obj: Any, cl: Any) -> Any:
+        """Structure ``obj`` into ``cl``; every failure becomes one path-qualified error.
+
+        Raises:
+            ValidationError: Listing each bad field as ``$.path.to.field: what is wrong``.
+        """
+        target = next((b for b in _TAGGED if _is_strict_subclass(cl, b)), cl)
+        if target in _TAGGED:
+            _check_tag(obj, target)
+        try:
+            result = super().structure(obj, target)
+        except ValidationError:
+            raise
+        except Exception as exc:  # cattrs aggregates arbitrary hook errors: translate them all
+            raise _translate(exc) from None
+        if not isinstance(result, cl):
+            raise ValidationError(
+                f"$.{TAG}", f"expected {cl.__name__}, got {type(result).__name__}"
+            )
+        return result
+
+    def dumps(self, obj: Any, unstructure_as: Any = None) -> str:
+        """Unstructure ``obj`` and encode it as compact JSON text (UTF-8, no ASCII escaping)."""
+        return json.dumps(
+            self.unstructure(obj, unstructure_as), ensure_ascii=False, separators=(",", ":")
+        )
+
+    def loads(self, text: str | bytes, cl: type[T]) -> T:
+        """Decode JSON text and structure it into ``cl``.
+
+        Raises:
+            ValidationError: The text is not JSON, or does not fit ``cl``.
+        """
+        try:
+            data = json.loads(text)
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise ValidationError("$", f"not valid JSON ({type(exc).__name__})") from None
+        return self.structure(data, cl)  # type: ignore[no-any-return]
+
+
+def _subclass_names(base: type) -> list[str]:
+    found: list[str] = []
+    todo: list[type] = list(base.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found.append(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return sorted(found)
+
+
+def _check_tag(obj: Any, base: type) -> None:
+    if not isinstance(obj, dict):
+        raise ValidationError("$", f"expected an object, got {type(obj).__name__}")
+    names = _subclass_names(base)
+    if obj.get(TAG) not in names:
+        raise ValidationError(
+            f"$.{TAG}", f"{describe_value(obj.get(TAG))} is not one of: {', '.join(names)}"
+        )
+
+
+def _dict_only(cl: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    inner = converter.gen_structure_attrs_fromdict(cl)
+
+    def hook(value: Any, t: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValidationError("", f"expected an object, got {type(value).__name__}")
+        return inner(value, t)
+
+    return hook
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(p.message for p in exc.problems)
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        return f"unknown keys: {', '.join(sorted(map(str, exc.extra_fields)))}"
+    return cattrs.v.format_exception(exc, None)
+
+
+def _translate(exc: BaseException) -> ValidationError:
+    if isinstance(exc, cattrs.BaseValidationError):
+        lines = cattrs.transform_error(exc, path="$", format_exception=lambda e, _: _message(e))
+        problems = [Problem(*reversed(line.rsplit(" @ ", 1))) for line in lines]
+        return ValidationError.from_problems(problems)
+    return ValidationError("$", _message(exc))
+
+
+def _strict(kind: type, *accepted: type) -> Callable[[Any, Any], Any]:
+    types = accepted or (kind,)
+
+    def hook(value: Any, _: Any) -> Any:
+        if isinstance(value, bool) and bool not in types:
+            raise ValidationError("", f"expected {kind.__name__}, got bool")
+        if not isinstance(value, types):
+            raise ValidationError(
+                "", f"expected {kind.__name__}, got {type(value).__name__} {describe_value(value)}"
+            )
+        return kind(value)
+
+    return hook
+
+
+def _iso(parse: Callable[[str], T], kind: str) -> Callable[[Any, Any], T]:
+    def hook(value: Any, _: Any) -> T:
+        if not isinstance(value, str):
+            raise ValidationError("", f"expected an ISO {kind} string, got {type(value).__name__}")
+        try:
+            return parse(value)
+        except ValueError:
+            raise ValidationError("", f"{describe_value(value)} is not an ISO {kind}") from None
+
+    return hook
+
+
+def _aware(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValidationError("", f"{describe_value(text)} has no UTC offset")
+    return value
+
+
+def _sensitive_structure(cls: type[Sensitive]) -> Callable[[Any, Any], Sensitive]:
+    def hook(value: Any, _: Any) -> Sensitive:
+        if not isinstance(value, str):
+            raise ValidationError("", f"expected text, got {type(value).__name__}")
+        return cls(value)
+
+    return hook
+
+
+def _is_tuple(cl: Any) -> bool:
+    args = get_args(cl)
+    return get_origin(cl) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _list_only(cl: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    inner = homogenous_tuple_structure_factory(cl, converter)
+
+    def hook(value: Any, t: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise ValidationError("", f"expected a list, got {type(value).__name__}")
+        return inner(value, t)
+
+    return hook
+
+
+def configure_converter(converter: cattrs.Converter, *, masked: bool = False) -> None:
+    """Register fengqiao_core's hooks on ``converter`` (what :func:`make_converter` does).
+
+    Args:
+        converter: A fresh cattrs converter.
+        masked: Unstructure personal values masked (for exports) instead of raw.
+    """
+    for kind, accepted in ((str, (str,)), (int, (int,)), (float, (int, float)), (bool, (bool,))):
+        converter.register_structure_hook(kind, _strict(kind, *accepted))
+    converter.register_structure_hook(dt.datetime, _iso(_aware, "datetime"))
+    converter.register_structure_hook(dt.date, _iso(dt.date.fromisoformat, "date"))
+    converter.register_structure_hook(dt.time, _iso(dt.time.fromisoformat, "time"))
+    for moment in (dt.datetime, dt.date, dt.time):
+        converter.register_unstructure_hook(moment, lambda v: v.isoformat())
+    converter.register_structure_hook(GridCode, lambda v, _: GridCode(_strict(str)(v, str)))
+    converter.register_unstructure_hook(GridCode, str)
+    converter.register_structure_hook_factory(
+        lambda c: isinstance(c, type) and issubclass(c, Sensitive), _sensitive_structure
+    )
+    reveal: Callable[[Sensitive], str] = (lambda v: v.mask()) if masked else Sensitive.reveal
+    converter.register_unstructure_hook_func(
+        lambda c: isinstance(c, type) and issubclass(c, Sensitive), reveal
+    )
+    converter.register_structure_hook_factory(
+        lambda c: attrs.has(c) and not issubclass(c, Sensitive), _dict_only
+    )
+    converter.register_structure_hook_factory(_is_tuple, _list_only)
+    union = lambda union, conv: configure_tagged_union(  # noqa: E731
+        union, conv, tag_name=TAG, tag_generator=lambda cl: cl.__name__
+    )
+    include_subclasses(Matter, converter, union_strategy=union)
+    include_subclasses(MatterEvent, converter, union_strategy=union)
+
+
+def make_converter(
+    *, masked: bool = False, configure: Iterable[Callable[[cattrs.Converter], None]] = ()
+) -> FengqiaoConverter:
+    """Build the project's converter.
+
+    Args:
+        masked: Unstructure personal data masked: for exports and CLI output, never for storage.
+        configure: Extra configuration callables, e.g. plugins' ``fengqiao_configure_converter``.
+
+    Returns:
+        A new converter; build one per station or backend and reuse it.
+    """
+    converter = FengqiaoConverter(forbid_extra_keys=True)
+    configure_converter(converter, masked=masked)
+    for extend in configure:
+        extend(converter)
+    return converter
