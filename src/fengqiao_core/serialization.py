@@ -51,8 +51,10 @@ class FengqiaoConverter(cattrs.Converter):
             _check_tag(obj, target)
         try:
             result = super().structure(obj, target)
-        except ValidationError:
-            raise
+        except ValidationError as error:
+            raise ValidationError.from_problems(
+                Problem(_join("$", p.field), p.message) for p in error.problems
+            ) from None
         except Exception as exc:  # cattrs aggregates arbitrary hook errors: translate them all
             raise _translate(exc) from None
         if not isinstance(result, cl):
@@ -111,9 +113,19 @@ def _dict_only(cl: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any
     return hook
 
 
+def _join(path: str, field: str) -> str:
+    if not field or field == "$":
+        return path
+    return field if field.startswith("$") else f"{path}.{field}"
+
+
+_SEP = "\x00"
+
+
 def _message(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(p.message for p in exc.problems)
+        first = exc.problems[0]
+        return f"{first.field}{_SEP}{'; '.join(p.message for p in exc.problems)}"
     if isinstance(exc, KeyError):
         return "required field missing"
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):
@@ -124,9 +136,15 @@ def _message(exc: BaseException) -> str:
 def _translate(exc: BaseException) -> ValidationError:
     if isinstance(exc, cattrs.BaseValidationError):
         lines = cattrs.transform_error(exc, path="$", format_exception=lambda e, _: _message(e))
-        problems = [Problem(*reversed(line.rsplit(" @ ", 1))) for line in lines]
-        return ValidationError.from_problems(problems)
-    return ValidationError("$", _message(exc))
+        return ValidationError.from_problems(
+            _problem(*line.rsplit(" @ ", 1)[::-1]) for line in lines
+        )
+    return ValidationError.from_problems([_problem("$", _message(exc))])
+
+
+def _problem(path: str, message: str) -> Problem:
+    field, sep, text = message.partition(_SEP)
+    return Problem(_join(path, field), text) if sep else Problem(path, message)
 
 
 def _strict(kind: type, *accepted: type) -> Callable[[Any, Any], Any]:
