@@ -4,7 +4,7 @@ import datetime as dt
 import subprocess
 import sys
 
-import chinese_calendar
+import chinese_calendar  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -152,7 +152,7 @@ def test_bad_inputs_are_validation_errors() -> None:
 def test_importing_the_package_does_not_load_the_calendar_data() -> None:
     """Rule M5 calendar: chinese_calendar is imported on first use, not at import time."""
     code = (
-        "import sys, fengqiao_core, fengqiao_core.rules.calendar\n"
+        "import sys, fengqiao_core, fengqiao_core.rules.calendar, fengqiao_core.rules.deadlines\n"
         "assert 'chinese_calendar' not in sys.modules, 'loaded eagerly'\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
