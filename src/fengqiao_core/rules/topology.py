@@ -1,0 +1,245 @@
+"""Topology and team rules T1-T3 拓扑与团队规则 (DOMAIN.md §3).
+
+Pure functions over a :class:`~fengqiao_core.stationconfig.StationConfig`. The configuration
+already guarantees unique ids and resolvable references (a cell names one declared police grid
+and one declared village or community); these rules check the rest and return
+:class:`~fengqiao_core.rules.findings.Finding` s that name ids and place names, never personal
+data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
+
+from fengqiao_core.model import OfficerPost, PlaceKind
+from fengqiao_core.rules.findings import Finding, FindingSeverity
+
+if TYPE_CHECKING:
+    from fengqiao_core.stationconfig import StationConfig
+
+__all__ = ["check_t1_partition", "check_t2_teams", "check_t3_grid_workers", "check_topology"]
+
+ERROR, WARNING, INFO = FindingSeverity.ERROR, FindingSeverity.WARNING, FindingSeverity.INFO
+_HOUSEHOLDS_UNIT = 500
+
+
+def check_topology(config: StationConfig) -> list[Finding]:
+    """Run every topology rule 拓扑检查 (T1, T2, T3) in order.
+
+    Args:
+        config: The station configuration.
+
+    Returns:
+        The findings of T1, then T2, then T3.
+    """
+    return [
+        *check_t1_partition(config),
+        *check_t2_teams(config),
+        *check_t3_grid_workers(config),
+    ]
+
+
+def check_t1_partition(config: StationConfig) -> list[Finding]:
+    """Rule T1 警格网格划分: police grids partition the cells; every place lies in one cell.
+
+    Errors: a place that is not a village or community lies in no cell; a village or community
+    names a cell it lies in (they contain cells instead). Warnings: a police grid covers no cell;
+    a village or community has no cell; a cell's code is not in the station's division; a place
+    lies in a cell of another community than its parent. Info: the fan-out (cells per police
+    grid).
+
+    Args:
+        config: The station configuration.
+
+    Returns:
+        The T1 findings.
+    """
+    found: list[Finding] = []
+    per_grid = Counter(cell.police_grid for cell in config.cells)
+    for grid in config.police_grids:
+        if not per_grid[grid.id]:
+            found.append(Finding("T1", WARNING, f"police grid {grid.id} covers no grid cell"))
+    division = config.station.division
+    cell_community = {cell.id: cell.community for cell in config.cells}
+    with_cells = set(cell_community.values())
+    for cell in config.cells:
+        if cell.code.division != division:
+            found.append(
+                Finding(
+                    "T1",
+                    WARNING,
+                    f"grid cell {cell.id} is coded for division {cell.code.division}, "
+                    f"not the station's {division}",
+                )
+            )
+    settlements = {p.id for p in config.places if p.kind.is_settlement}
+    for place in config.places:
+        what = f"{place.kind.value} {place.id} ({place.name})"
+        if place.kind.is_settlement:
+            if place.cell is not None:
+                found.append(
+                    Finding("T1", ERROR, f"{what} contains grid cells and cannot lie in one")
+                )
+            if place.id not in with_cells:
+                found.append(Finding("T1", WARNING, f"{what} has no grid cell"))
+        elif place.cell is None:
+            found.append(Finding("T1", ERROR, f"{what} lies in no grid cell"))
+        elif place.parent in settlements and cell_community[place.cell] != place.parent:
+            found.append(
+                Finding(
+                    "T1",
+                    WARNING,
+                    f"{what} belongs to {place.parent} but lies in grid cell {place.cell} "
+                    f"of {cell_community[place.cell]}",
+                )
+            )
+    if config.police_grids:
+        ratio = len(config.cells) / len(config.police_grids)
+        found.append(
+            Finding(
+                "T1",
+                INFO,
+                f"{len(config.police_grids)} police grids partition {len(config.cells)} grid "
+                f"cells ({ratio:.1f} cells per police grid)",
+            )
+        )
+    return found
+
+
+def check_t2_teams(config: StationConfig) -> list[Finding]:
+    """Rule T2 "1+1+N" 党员警务团队: every community has a 1+1+N team.
+
+    A team is one community officer 社区民警 + one community lead 社区负责人 (party secretary or
+    grid leader) + N red stewards 红色管家, with N at least ``rules.team_min_stewards``. Its
+    officer must serve a police grid that covers the community (a police grid of one of its
+    cells). Villages need a team too when ``rules.village_teams`` is set.
+
+    Errors: a community (or village) without a team; an officer who is not a community officer
+    or serves none of the covering police grids; a lead who is the officer; fewer than N
+    stewards. Warnings: more than one team for a community; a steward from another community.
+
+    Args:
+        config: The station configuration.
+
+    Returns:
+        The T2 findings.
+    """
+    found: list[Finding] = []
+    need = {PlaceKind.COMMUNITY} | ({PlaceKind.VILLAGE} if config.rules.village_teams else set())
+    teams_of = Counter(team.community for team in config.teams)
+    for place in config.places:
+        if place.kind in need and not teams_of[place.id]:
+            found.append(
+                Finding("T2", ERROR, f"{place.kind.value} {place.id} ({place.name}) has no team")
+            )
+        elif teams_of[place.id] > 1:
+            found.append(
+                Finding("T2", WARNING, f"{place.id} has {teams_of[place.id]} teams, expected one")
+            )
+    officers = {officer.id: officer for officer in config.officers}
+    steward_community = {steward.id: steward.community for steward in config.red_stewards}
+    covering: defaultdict[str, set[str]] = defaultdict(set)
+    for cell in config.cells:
+        covering[cell.community].add(cell.police_grid)
+    minimum = config.rules.team_min_stewards
+    for team in config.teams:
+        officer = officers[team.officer]
+        grids = covering[team.community]
+        if officer.post is not OfficerPost.COMMUNITY:
+            found.append(
+                Finding(
+                    "T2",
+                    ERROR,
+                    f"team {team.id}: officer {officer.id} is a {officer.post.value} officer, "
+                    "not a community officer",
+                )
+            )
+        if grids and not grids & set(officer.police_grids):
+            found.append(
+                Finding(
+                    "T2",
+                    ERROR,
+                    f"team {team.id}: officer {officer.id} serves none of the police grids "
+                    f"covering {team.community} ({', '.join(sorted(grids))})",
+                )
+            )
+        if team.lead == team.officer:
+            found.append(Finding("T2", ERROR, f"team {team.id}: the lead must not be the officer"))
+        stewards = set(team.stewards) - {team.lead}
+        if len(stewards) < minimum:
+            found.append(
+                Finding(
+                    "T2",
+                    ERROR,
+                    f"team {team.id}: {len(stewards)} red stewards, at least {minimum} required",
+                )
+            )
+        elsewhere = sorted(s for s in stewards if steward_community[s] != team.community)
+        if elsewhere:
+            found.append(
+                Finding(
+                    "T2",
+                    WARNING,
+                    f"team {team.id}: red stewards of another community: {', '.join(elsewhere)}",
+                )
+            )
+    return found
+
+
+def check_t3_grid_workers(config: StationConfig) -> list[Finding]:
+    """Rule T3 网格员配备: every grid cell has grid workers; steward density is reported.
+
+    Errors: a cell with fewer grid workers 网格员 than ``rules.grid_workers_per_cell``.
+    Warnings: a village or community whose red steward density is below
+    ``rules.steward_density_per_500`` stewards per 500 households (reported, not enforced).
+    Info: the station's overall steward density.
+
+    Args:
+        config: The station configuration.
+
+    Returns:
+        The T3 findings.
+    """
+    found: list[Finding] = []
+    workers = Counter(cell for worker in config.grid_workers for cell in set(worker.cells))
+    minimum = config.rules.grid_workers_per_cell
+    for cell in config.cells:
+        if workers[cell.id] < minimum:
+            found.append(
+                Finding(
+                    "T3",
+                    ERROR,
+                    f"grid cell {cell.id} has {workers[cell.id]} grid workers, "
+                    f"at least {minimum} required",
+                )
+            )
+    target = config.rules.steward_density_per_500
+    households: Counter[str] = Counter()
+    for cell in config.cells:
+        households[cell.community] += cell.households
+    stewards = Counter(steward.community for steward in config.red_stewards)
+    for place in config.places:
+        homes = households[place.id]
+        if place.kind.is_settlement and homes:
+            density = stewards[place.id] * _HOUSEHOLDS_UNIT / homes
+            if density < target:
+                found.append(
+                    Finding(
+                        "T3",
+                        WARNING,
+                        f"{place.kind.value} {place.id} ({place.name}): {density:.1f} red "
+                        f"stewards per {_HOUSEHOLDS_UNIT} households, target {target:g}",
+                    )
+                )
+    total = sum(households.values())
+    if total:
+        density = len(config.red_stewards) * _HOUSEHOLDS_UNIT / total
+        message = (
+            f"{len(config.red_stewards)} red stewards for {total} households: {density:.1f} per "
+            f"{_HOUSEHOLDS_UNIT} (target {target:g})"
+        )
+    else:
+        message = "no households declared: steward density not computed"
+    found.append(Finding("T3", INFO, message))
+    return found

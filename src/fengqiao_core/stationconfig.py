@@ -1,0 +1,230 @@
+"""The station configuration 派出所配置: what a station file declares, checked for integrity.
+
+:class:`StationConfig` holds the :class:`~fengqiao_core.model.Station` and a tuple of every
+entity kind, the :class:`Backends` chosen per port and the :class:`RuleSettings`. Building one
+checks referential integrity (every id it names exists, ids are unique) and refuses hostile
+text, so the rules in :mod:`fengqiao_core.rules` can rely on a consistent jurisdiction. Files are
+read by :mod:`fengqiao_core.stationfile`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+from fengqiao_core.errors import Problem, ValidationError, describe_value
+from fengqiao_core.model import (
+    AuxiliaryOfficer,
+    CommunityTeam,
+    Department,
+    Force,
+    GridCell,
+    GridWorker,
+    Lawyer,
+    MediationPanel,
+    Mediator,
+    Officer,
+    OfficerPost,
+    Place,
+    PlaceKind,
+    PoliceGrid,
+    RedSteward,
+    ResidentGroup,
+    Station,
+    VanguardTeam,
+)
+from fengqiao_core.stationcheck import integrity_problems
+
+__all__ = ["COUNT_KEYS", "Backends", "RuleSettings", "StationConfig", "counts", "mask_backend"]
+
+_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]{0,31})://(?P<rest>[^\s\x00-\x1f\x7f]{1,2000})")
+_USERINFO = re.compile(r"(?<=://)[^/@]*@")
+
+
+def mask_backend(value: str) -> str:
+    """Hide the user and password of a backend URL: ``postgresql://***@db/fq``.
+
+    Args:
+        value: A backend name or URL.
+
+    Returns:
+        The value with any ``user:password@`` part replaced by ``***@``.
+    """
+    return _USERINFO.sub("***@", value, count=1)
+
+
+def _backend(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not (_NAME.fullmatch(value) or _URL.fullmatch(value)):
+        shown = describe_value(mask_backend(value) if isinstance(value, str) else value)
+        raise ValidationError(
+            attribute.name,
+            f"{shown} is not a backend name ([a-z][a-z0-9_-]*, at most 64 characters) "
+            "or URL (scheme://...)",
+        )
+
+
+def _backend_repr(value: str) -> str:
+    return repr(mask_backend(value))
+
+
+@frozen(kw_only=True)
+class Backends:
+    """The backend chosen for each port 后端选择, by name or URL.
+
+    Only the syntax is checked here; whether a backend of that name is installed is checked when
+    the station is opened. URLs are shown with their user and password masked.
+
+    Attributes:
+        storage: Where matters and people are stored (``memory``, ``sqlite:///file.db`` …).
+        grid: How a location becomes a grid cell (``declared``: from the station file).
+        volunteers: Where red stewards come from (``declared``: from the station file).
+        channel: How resident groups and people are notified (``log``: record only).
+    """
+
+    storage: str = field(default="memory", validator=_backend, repr=_backend_repr)
+    grid: str = field(default="declared", validator=_backend, repr=_backend_repr)
+    volunteers: str = field(default="declared", validator=_backend, repr=_backend_repr)
+    channel: str = field(default="log", validator=_backend, repr=_backend_repr)
+
+
+def _int_at_least(low: int) -> Any:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 10_000:
+            raise ValidationError(
+                attribute.name, f"{describe_value(value)} is not a whole number in [{low}, 10000]"
+            )
+
+    return check
+
+
+def _density(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if number is None or not math.isfinite(number) or not 0 <= number <= 500:
+        raise ValidationError(
+            attribute.name, f"{describe_value(value)} is not a number in [0, 500]"
+        )
+
+
+@frozen(kw_only=True)
+class RuleSettings:
+    """Configurable rule parameters 规则参数 (the ``[rules]`` table).
+
+    Every key has a default, so a station file only names what it changes. Later rules add
+    their own keys here.
+
+    Attributes:
+        team_min_stewards: T2: the least N of a "1+1+N" team (N >= 1 by default).
+        village_teams: T2: villages 行政村 need a "1+1+N" team too, not only communities 社区.
+        grid_workers_per_cell: T3: the least number of grid workers 网格员 per grid cell.
+        steward_density_per_500: T3: target red stewards per 500 households (reported only).
+    """
+
+    team_min_stewards: int = field(default=1, validator=_int_at_least(1))
+    village_teams: bool = field(default=False, validator=attrs.validators.instance_of(bool))
+    grid_workers_per_cell: int = field(default=1, validator=_int_at_least(1))
+    steward_density_per_500: float = field(default=2.0, validator=_density)
+
+
+@frozen(kw_only=True, repr=False)
+class StationConfig:
+    """A station's configuration 派出所配置: its facts, jurisdiction, people and organisation.
+
+    Construction checks that ids are unique per kind (people share one id space), that every
+    reference names a declared entity of the right kind, that place parents do not form a
+    cycle and that names hold no control characters; it raises one
+    :class:`~fengqiao_core.errors.ValidationError` whose problems have paths such as
+    ``$.cells[3].police_grid``. Its ``repr`` shows only the station id and counts.
+    """
+
+    station: Station
+    backends: Backends = Backends()
+    rules: RuleSettings = RuleSettings()
+    police_grids: tuple[PoliceGrid, ...] = ()
+    cells: tuple[GridCell, ...] = ()
+    places: tuple[Place, ...] = ()
+    officers: tuple[Officer, ...] = ()
+    auxiliary_officers: tuple[AuxiliaryOfficer, ...] = ()
+    red_stewards: tuple[RedSteward, ...] = ()
+    grid_workers: tuple[GridWorker, ...] = ()
+    mediators: tuple[Mediator, ...] = ()
+    lawyers: tuple[Lawyer, ...] = ()
+    forces: tuple[Force, ...] = ()
+    departments: tuple[Department, ...] = ()
+    teams: tuple[CommunityTeam, ...] = ()
+    mediation_panels: tuple[MediationPanel, ...] = ()
+    resident_groups: tuple[ResidentGroup, ...] = ()
+    vanguard_teams: tuple[VanguardTeam, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[Problem] = integrity_problems(self)
+        if problems:
+            raise ValidationError.from_problems(problems)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{key}={value}" for key, value in counts(self).items())
+        return f"StationConfig(station={self.station.id!r}, {shown})"
+
+    def places_of(self, kind: PlaceKind) -> tuple[Place, ...]:
+        """The declared places of one kind 场所, in file order."""
+        return tuple(p for p in self.places if p.kind is kind)
+
+
+COUNT_KEYS: tuple[str, ...] = (
+    "police_grids",
+    "grid_cells",
+    "villages",
+    "communities",
+    "compounds",
+    "universities",
+    "industrial_parks",
+    "enterprises",
+    "officers",
+    "community_officers",
+    "auxiliary_officers",
+    "red_stewards",
+    "grid_workers",
+    "lawyers",
+    "mediators",
+    "forces",
+    "resident_groups",
+)
+"""The keys of :func:`counts`, in display order."""
+
+
+def counts(config: StationConfig) -> dict[str, int]:
+    """Count a station's entities per kind 数量统计 (the ``counts`` of ``fengqiao check``).
+
+    Args:
+        config: A station configuration.
+
+    Returns:
+        One count per key of :data:`COUNT_KEYS`, in that order.
+    """
+    kinds = Counter(place.kind for place in config.places)
+    posts = Counter(officer.post for officer in config.officers)
+    found = {
+        "police_grids": len(config.police_grids),
+        "grid_cells": len(config.cells),
+        "villages": kinds[PlaceKind.VILLAGE],
+        "communities": kinds[PlaceKind.COMMUNITY],
+        "compounds": kinds[PlaceKind.COMPOUND],
+        "universities": kinds[PlaceKind.UNIVERSITY],
+        "industrial_parks": kinds[PlaceKind.INDUSTRIAL_PARK],
+        "enterprises": kinds[PlaceKind.ENTERPRISE],
+        "officers": len(config.officers),
+        "community_officers": posts[OfficerPost.COMMUNITY],
+        "auxiliary_officers": len(config.auxiliary_officers),
+        "red_stewards": len(config.red_stewards),
+        "grid_workers": len(config.grid_workers),
+        "lawyers": len(config.lawyers),
+        "mediators": len(config.mediators),
+        "forces": len(config.forces),
+        "resident_groups": len(config.resident_groups),
+    }
+    return {key: found[key] for key in COUNT_KEYS}
