@@ -5,7 +5,8 @@ the plugin marker as ``from fengqiao_core import hookimpl``.
 """
 
 from fengqiao_core.errors import FengqiaoError, ValidationError
+from fengqiao_core.hookspecs import hookimpl
 
 __version__ = "0.1.0"
 
-__all__ = ["FengqiaoError", "ValidationError", "__version__"]
+__all__ = ["FengqiaoError", "ValidationError", "__version__", "hookimpl"]

@@ -162,6 +162,7 @@ def _reported(event: MatterReported) -> Matter:
         reported_at=event.at,
         parties=event.parties,
         reference=event.reference,
+        updated_at=event.at,
         **extra,
     )
 
@@ -184,7 +185,9 @@ def _changes(matter: Matter, event: MatterEvent) -> dict[str, Any]:
         case ParticipantAdded():
             return {"participants": (*matter.participants, event.participant)}
         case StateChanged():
-            return {"state": matter.states.parse(event.state, field_name="state")}
+            state = matter.states.parse(event.state, field_name="state")
+            closed = {"closed": event.at, "reopened": None}.get(state.value, matter.closed_at)
+            return {"state": state, "closed_at": closed}
         case SessionRecorded():
             return {"sessions": matter.sessions + 1}
         case FeedbackRecorded():
@@ -215,7 +218,9 @@ def apply_event(matter: Matter | None, event: MatterEvent) -> Matter:
         raise ValidationError(
             "version", f"event version {event.version} does not follow {matter.version}"
         )
-    return attrs.evolve(matter, version=event.version, **_changes(matter, event))
+    return attrs.evolve(
+        matter, version=event.version, updated_at=event.at, **_changes(matter, event)
+    )
 
 
 def replay(events: Iterable[MatterEvent], *, start: Matter | None = None) -> Matter:

@@ -276,7 +276,8 @@ class Matter(Entity):
 
     ``category`` is a :class:`MatterCategory` key. ``level`` is the ladder rung it is handled
     at; ``owner`` the person who owns it 包案人. Triage fills ``cell``, ``police_grid``,
-    ``community`` and ``due``.
+    ``community`` and ``due``. ``updated_at`` is the time of the last event; ``closed_at`` is set
+    when the matter enters its ``closed`` state and cleared when it is reopened.
     """
 
     kind: ClassVar[MatterKind]
@@ -300,6 +301,8 @@ class Matter(Entity):
     participants: tuple[Participant, ...] = ()
     sessions: int = 0
     feedback_score: int | None = None
+    updated_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
 
 
 @define(kw_only=True, eq=False)

@@ -171,6 +171,8 @@ def _matter(cls: type[m.Matter], state_enum: type[m.LabelledEnum], **extra: Any)
         level=st.none() | st.sampled_from(m.LadderLevel),
         owner=st.none() | codes,
         participants=st.lists(_participants, max_size=3).map(tuple),
+        updated_at=st.none() | aware_datetimes,
+        closed_at=st.none() | aware_datetimes,
         **extra,
     )
 

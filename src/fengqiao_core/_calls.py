@@ -1,0 +1,123 @@
+"""Calling hook implementations one at a time, so results and errors name their plugin."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import pluggy
+
+from fengqiao_core.errors import FengqiaoError, PluginError
+from fengqiao_core.privacy import get_logger
+
+__all__ = ["HookCaller", "flag"]
+
+T = TypeVar("T")
+_log = get_logger(__name__)
+
+
+def flag(name: str) -> bool:
+    """Whether the environment variable ``name`` is set to a true value (1, true, yes, on)."""
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class HookCaller:
+    """Calls each implementation of a hook in pluggy's order and attributes what it did.
+
+    Args:
+        pm: The plugin manager.
+        origin: Maps a plugin name to its distribution, for error messages.
+        trace: Log each call at DEBUG; defaults to ``FENGQIAO_TRACE_PLUGINS``.
+    """
+
+    def __init__(
+        self, pm: pluggy.PluginManager, origin: Callable[[str], str], trace: bool | None = None
+    ) -> None:
+        self._pm = pm
+        self._origin = origin
+        self._trace = flag("FENGQIAO_TRACE_PLUGINS") if trace is None else trace
+
+    def error(self, plugin: str, message: str) -> PluginError:
+        """A ``PluginError`` naming ``plugin`` and its distribution."""
+        return PluginError(plugin, self._origin(plugin), message)
+
+    def each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call every implementation of ``hook`` (last registered first, tryfirst/trylast kept).
+
+        Results of ``fengqiao_register_*`` hooks are materialised into lists inside the call,
+        so that a generator's error is attributed to its plugin too.
+
+        Returns:
+            ``(plugin name, result)`` pairs, leaving out ``None`` results.
+
+        Raises:
+            PluginError: An implementation raised; names its plugin and distribution.
+        """
+        caller: pluggy.HookCaller = getattr(self._pm.hook, hook)
+        results: list[tuple[str, Any]] = []
+        for impl in reversed(caller.get_hookimpls()):
+            name = impl.plugin_name
+            if self._trace:
+                _log.debug("hook %s -> plugin %s", hook, name)
+            try:
+                result: Any = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+                if result is not None and hook.startswith("fengqiao_register_"):
+                    result = list(result)
+            except Exception as exc:
+                detail = str(exc) if isinstance(exc, FengqiaoError) else type(exc).__name__
+                raise self.error(name, f"hook {hook} raised {detail}") from exc
+            if result is not None:
+                results.append((name, result))
+        return results
+
+    def typed(self, plugin: str, records: Iterable[Any], kind: type[T]) -> list[T]:
+        """Check that every record a plugin returned is a ``kind``.
+
+        Raises:
+            PluginError: Naming the plugin and the wrong type.
+        """
+        try:
+            found = list(records)
+        except TypeError:
+            raise self.error(plugin, f"returned {type(records).__name__}, not a list") from None
+        for record in found:
+            if not isinstance(record, kind):
+                raise self.error(
+                    plugin, f"returned {type(record).__name__} where {kind.__name__} is expected"
+                )
+        return found
+
+    def collect(
+        self,
+        hook: str,
+        kind: type[T],
+        key: Callable[[T], str],
+        what: str,
+        *,
+        check: Callable[[T], bool] = lambda _: True,
+    ) -> dict[str, tuple[str, T]]:
+        """Gather ``kind`` records from a registering hook, refusing duplicate keys.
+
+        Returns:
+            ``key -> (plugin name, record)``, in call order.
+
+        Raises:
+            PluginError: A result is not a valid ``kind`` record, or a key is registered twice
+                (the message names both plugins and distributions).
+        """
+        found: dict[str, tuple[str, T]] = {}
+        for name, records in self.each(hook):
+            for record in self.typed(name, records, kind):
+                ident = key(record)
+                if not check(record):
+                    raise self.error(name, f"hook {hook} returned an invalid {what} {ident!r}")
+                if ident in found:
+                    first = found[ident][0]
+                    raise self.error(
+                        name,
+                        f"{what} {ident!r} is also registered by plugin {first!r} "
+                        f"({self._origin(first)})",
+                    )
+                found[ident] = (name, record)
+        return found

@@ -1,0 +1,40 @@
+"""The ``log`` channel 日志通道: records every message and logs it (masked); never fails."""
+
+from __future__ import annotations
+
+import threading
+
+from fengqiao_core.hookspecs import hookimpl
+from fengqiao_core.ports import BackendContext, BackendSpec, DeliveryResult, OutboxMessage
+from fengqiao_core.privacy import get_logger
+
+__all__ = ["LogChannel"]
+
+FENGQIAO_PLUGIN_API = 1
+_log = get_logger(__name__)
+
+
+class LogChannel:
+    """A channel that delivers by recording: ``sent`` holds every message it accepted."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutboxMessage] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_context(cls, context: BackendContext) -> LogChannel:
+        """Factory for the ``log`` channel (the context is not needed)."""
+        return cls()
+
+    def send(self, message: OutboxMessage) -> DeliveryResult:
+        """Record and log the message; always delivered."""
+        with self._lock:
+            self.sent.append(message)
+        _log.info("message %s to %s: %s", message.id, message.target, message.text)
+        return DeliveryResult(True, "logged")
+
+
+@hookimpl
+def fengqiao_register_backends() -> list[BackendSpec]:
+    """Register the ``log`` channel."""
+    return [BackendSpec("channel", "log", LogChannel.from_context, "records and logs messages")]

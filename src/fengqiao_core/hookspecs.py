@@ -1,0 +1,228 @@
+# mypy: disable-error-code="empty-body"
+"""Every hook of fengqiao_core 插件钩子. Each docstring is that hook's reference.
+
+Plugins implement hooks with ``from fengqiao_core import hookimpl`` and declare the plugin API
+they were built for with a module (or object) attribute ``FENGQIAO_PLUGIN_API = 1``. External
+plugins are found through the ``fengqiao_core`` entry-point group::
+
+    [project.entry-points.fengqiao_core]
+    my_grid = "fengqiao_my_grid"
+
+Hooks are called with keyword arguments; an implementation may accept any subset of a hook's
+parameters. The plugin facade (:mod:`fengqiao_core.plugins`) calls one implementation at a
+time, so every result and every error is attributed to the plugin that produced it; hook
+wrappers are not supported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from fengqiao_core.model import Matter, MatterCategory, MatterEvent, MicroPillar
+    from fengqiao_core.ports import BackendSpec, TriageAdvice
+    from fengqiao_core.rules.findings import Finding
+    from fengqiao_core.stationconfig import StationConfig
+
+__all__ = ["PLUGIN_API", "PROJECT", "hookimpl", "hookspec"]
+
+PROJECT = "fengqiao"
+PLUGIN_API = 1
+"""The plugin API version this fengqiao-core provides; plugins declare the one they need."""
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- backends and types ----------------------------------------------------------------------
+
+
+@hookspec
+def fengqiao_register_backends() -> Iterable[BackendSpec]:
+    """Declare the storage, grid, volunteer and channel backends this plugin provides.
+
+    A station file selects one backend per port by name (``grid = "declared"``) or by URL
+    scheme (``storage = "sqlite:///station.db"``). Names are unique per port across every
+    installed plugin: a duplicate is a ``PluginError`` naming both distributions, and an
+    unknown name is a ``ConfigurationError`` listing the valid ones.
+
+    Returns:
+        :class:`~fengqiao_core.ports.BackendSpec` records, or ``None`` for none.
+
+    Example:
+        .. code-block:: python
+
+            @hookimpl
+            def fengqiao_register_backends():
+                return [BackendSpec("channel", "wecom", WeComChannel.from_context)]
+
+    .. versionadded:: 0.1.0
+    """
+
+
+@hookspec
+def fengqiao_configure_converter(converter: Any) -> None:
+    """Register cattrs hooks for a plugin's own types on the project's converter.
+
+    Args:
+        converter: The converter :func:`fengqiao_core.serialization.make_converter` is
+            building; register structure/unstructure hooks on it. Do not replace hooks of
+            fengqiao_core's own types.
+
+    Returns:
+        Nothing; the return value is ignored.
+
+    Example:
+        .. code-block:: python
+
+            @hookimpl
+            def fengqiao_configure_converter(converter):
+                converter.register_unstructure_hook(Polygon, lambda p: p.wkt)
+
+    .. versionadded:: 0.1.0
+    """
+
+
+@hookspec
+def fengqiao_register_categories() -> Iterable[MatterCategory]:
+    """Add matter categories 事项类别 (e.g. a local kind of dispute).
+
+    Returns:
+        :class:`~fengqiao_core.model.MatterCategory` records; a key that already exists is a
+        ``PluginError``. ``None`` adds nothing.
+
+    Example:
+        .. code-block:: python
+
+            @hookimpl
+            def fengqiao_register_categories():
+                return [MatterCategory(MatterKind.DISPUTE, "pets", "pets", "宠物纠纷")]
+
+    .. versionadded:: 0.1.0
+    """
+
+
+@hookspec
+def fengqiao_register_micro_pillars() -> Iterable[MicroPillar]:
+    """Add pillars to the open set of "five micro" 五微 (e.g. 微巡防 micro-patrol).
+
+    Returns:
+        :class:`~fengqiao_core.model.MicroPillar` records; a duplicate code is a
+        ``PluginError``. ``None`` adds nothing.
+
+    Example:
+        .. code-block:: python
+
+            @hookimpl
+            def fengqiao_register_micro_pillars():
+                return [MicroPillar("micro_patrol", "micro-patrol", "微巡防")]
+
+    .. versionadded:: 0.1.0
+    """
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+@hookspec
+def fengqiao_check_jurisdiction(config: StationConfig) -> Iterable[Finding]:
+    """Add a station's own jurisdiction checks to ``fengqiao check`` and station opening.
+
+    Args:
+        config: The loaded station configuration (read-only).
+
+    Returns:
+        :class:`~fengqiao_core.rules.findings.Finding` records (rule id, severity, message);
+        ``None`` or an empty list when everything is fine.
+
+    Example:
+        .. code-block:: python
+
+            @hookimpl
+            def fengqiao_check_jurisdiction(config):
+                if len(config.forces) < 8:
+                    yield Finding("X1", Severity.WARNING, "fewer than 8 governance forces")
+
+    .. versionadded:: 0.1.0
+    """
+
+
+@hookspec
+def fengqiao_triage_advice(matter: Matter, config: StationConfig) -> TriageAdvice | None:
+    """Advise on a new matter's triage: add participants or raise its level.
+
+    Advice never lowers what a rule decided: a ``raise_to`` below the decided level is
+    ignored and recorded as such in the triage explanation.
+
+    Args:
+        matter: The matter as reported (not yet stored).
+        config: The station configuration.
+
+    Returns:
+        A :class:`~fengqiao_core.ports.TriageAdvice`, or ``None`` for no advice.
+
+    Example:
+        .. code-block:: python
+
+            @hookimpl
+            def fengqiao_triage_advice(matter, config):
+                if matter.category == "dispute:demolition":
+                    return TriageAdvice(reason="demolition goes to the station",
+                                        raise_to=LadderLevel.STATION)
+
+    .. versionadded:: 0.1.0
+    """
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+@hookspec
+def fengqiao_on_matter_changed(matter: Matter, events: list[MatterEvent]) -> None:
+    """Observe a matter after its change was committed (notification only).
+
+    Called after commit: an observer can never undo or block a change; its errors are
+    reported as ``PluginError`` after the data is safely stored.
+
+    Args:
+        matter: The matter's new state.
+        events: The events the change appended, in version order.
+
+    Returns:
+        Nothing; the return value is ignored.
+
+    Example:
+        .. code-block:: python
+
+            @hookimpl
+            def fengqiao_on_matter_changed(matter, events):
+                metrics.increment(matter.kind.value)
+
+    .. versionadded:: 0.1.0
+    """
+
+
+@hookspec
+def fengqiao_register_commands(cli: Any) -> None:
+    """Add commands to the ``fengqiao`` command line.
+
+    Args:
+        cli: The root ``typer.Typer`` application; add commands or sub-applications to it.
+
+    Returns:
+        Nothing; the return value is ignored.
+
+    Example:
+        .. code-block:: python
+
+            @hookimpl
+            def fengqiao_register_commands(cli):
+                @cli.command()
+                def hello():
+                    print("你好")
+
+    .. versionadded:: 0.1.0
+    """
