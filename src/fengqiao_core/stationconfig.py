@@ -44,11 +44,13 @@ __all__ = ["COUNT_KEYS", "Backends", "RuleSettings", "StationConfig", "counts", 
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]{0,31})://(?P<rest>[^\s\x00-\x1f\x7f]{1,2000})")
-_USERINFO = re.compile(r"(?<=://)[^/@]*@")
+_USERINFO = re.compile(r"(?<=://).*@", re.DOTALL)
 
 
 def mask_backend(value: str) -> str:
     """Hide the user and password of a backend URL: ``postgresql://***@db/fq``.
+
+    Conservative: everything between ``://`` and the last ``@`` is hidden.
 
     Args:
         value: A backend name or URL.

@@ -1,0 +1,161 @@
+"""The fengqiao command: --version, check (text and --json, exit codes 0/1/2) and demo."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from fengqiao_core import __version__
+from fengqiao_core.cli import app
+from fengqiao_core.stationfile import COUNT_KEYS
+
+LAKESIDE = pathlib.Path(__file__).resolve().parent / "data" / "lakeside.toml"
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"fengqiao {__version__}"
+
+
+def test_check_miaoshan_text():
+    result = run("check", "miaoshan")
+    assert result.exit_code == 0, result.output
+    assert "庙山派出所 (miaoshan)" in result.stdout
+    assert "grid_cells              51" in result.stdout
+    assert "OK: 0 errors, 0 warnings, 2 infos" in result.stdout
+
+
+def test_check_json_is_exactly_one_object_with_the_documented_shape():
+    result = run("check", str(LAKESIDE), "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert list(report) == ["station", "counts", "findings"]
+    assert report["station"] == {"code": "lakeside", "name": "湖西派出所"}
+    assert list(report["counts"]) == list(COUNT_KEYS)
+    assert report["counts"]["grid_cells"] == 5
+    assert report["counts"]["industrial_parks"] == 0
+    assert all(set(f) == {"rule", "severity", "message"} for f in report["findings"])
+    assert result.stderr == ""
+
+
+def test_check_miaoshan_json_counts():
+    report = json.loads(run("check", "miaoshan", "--json").stdout)
+    assert report["counts"]["police_grids"] == 11
+    assert report["counts"]["red_stewards"] >= 1500
+
+
+def test_check_with_error_findings_exits_1(tmp_path):
+    text = LAKESIDE.read_text("utf-8").replace(
+        'community = "maple"\nofficer', 'community = "reed"\nofficer'
+    )
+    path = tmp_path / "broken.toml"
+    path.write_text(text, encoding="utf-8")
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    assert "[T2] error: community maple (枫林社区) has no team" in result.stdout
+    assert "FAILED: 1 error" in result.stdout
+    report = json.loads(run("check", str(path), "--json").stdout)
+    assert {
+        "rule": "T2",
+        "severity": "error",
+        "message": "community maple (枫林社区) has no team",
+    } in report["findings"]
+
+
+def test_check_malformed_file_exits_1_with_paths(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[station]\nid = "x"\nname = 3\ndivision = "420115"\n', encoding="utf-8")
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    assert f"{path}: $.station.name: expected str, got int 3" in result.stderr
+    assert "Traceback" not in result.output
+    report = json.loads(run("check", str(path), "--json").stdout)
+    assert report["error"]["kind"] == "validation"
+    assert report["error"]["problems"] == [
+        {"path": f"{path}: $.station.name", "message": "expected str, got int 3"}
+    ]
+
+
+def test_check_many_problems_are_capped(tmp_path):
+    cells = "".join(
+        f'[[cells]]\nid = "x{i}"\nname = "c"\npolice_grid = "p"\ncommunity = "c"\n'
+        for i in range(60)
+    )
+    path = tmp_path / "many.toml"
+    path.write_text(
+        f'[station]\nid = "x"\nname = "n"\ndivision = "420115"\n{cells}', encoding="utf-8"
+    )
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    assert "error: 60 problem(s) in the station file" in result.stderr
+    assert "… and 10 more" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such station file"),
+        (b"\xff\xfe", "is not UTF-8 text"),
+        (b"[station\n", "is not valid TOML"),
+    ],
+)
+def test_check_unreadable_exits_2(tmp_path, content, message):
+    path = tmp_path / "s.toml"
+    if content is not None:
+        path.write_bytes(content)
+    result = run("check", str(path))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+    report = json.loads(run("check", str(path), "--json").stdout)
+    assert report["error"]["kind"] == "configuration"
+    assert message in report["error"]["message"]
+
+
+def test_hostile_markup_in_names_is_printed_literally(tmp_path):
+    text = LAKESIDE.read_text("utf-8").replace(
+        'name = "柳岸社区"', 'name = "[bold]柳岸[/bold]社区"'
+    )
+    text = text.replace('community = "willow"\nofficer', 'community = "reed"\nofficer')
+    path = tmp_path / "markup.toml"
+    path.write_text(text, encoding="utf-8")
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    assert "community willow ([bold]柳岸[/bold]社区) has no team" in result.stdout
+
+
+def test_demo_summarises_the_shipped_station():
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    for text in (
+        "一体 One body",
+        "三联 Three linkages",
+        "五微 Five micro",
+        "阳光联调小组",
+        "T-C01",
+    ):
+        assert text in result.stdout
+    assert "11 police grids → 51 cells" in result.stdout
+
+
+def test_no_arguments_shows_help():
+    result = run()
+    assert result.exit_code == 2
+    assert "check" in result.output
+    assert "demo" in result.output
+
+
+def test_console_script_runs():
+    script = pathlib.Path(sys.executable).parent / "fengqiao"
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"fengqiao {__version__}"
