@@ -4,6 +4,7 @@ and unreadable or malformed files give clear, path-qualified errors without pers
 import datetime as dt
 import importlib.util
 import pathlib
+import re
 import subprocess
 import sys
 import tomllib
@@ -12,6 +13,8 @@ import pytest
 
 from fengqiao_core.errors import ConfigurationError, ValidationError
 from fengqiao_core.model import GroupCategory, OfficerPost, PlaceKind
+from fengqiao_core.rules.findings import has_errors
+from fengqiao_core.rules.topology import check_topology
 from fengqiao_core.stationfile import (
     Backends,
     RuleSettings,
@@ -440,3 +443,11 @@ def test_importing_the_package_does_not_import_typer_or_rich():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_documented_example_loads_without_errors():
+    doc = (ROOT / "docs" / "station-file.md").read_text("utf-8")
+    (example,) = re.findall(r"```toml\n(.*?)```", doc, re.S)
+    config = parse_station_config(example, source="example.toml")
+    assert counts(config)["grid_cells"] == 1
+    assert not has_errors(check_topology(config))

@@ -48,7 +48,7 @@ _USERINFO = re.compile(r"(?<=://).*@", re.DOTALL)
 
 
 def mask_backend(value: str) -> str:
-    """Hide the user and password of a backend URL: ``postgresql://***@db/fq``.
+    """Hide the user and password of a backend URL 后端地址脱敏: ``postgresql://***@db/fq``.
 
     Conservative: everything between ``://`` and the last ``@`` is hidden.
 
