@@ -1,0 +1,206 @@
+"""Triage 分流 (rule L1 with L2-L8 and D1): the whole decision for a new matter, as a value.
+
+:func:`triage` is pure: the grid backend has already located the matter (``cell``), the
+volunteer backend has proposed stewards (rule L8) and plugins have given advice. The
+:class:`TriageDecision` says where the matter belongs, at which rung, who owns it, who takes
+part and through which linkage, how it should be resolved, by when, and which rule decided
+each part — so a person can see why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from attrs import Factory, field, frozen
+
+from fengqiao_core.model import (
+    GridCell,
+    LadderLevel,
+    Linkage,
+    Matter,
+    MatterKind,
+    OfficerPost,
+    Participant,
+    PlaceKind,
+)
+from fengqiao_core.ports import TriageAdvice
+from fengqiao_core.rules import linkages as lk
+from fengqiao_core.rules.deadlines import DeadlineSettings, resolution_due
+from fengqiao_core.rules.ladder import LadderSettings, SkipReason, initial_level
+from fengqiao_core.rules.micro import pillars_for
+from fengqiao_core.stationconfig import StationConfig
+
+__all__ = ["Reason", "TriageDecision", "TriageSettings", "triage"]
+
+_PARK_KINDS = (PlaceKind.INDUSTRIAL_PARK, PlaceKind.UNIVERSITY)
+
+
+@frozen
+class Reason:
+    """Why one part of a decision is what it is: the part, the deciding rule id and a note."""
+
+    part: str
+    rule: str
+    note: str
+
+
+@frozen(kw_only=True)
+class TriageSettings:
+    """Configurable triage parameters (the station file's ``[rules]`` feeds them).
+
+    Attributes:
+        ladder: First rung per severity (L2).
+        deadlines: Time limits per severity (D1).
+        legal_categories: Dispute categories with a legal question (L4 法治化解).
+        lead_body: Who leads the one body 一体 (管委会主导 at Miaoshan).
+    """
+
+    ladder: LadderSettings = Factory(LadderSettings)
+    deadlines: DeadlineSettings = Factory(DeadlineSettings)
+    legal_categories: tuple[str, ...] = lk.DEFAULT_LEGAL_CATEGORIES
+    lead_body: str = "管委会"
+
+
+@frozen(kw_only=True)
+class TriageDecision:
+    """The triage of one matter 分流结果, every part with the rule that decided it."""
+
+    cell: str | None
+    police_grid: str | None
+    community: str | None
+    park: bool
+    level: LadderLevel
+    skip: SkipReason | None
+    owner: str | None
+    one_body: lk.OneBody
+    participants: tuple[Participant, ...]
+    path: lk.ResolutionPath
+    due: dt.datetime
+    pillars: tuple[str, ...]
+    reasons: tuple[Reason, ...] = field(default=())
+
+    def rules(self) -> tuple[str, ...]:
+        """The rule ids that decided this triage, in order of first use."""
+        return tuple(dict.fromkeys(r.rule for r in self.reasons))
+
+
+def _is_park(config: StationConfig, matter: Matter, cell: GridCell | None) -> bool:
+    places = {p.id: p for p in config.places}
+    place = places.get(matter.location.place or "")
+    seen: set[str] = set()
+    while place is not None and place.id not in seen:
+        if place.kind in _PARK_KINDS:
+            return True
+        seen.add(place.id)
+        place = places.get(place.parent or "")
+    return cell is not None and cell.dedicated_to is not None
+
+
+def _owner(config: StationConfig, police_grid: str | None) -> tuple[str | None, Reason]:
+    serving = sorted(
+        o.id
+        for o in config.officers
+        if o.post is OfficerPost.COMMUNITY and police_grid in o.police_grids
+    )
+    if serving:
+        return serving[0], Reason("owner", "L1", f"community officer of police grid {police_grid}")
+    duty = sorted(o.id for o in config.officers if o.post is OfficerPost.DUTY)
+    note = "no community officer serves the location; the duty officer owns it"
+    return (duty[0] if duty else None), Reason("owner", "L1", note)
+
+
+def _team_steward(config: StationConfig, community: str | None) -> list[str]:
+    team = next((t for t in config.teams if t.community == community), None)
+    return list(team.stewards[:1]) if team else []
+
+
+def triage(
+    matter: Matter,
+    config: StationConfig,
+    *,
+    cell: str | None,
+    stewards: Sequence[str] = (),
+    advice: Sequence[tuple[str, TriageAdvice]] = (),
+    settings: TriageSettings | None = None,
+) -> TriageDecision:
+    """Rule L1: decide where a new matter belongs and who handles it, and why.
+
+    Args:
+        matter: The matter as reported.
+        config: The station.
+        cell: The grid cell the grid backend located it in, or ``None``.
+        stewards: Ids of red stewards matched for it (rule L8), best first.
+        advice: ``(plugin, advice)`` pairs; advice adds participants or raises the level,
+            never lowers it (a lower ``raise_to`` is ignored, with a reason).
+        settings: Triage parameters; defaults when omitted.
+
+    Returns:
+        The decision, with a :class:`Reason` for every part.
+    """
+    settings = settings or TriageSettings()
+    grid_cell = next((c for c in config.cells if c.id == cell), None)
+    police_grid = grid_cell.police_grid if grid_cell else None
+    community = grid_cell.community if grid_cell else None
+    park = _is_park(config, matter, grid_cell)
+    reasons = [
+        Reason("cell", "L1", f"located in cell {cell}" if cell else "not located in any cell")
+    ]
+    owner, why_owner = _owner(config, police_grid)
+    reasons.append(why_owner)
+    level = initial_level(matter.severity, park=park, settings=settings.ladder)
+    reasons.append(Reason("level", "L2", f"{matter.severity.value} starts at {level.value}"))
+    path, joined = lk.resolution_path(matter, config, legal_categories=settings.legal_categories)
+    reasons.append(Reason("path", "L4", f"resolution path {path.value}"))
+    skip = None
+    panel_paths = (lk.ResolutionPath.DEPARTMENTAL, lk.ResolutionPath.CASE_OWNERSHIP)
+    if path in panel_paths and level.rank < LadderLevel.STATION.rank:
+        level = LadderLevel.STATION
+        reasons.append(Reason("level", "L4", "the joint mediation panel sits at the station"))
+    if path is lk.ResolutionPath.CASE_HANDLING and level.rank < LadderLevel.STATION.rank:
+        level, skip = LadderLevel.STATION, SkipReason.CRIMINAL_SIGNS
+        reasons.append(Reason("level", "L3", "criminal signs: police case handling at once"))
+    if path is lk.ResolutionPath.CASE_OWNERSHIP and joined:
+        owner = joined[0].ref
+        reasons.append(Reason("owner", "L4", "包案化解: the panel's leader owns it to the end"))
+    participants: list[Participant] = []
+    if owner is not None:
+        participants.append(Participant(owner, "owner", Linkage.ONE_BODY, "L1"))
+    participants += joined
+    participants += lk.joint_action(matter, config, stewards)
+    if path is lk.ResolutionPath.ON_SITE or (
+        path is lk.ResolutionPath.SERVICE and matter.kind is MatterKind.HELP_REQUEST
+    ):
+        local = list(stewards[:1]) or _team_steward(config, community)
+        participants += [Participant(s, "steward", Linkage.ONE_BODY, "T2") for s in local]
+    participants += lk.joint_governance(matter, config)
+    if stewards:
+        reasons.append(Reason("participants", "L8", f"{len(stewards)} steward(s) matched"))
+    for plugin, said in advice:
+        participants += said.participants
+        if said.raise_to is not None and said.raise_to.rank > level.rank:
+            level = said.raise_to
+            reasons.append(Reason("level", f"plugin:{plugin}", said.reason))
+        elif said.raise_to is not None:
+            note = f"advice to use {said.raise_to.value} ignored: never below what rules decided"
+            reasons.append(Reason("level", f"plugin:{plugin}", note))
+    unique = tuple(dict.fromkeys(participants))
+    due = resolution_due(
+        matter.severity, matter.reported_at, settings.deadlines, zone=config.station.timezone
+    )
+    reasons.append(Reason("due", "D1", f"{matter.severity.value}: due {due.isoformat()}"))
+    return TriageDecision(
+        cell=cell,
+        police_grid=police_grid,
+        community=community,
+        park=park,
+        level=level,
+        skip=skip,
+        owner=owner,
+        one_body=lk.one_body(config, community, settings.lead_body),
+        participants=unique,
+        path=path,
+        due=due,
+        pillars=pillars_for(matter, cell=cell, path=path, participants=unique),
+        reasons=tuple(reasons),
+    )
