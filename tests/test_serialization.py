@@ -173,3 +173,11 @@ def test_configure_callables_extend_the_converter():
     seen = []
     make_converter(configure=[seen.append])
     assert len(seen) == 1
+
+
+def test_a_bad_personal_value_is_reported_once_at_its_path():
+    data = {"id": "p1", "version": 0, "name": "张三", "phone": "12345"}
+    with pytest.raises(ValidationError) as info:
+        CONVERTER.structure(data, m.Party)
+    assert [p.field for p in info.value.problems] == ["$.phone"]
+    assert "12345" not in str(info.value)

@@ -143,7 +143,7 @@ def _dict_only(cl: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any
 
 
 def _join(path: str, field: str) -> str:
-    if not field or field == "$":
+    if not field or field == "$" or path.endswith(f".{field}"):
         return path
     return field if field.startswith("$") else f"{path}.{field}"
 
