@@ -7,6 +7,7 @@ fold of their events. Every name has its Chinese term in its docstring.
 from fengqiao_core.model.base import Entity
 from fengqiao_core.model.events import (
     MATTER_TYPES,
+    Commended,
     FeedbackRecorded,
     MatterAssigned,
     MatterEscalated,
@@ -87,6 +88,7 @@ __all__ = [
     "Actor",
     "AuxiliaryOfficer",
     "Commendation",
+    "Commended",
     "CommunityTeam",
     "CoordinateSystem",
     "Department",

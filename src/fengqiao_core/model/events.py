@@ -35,6 +35,7 @@ from fengqiao_core.privacy import FreeText
 
 __all__ = [
     "MATTER_TYPES",
+    "Commended",
     "FeedbackRecorded",
     "MatterAssigned",
     "MatterEscalated",
@@ -98,6 +99,8 @@ class MatterTriaged(MatterEvent):
     level: LadderLevel
     owner: str | None
     due: dt.datetime | None = None
+    path: str | None = None
+    reasons: tuple[str, ...] = ()
 
 
 @frozen(kw_only=True)
@@ -139,6 +142,14 @@ class SessionRecorded(MatterEvent):
 
 
 @frozen(kw_only=True)
+class Commended(MatterEvent):
+    """A banner 锦旗 was given for the matter to ``recipient`` (an officer, steward or station)."""
+
+    recipient: str = field(validator=code)
+    inscription: str = ""
+
+
+@frozen(kw_only=True)
 class FeedbackRecorded(MatterEvent):
     """The resident's satisfaction score 满意度 (1-5) was recorded on the matter."""
 
@@ -177,6 +188,7 @@ def _changes(matter: Matter, event: MatterEvent) -> dict[str, Any]:
                 "level": event.level,
                 "owner": event.owner,
                 "due": event.due,
+                "path": event.path,
             }
         case MatterAssigned():
             return {"owner": event.owner, "level": event.level}
@@ -192,6 +204,8 @@ def _changes(matter: Matter, event: MatterEvent) -> dict[str, Any]:
             return {"sessions": matter.sessions + 1}
         case FeedbackRecorded():
             return {"feedback_score": event.score}
+        case Commended():
+            return {"commendations": matter.commendations + 1}
     raise ValidationError("event", f"{type(event).__name__} cannot be applied to a matter")
 
 

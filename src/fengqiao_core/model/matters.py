@@ -277,7 +277,8 @@ class Matter(Entity):
     ``category`` is a :class:`MatterCategory` key. ``level`` is the ladder rung it is handled
     at; ``owner`` the person who owns it 包案人. Triage fills ``cell``, ``police_grid``,
     ``community`` and ``due``. ``updated_at`` is the time of the last event; ``closed_at`` is set
-    when the matter enters its ``closed`` state and cleared when it is reopened.
+    when the matter enters its ``closed`` state and cleared when it is reopened. ``path`` is the
+    resolution path triage chose; ``commendations`` counts banners 锦旗 given for it.
     """
 
     kind: ClassVar[MatterKind]
@@ -303,6 +304,8 @@ class Matter(Entity):
     feedback_score: int | None = None
     updated_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
+    path: str | None = None
+    commendations: int = 0
 
 
 @define(kw_only=True, eq=False)

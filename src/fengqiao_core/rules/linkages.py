@@ -20,20 +20,16 @@ from collections.abc import Iterable
 from attrs import frozen
 
 from fengqiao_core.model import (
-    Department,
-    Force,
     LabelledEnum,
     Linkage,
     Matter,
     MatterKind,
-    Officer,
     OfficerPost,
     Participant,
-    Place,
-    PlaceKind,
     Severity,
     Source,
 )
+from fengqiao_core.rules.index import StationIndex
 from fengqiao_core.stationconfig import StationConfig
 
 __all__ = [
@@ -101,65 +97,45 @@ def one_body(config: StationConfig, community: str | None, lead: str = "管委�
     return OneBody(lead=lead, responsible=config.station.id, main_body=community)
 
 
-def _first_officer(config: StationConfig, post: OfficerPost) -> Officer | None:
-    return min((o for o in config.officers if o.post is post), key=lambda o: o.id, default=None)
-
-
-def _compound_of(config: StationConfig, place_id: str | None) -> Place | None:
-    places = {p.id: p for p in config.places}
-    place = places.get(place_id or "")
-    while place is not None and place.kind not in (PlaceKind.COMPOUND, PlaceKind.ENTERPRISE):
-        place = places.get(place.parent or "")
-    return place
-
-
 def joint_action(
-    matter: Matter, config: StationConfig, stewards: Iterable[str] = ()
+    matter: Matter, index: StationIndex, stewards: Iterable[str] = ()
 ) -> list[Participant]:
     """Rule L5: the participants of the category's 联动 plan (empty without a plan).
 
     Args:
         matter: The matter being triaged.
-        config: The station (officers by post, places).
+        index: The station's look-ups (officers by post, enclosing compounds).
         stewards: Ids of matched red stewards (rule L8), used by plans that call stewards.
     """
     found: list[Participant] = []
     for role in JOINT_ACTION_PLANS.get(matter.category, ()):
         if role in _POSTS:
-            officer = _first_officer(config, _POSTS[role])
+            officer = index.first_by_post.get(_POSTS[role])
             if officer is not None:
-                found.append(Participant(officer.id, role, Linkage.JOINT_ACTION, "L5"))
+                found.append(Participant(officer, role, Linkage.JOINT_ACTION, "L5"))
         elif role == "property_management":
-            place = _compound_of(config, matter.location.place)
+            place = index.compound_of.get(matter.location.place or "")
             if place is not None:
-                found.append(Participant(place.id, role, Linkage.JOINT_ACTION, "L5"))
+                found.append(Participant(place, role, Linkage.JOINT_ACTION, "L5"))
         else:
             found.extend(Participant(s, "steward", Linkage.JOINT_ACTION, "L5") for s in stewards)
     return found
 
 
-def joint_governance(matter: Matter, config: StationConfig) -> list[Participant]:
+def joint_governance(matter: Matter, index: StationIndex) -> list[Participant]:
     """Rule L6: forces (and, for help requests, departments) competent for the category."""
-    bodies: list[Force | Department] = [*config.forces]
+    bodies = set(index.competent_forces.get(matter.category, ()))
     if matter.kind is MatterKind.HELP_REQUEST:
-        bodies.extend(config.departments)
+        bodies.update(index.competent_departments.get(matter.category, ()))
     return [
-        Participant(body.id, "competent_body", Linkage.JOINT_GOVERNANCE, "L6")
-        for body in sorted(bodies, key=lambda b: b.id)
-        if matter.category in body.competences
+        Participant(body, "competent_body", Linkage.JOINT_GOVERNANCE, "L6")
+        for body in sorted(bodies)
     ]
-
-
-def _panel_departments(matter: Matter, config: StationConfig) -> list[str]:
-    on_panel = {d for panel in config.mediation_panels for d in panel.departments}
-    return sorted(
-        d.id for d in config.departments if matter.category in d.competences and d.id in on_panel
-    )
 
 
 def resolution_path(
     matter: Matter,
-    config: StationConfig,
+    index: StationIndex,
     *,
     legal_categories: Iterable[str] = DEFAULT_LEGAL_CATEGORIES,
 ) -> tuple[ResolutionPath, list[Participant]]:
@@ -173,7 +149,7 @@ def resolution_path(
     with criminal signs go to case handling; help requests and tips follow their plans.
     """
     if matter.kind is MatterKind.DISPUTE:
-        return _dispute_path(matter, config, set(legal_categories))
+        return _dispute_path(matter, index, frozenset(legal_categories))
     if matter.kind is MatterKind.INCIDENT:
         criminal = getattr(matter, "criminal", False) or matter.category == "incident:telecom_fraud"
         if criminal:
@@ -183,18 +159,18 @@ def resolution_path(
         return ResolutionPath.VERIFICATION, []
     if matter.category in JOINT_ACTION_PLANS:
         return ResolutionPath.JOINT_ACTION, []
-    if joint_governance(matter, config):
+    if joint_governance(matter, index):
         return ResolutionPath.TRANSFER, []
     return ResolutionPath.SERVICE, []
 
 
 def _dispute_path(
-    matter: Matter, config: StationConfig, legal: set[str]
+    matter: Matter, index: StationIndex, legal: frozenset[str]
 ) -> tuple[ResolutionPath, list[Participant]]:
-    panel = min(config.mediation_panels, key=lambda p: p.id, default=None)
+    panel = index.panel
     departments = [
         Participant(d, "panel_department", Linkage.JOINT_MEDIATION, "L4")
-        for d in _panel_departments(matter, config)
+        for d in index.panel_departments.get(matter.category, ())
     ]
     if departments and panel is not None:
         departments.insert(0, Participant(panel.id, "joint_panel", Linkage.JOINT_MEDIATION, "L4"))

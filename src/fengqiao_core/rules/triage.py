@@ -15,25 +15,22 @@ from collections.abc import Sequence
 from attrs import Factory, field, frozen
 
 from fengqiao_core.model import (
-    GridCell,
     LadderLevel,
     Linkage,
     Matter,
     MatterKind,
     OfficerPost,
     Participant,
-    PlaceKind,
 )
 from fengqiao_core.ports import TriageAdvice
 from fengqiao_core.rules import linkages as lk
 from fengqiao_core.rules.deadlines import DeadlineSettings, resolution_due
+from fengqiao_core.rules.index import StationIndex
 from fengqiao_core.rules.ladder import LadderSettings, SkipReason, initial_level
 from fengqiao_core.rules.micro import pillars_for
 from fengqiao_core.stationconfig import StationConfig
 
 __all__ = ["Reason", "TriageDecision", "TriageSettings", "triage"]
-
-_PARK_KINDS = (PlaceKind.INDUSTRIAL_PARK, PlaceKind.UNIVERSITY)
 
 
 @frozen
@@ -85,34 +82,12 @@ class TriageDecision:
         return tuple(dict.fromkeys(r.rule for r in self.reasons))
 
 
-def _is_park(config: StationConfig, matter: Matter, cell: GridCell | None) -> bool:
-    places = {p.id: p for p in config.places}
-    place = places.get(matter.location.place or "")
-    seen: set[str] = set()
-    while place is not None and place.id not in seen:
-        if place.kind in _PARK_KINDS:
-            return True
-        seen.add(place.id)
-        place = places.get(place.parent or "")
-    return cell is not None and cell.dedicated_to is not None
-
-
-def _owner(config: StationConfig, police_grid: str | None) -> tuple[str | None, Reason]:
-    serving = sorted(
-        o.id
-        for o in config.officers
-        if o.post is OfficerPost.COMMUNITY and police_grid in o.police_grids
-    )
+def _owner(index: StationIndex, police_grid: str | None) -> tuple[str | None, Reason]:
+    serving = index.community_officers.get(police_grid or "", ())
     if serving:
         return serving[0], Reason("owner", "L1", f"community officer of police grid {police_grid}")
-    duty = sorted(o.id for o in config.officers if o.post is OfficerPost.DUTY)
     note = "no community officer serves the location; the duty officer owns it"
-    return (duty[0] if duty else None), Reason("owner", "L1", note)
-
-
-def _team_steward(config: StationConfig, community: str | None) -> list[str]:
-    team = next((t for t in config.teams if t.community == community), None)
-    return list(team.stewards[:1]) if team else []
+    return index.first_by_post.get(OfficerPost.DUTY), Reason("owner", "L1", note)
 
 
 def triage(
@@ -123,6 +98,7 @@ def triage(
     stewards: Sequence[str] = (),
     advice: Sequence[tuple[str, TriageAdvice]] = (),
     settings: TriageSettings | None = None,
+    index: StationIndex | None = None,
 ) -> TriageDecision:
     """Rule L1: decide where a new matter belongs and who handles it, and why.
 
@@ -134,23 +110,27 @@ def triage(
         advice: ``(plugin, advice)`` pairs; advice adds participants or raises the level,
             never lowers it (a lower ``raise_to`` is ignored, with a reason).
         settings: Triage parameters; defaults when omitted.
+        index: The station's look-ups (:meth:`StationIndex.of` when omitted).
 
     Returns:
         The decision, with a :class:`Reason` for every part.
     """
     settings = settings or TriageSettings()
-    grid_cell = next((c for c in config.cells if c.id == cell), None)
+    index = index or StationIndex.of(config)
+    grid_cell = index.cells.get(cell or "")
     police_grid = grid_cell.police_grid if grid_cell else None
     community = grid_cell.community if grid_cell else None
-    park = _is_park(config, matter, grid_cell)
+    park = (matter.location.place in index.park_places) or bool(
+        grid_cell and grid_cell.dedicated_to
+    )
     reasons = [
         Reason("cell", "L1", f"located in cell {cell}" if cell else "not located in any cell")
     ]
-    owner, why_owner = _owner(config, police_grid)
+    owner, why_owner = _owner(index, police_grid)
     reasons.append(why_owner)
     level = initial_level(matter.severity, park=park, settings=settings.ladder)
     reasons.append(Reason("level", "L2", f"{matter.severity.value} starts at {level.value}"))
-    path, joined = lk.resolution_path(matter, config, legal_categories=settings.legal_categories)
+    path, joined = lk.resolution_path(matter, index, legal_categories=settings.legal_categories)
     reasons.append(Reason("path", "L4", f"resolution path {path.value}"))
     skip = None
     panel_paths = (lk.ResolutionPath.DEPARTMENTAL, lk.ResolutionPath.CASE_OWNERSHIP)
@@ -167,13 +147,14 @@ def triage(
     if owner is not None:
         participants.append(Participant(owner, "owner", Linkage.ONE_BODY, "L1"))
     participants += joined
-    participants += lk.joint_action(matter, config, stewards)
+    participants += lk.joint_action(matter, index, stewards)
     if path is lk.ResolutionPath.ON_SITE or (
         path is lk.ResolutionPath.SERVICE and matter.kind is MatterKind.HELP_REQUEST
     ):
-        local = list(stewards[:1]) or _team_steward(config, community)
+        team = index.teams.get(community or "")
+        local = list(stewards[:1]) or (list(team.stewards[:1]) if team else [])
         participants += [Participant(s, "steward", Linkage.ONE_BODY, "T2") for s in local]
-    participants += lk.joint_governance(matter, config)
+    participants += lk.joint_governance(matter, index)
     if stewards:
         reasons.append(Reason("participants", "L8", f"{len(stewards)} steward(s) matched"))
     for plugin, said in advice:
