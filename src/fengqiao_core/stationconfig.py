@@ -147,6 +147,7 @@ class StationConfig:
     station: Station
     backends: Backends = Backends()
     rules: RuleSettings = RuleSettings()
+    secret_file: str | None = None
     police_grids: tuple[PoliceGrid, ...] = ()
     cells: tuple[GridCell, ...] = ()
     places: tuple[Place, ...] = ()

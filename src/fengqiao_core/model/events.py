@@ -91,7 +91,10 @@ class MatterReported(MatterEvent):
 
 @frozen(kw_only=True)
 class MatterTriaged(MatterEvent):
-    """Triage 分流 located the matter and set its level, owner and due time (rule L1)."""
+    """Triage 分流 located the matter and set its level, owner, due time and participants (L1).
+
+    ``reasons`` explain each part with its rule id (``"L1: …"``), for the triage explanation.
+    """
 
     cell: str | None
     police_grid: str | None
@@ -101,6 +104,7 @@ class MatterTriaged(MatterEvent):
     due: dt.datetime | None = None
     path: str | None = None
     reasons: tuple[str, ...] = ()
+    participants: tuple[Participant, ...] = ()
 
 
 @frozen(kw_only=True)
@@ -189,6 +193,7 @@ def _changes(matter: Matter, event: MatterEvent) -> dict[str, Any]:
                 "owner": event.owner,
                 "due": event.due,
                 "path": event.path,
+                "participants": tuple(dict.fromkeys((*matter.participants, *event.participants))),
             }
         case MatterAssigned():
             return {"owner": event.owner, "level": event.level}

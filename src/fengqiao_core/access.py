@@ -1,0 +1,58 @@
+"""Role-scoped access 权限: which role may do what, deny by default.
+
+Checked by the Station service before every use case; a denial raises
+:class:`~fengqiao_core.errors.PermissionDenied` and is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fengqiao_core.errors import PermissionDenied
+from fengqiao_core.model import Actor, Role
+from fengqiao_core.rules.lifecycle import Action
+
+__all__ = ["PERMISSIONS", "READ", "REPORT", "check_access"]
+
+REPORT = "report"
+READ = "read"
+COMMEND = "commend"
+READ_AUDIT = "read_audit"
+_A = Action
+_EVERYTHING = frozenset({REPORT, READ, COMMEND, READ_AUDIT} | {a.value for a in Action})
+_ASSIST = frozenset(
+    {REPORT, READ}
+    | {a.value for a in (_A.TRIAGE, _A.DISPATCH, _A.ARRIVE, _A.RECORD_SESSION, _A.RESOLVE)}
+    | {a.value for a in (_A.FOLLOW_UP, _A.FEEDBACK, _A.VERIFY)}
+)
+
+PERMISSIONS: Mapping[Role, frozenset[str]] = {
+    Role.OFFICER: _EVERYTHING - {READ_AUDIT},
+    Role.AUXILIARY: _ASSIST,
+    Role.STEWARD: frozenset({REPORT, READ, _A.ARRIVE.value, _A.RESOLVE.value, _A.FEEDBACK.value}),
+    Role.GRID_WORKER: _ASSIST | {_A.REGISTER.value, _A.ACCEPT.value},
+    Role.MEDIATOR: frozenset(
+        {READ}
+        | {a.value for a in (_A.RECORD_SESSION, _A.AGREE, _A.MAKE_EFFECTIVE, _A.FAIL)}
+        | {a.value for a in (_A.TERMINATE, _A.FOLLOW_UP, _A.PERFORM, _A.NOT_PERFORM)}
+    ),
+    Role.LAWYER: frozenset({READ, _A.RECORD_SESSION.value, _A.AGREE.value}),
+    Role.ADMIN: frozenset(),
+    Role.AUDITOR: frozenset({READ_AUDIT}),
+    Role.RESIDENT: frozenset({REPORT, _A.WITHDRAW.value, _A.FEEDBACK.value, COMMEND}),
+    Role.SYSTEM: _EVERYTHING,
+}
+"""What each role may do; an action missing from a role's set is denied (ASVS deny by default).
+
+Auxiliary officers 辅警 assist but never own an enforcement step (rule T4); administrators
+manage the station but read no case contents (separation of duties); auditors only read the
+audit log.
+"""
+
+
+def check_access(actor: Actor, action: str) -> None:
+    """Raise ``PermissionDenied`` unless ``actor``'s role may perform ``action``."""
+    if action not in PERMISSIONS.get(actor.role, frozenset()):
+        raise PermissionDenied(
+            f"role {actor.role.value!r} ({actor.role.label_zh}) may not {action!r}"
+        )

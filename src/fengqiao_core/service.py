@@ -1,0 +1,236 @@
+"""The service core 服务内核: backends, clock, secret, and the one way a change is made.
+
+Every use case runs through :meth:`ServiceCore._change`: check the actor's role (denials are
+audited), open one unit of work, read the matter, apply the rules, append the events, an audit
+entry and any outgoing messages together, commit — retrying when a concurrent writer got there
+first — and only then wake the dispatcher and tell the observers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fengqiao_core.access import check_access
+from fengqiao_core.audit import seal
+from fengqiao_core.dispatch import Dispatcher
+from fengqiao_core.errors import (
+    ConfigurationError,
+    ConflictError,
+    PermissionDenied,
+    ValidationError,
+)
+from fengqiao_core.keys import load_secret, require_secret
+from fengqiao_core.model import (
+    Actor,
+    GroupCategory,
+    Matter,
+    MatterEvent,
+)
+from fengqiao_core.plugins import Plugins
+from fengqiao_core.ports import (
+    BackendContext,
+    Channel,
+    GridBackend,
+    OutboxMessage,
+    Port,
+    StorageBackend,
+    UnitOfWork,
+    VolunteerBackend,
+)
+from fengqiao_core.privacy import FreeText, get_logger
+from fengqiao_core.rules.index import StationIndex
+from fengqiao_core.rules.lifecycle import Action, act, is_open
+from fengqiao_core.rules.triage import TriageSettings
+from fengqiao_core.stationconfig import StationConfig
+
+__all__ = ["Clock", "ServiceCore"]
+
+Clock = Callable[[], dt.datetime]
+"""A zone-aware clock; injected so that tests and simulations control time."""
+Extra = Callable[[Matter, int, dt.datetime], list[MatterEvent]]
+Guard = Callable[[Matter, UnitOfWork], None]
+_RETRIES = 20
+_log = get_logger(__name__)
+
+
+class ServiceCore:
+    """What every use case needs: configuration, plugins, backends, clock, secret, dispatcher.
+
+    Args:
+        config: The station configuration.
+        plugins: The plugin facade (a fresh one by default).
+        clock: Returns the current zone-aware time (the station zone's wall clock by default).
+        secret: Key for keyed hashes and the audit chain (else ``FENGQIAO_SECRET`` or the
+            station file's ``secret_file``).
+        backends: Ready backend objects by port, replacing the configured ones (embedding,
+            tests).
+        dispatch: Deliver messages in a background thread; else call :meth:`deliver_pending`.
+    """
+
+    def __init__(
+        self,
+        config: StationConfig,
+        *,
+        plugins: Plugins | None = None,
+        clock: Clock | None = None,
+        secret: bytes | None = None,
+        backends: dict[Port, Any] | None = None,
+        dispatch: bool = True,
+    ) -> None:
+        self.config = config
+        self.plugins = plugins or Plugins()
+        self.converter = self.plugins.make_converter()
+        given = backends or {}
+        self.storage: StorageBackend = given.get("storage") or self._open("storage")
+        self.grid: GridBackend = given.get("grid") or self._open("grid")
+        self.volunteers: VolunteerBackend = given.get("volunteers") or self._open("volunteers")
+        self.channel: Channel = given.get("channel") or self._open("channel")
+        self.categories = self.plugins.categories()
+        self.micro_pillars = self.plugins.micro_pillars()
+        self.index = StationIndex.of(config)
+        self.settings = TriageSettings()
+        zone = ZoneInfo(config.station.timezone)
+        self._clock: Clock = clock or (lambda: dt.datetime.now(zone))
+        self._secret = secret if secret is not None else load_secret(config.secret_file)
+        self.dispatcher = Dispatcher(self.storage, self.channel, self.now)
+        if dispatch:
+            self.dispatcher.start()
+
+    def _open(self, port: Port) -> Any:
+        url = getattr(self.config.backends, port)
+        return self.plugins.open_backend(port, BackendContext(url, self.config, self.converter))
+
+    def now(self) -> dt.datetime:
+        """The clock's time; a naive clock is a configuration error."""
+        at = self._clock()
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ConfigurationError("the station clock must return zone-aware datetimes")
+        return at
+
+    def shutdown(self) -> None:
+        """Stop the dispatcher and close the store (undelivered messages stay in the outbox)."""
+        self.dispatcher.stop()
+        self.storage.close()
+
+    def deliver_pending(self, limit: int = 100) -> int:
+        """Deliver the outbox messages due now; returns how many were delivered."""
+        return self.dispatcher.deliver_due(limit).delivered
+
+    # --- plumbing shared by the use cases -------------------------------------------------
+
+    def _authorise(self, actor: Actor, action: str, object_type: str, object_id: str) -> None:
+        try:
+            check_access(actor, action)
+        except PermissionDenied:
+            with self.storage.unit_of_work() as uow:
+                self._audit(uow, actor, action, object_type, object_id, outcome="denied")
+                uow.commit()
+            raise
+
+    def _audit(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        action: str,
+        object_type: str,
+        object_id: str,
+        outcome: str = "success",
+    ) -> None:
+        key = require_secret(self._secret, "the audit log")
+        entry = seal(
+            uow.audit.last(),
+            key=key,
+            at=self.now(),
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            outcome=outcome,
+        )
+        uow.audit.append(entry)
+
+    def _messages(self, matter: Matter, text: str) -> list[OutboxMessage]:
+        """Messages for a change: to the owner, and to the volunteer group when stewards joined."""
+        targets = [matter.owner] if matter.owner else []
+        if any(p.role == "steward" for p in matter.participants) and matter.cell:
+            targets += [
+                g.id
+                for g in self.config.resident_groups
+                if g.category is GroupCategory.VOLUNTEER and matter.cell in g.cells
+            ][:1]
+        at = self.now()
+        return [
+            OutboxMessage(id=uuid.uuid4().hex, target=t, text=FreeText(text), created_at=at)
+            for t in targets
+        ]
+
+    def _annotate(
+        self, actor: Actor, matter_id: str, action: str, make: Callable[[Matter, dt.datetime], Any]
+    ) -> Matter:
+        """Append one non-lifecycle event (feedback, banner) to a resolved matter."""
+        self._authorise(actor, action, "matter", matter_id)
+        for attempt in range(_RETRIES):
+            try:
+                with self.storage.unit_of_work() as uow:
+                    matter = uow.matters.get(matter_id)
+                    if is_open(matter):
+                        raise ValidationError("matter_id", f"matter {matter_id} is not resolved")
+                    event = make(matter, self.now())
+                    new = uow.matters.append([event], matter.version)
+                    self._audit(uow, actor, action, "matter", matter_id)
+                    uow.commit()
+                break
+            except ConflictError:
+                if attempt == _RETRIES - 1:
+                    raise
+        self._after_commit([(new, [event])])
+        return new
+
+    def _change(
+        self,
+        actor: Actor,
+        matter_id: str,
+        action: Action,
+        *,
+        reason: str | None = None,
+        guard: Guard | None = None,
+        extra: Extra | None = None,
+        notify: bool = False,
+        **options: Any,
+    ) -> Matter:
+        """Take one lifecycle edge in one unit of work (retried on a concurrent write)."""
+        self._authorise(actor, action.value, "matter", matter_id)
+        for attempt in range(_RETRIES):
+            try:
+                with self.storage.unit_of_work() as uow:
+                    matter = uow.matters.get(matter_id)
+                    if guard is not None:
+                        guard(matter, uow)
+                    at = self.now()
+                    events = act(matter, action, actor=actor, at=at, reason=reason, **options)
+                    if extra is not None:
+                        events += extra(matter, events[-1].version + 1, at)
+                    new = uow.matters.append(events, matter.version)
+                    self._audit(uow, actor, action.value, "matter", matter_id)
+                    if notify:
+                        label = action.label_zh
+                        for message in self._messages(new, f"事项 {new.id}：{label}"):
+                            uow.outbox.add(message)
+                    uow.commit()
+                break
+            except ConflictError:
+                if attempt == _RETRIES - 1:
+                    raise
+                _log.debug("conflict on %s, retrying (%d)", matter_id, attempt + 1)
+        self._after_commit([(new, events)])
+        return new
+
+    def _after_commit(self, changes: Iterable[tuple[Matter, Sequence[MatterEvent]]]) -> None:
+        """Wake the dispatcher, then tell observers (their errors never undo the commit)."""
+        self.dispatcher.wake()
+        for matter, events in changes:
+            self.plugins.notify_matter_changed(matter, list(events))

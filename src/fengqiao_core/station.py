@@ -1,0 +1,298 @@
+"""The Station service 派出所服务: what developers import — :func:`open_station` and the use cases.
+
+.. code-block:: python
+
+    station = open_station("miaoshan", secret=b"a key of 16+ bytes")
+    matter = station.report(actor, MatterDraft(...))
+
+Reporting validates the draft, locates it in a grid cell, matches red stewards (L8), asks the
+plugins for advice and triages it (L1-L6, D1) — then stores the report, the triage, the audit
+entry and the messages in one unit of work. ``report_many`` does the same in batches; a batch
+with one invalid draft stores nothing of that batch. A source reference makes reporting
+idempotent: the same reference returns the first matter.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any, Self
+
+from attrs import frozen
+
+from fengqiao_core.access import READ, REPORT, check_access
+from fengqiao_core.errors import ConflictError, NotFound, ValidationError
+from fengqiao_core.model import (
+    Actor,
+    LadderLevel,
+    Location,
+    Matter,
+    MatterEvent,
+    MatterKind,
+    MatterReported,
+    MatterTriaged,
+    Party,
+    Severity,
+    Source,
+    replay,
+)
+from fengqiao_core.ports import MatterFilter, Port
+from fengqiao_core.privacy import FreeText
+from fengqiao_core.rules.deadlines import SlaStatus, matter_sla_status
+from fengqiao_core.rules.lifecycle import is_open
+from fengqiao_core.rules.matching import skills_for
+from fengqiao_core.rules.triage import TriageDecision, triage
+from fengqiao_core.service import Clock
+from fengqiao_core.stationconfig import StationConfig
+from fengqiao_core.stationfile import load_station_config
+from fengqiao_core.usecases import LifecycleUseCases
+
+__all__ = ["MatterDraft", "StationService", "open_station"]
+
+_BATCH = 1000
+
+
+@frozen(kw_only=True)
+class MatterDraft:
+    """What is known of a matter at intake 事项登记: the input of :meth:`StationService.report`.
+
+    ``reference`` is the source's own reference (a 110 call number, an import row id): reporting
+    the same reference twice returns the first matter.
+    """
+
+    kind: MatterKind
+    category: str
+    severity: Severity
+    source: Source
+    location: Location
+    description: FreeText
+    parties: tuple[Party, ...] = ()
+    reference: str | None = None
+    amount_yuan: int | None = None
+    criminal: bool = False
+    stewards_wanted: bool = True
+
+
+class StationService(LifecycleUseCases):
+    """A station at work: report and triage matters, take them through their lifecycles.
+
+    Build one with :func:`open_station`; use it as a context manager (or call
+    :meth:`shutdown`) so the dispatcher stops and the store closes.
+    """
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    # --- intake -----------------------------------------------------------------------------
+
+    def report(self, actor: Actor, draft: MatterDraft) -> Matter:
+        """报告 Report one matter; returns it triaged (or the earlier one with its reference)."""
+        return self.report_many(actor, [draft])[0]
+
+    def report_many(
+        self, actor: Actor, drafts: Sequence[MatterDraft], *, batch_size: int = _BATCH
+    ) -> list[Matter]:
+        """Report many matters in batches of ``batch_size``, each batch in one unit of work.
+
+        Raises:
+            ValidationError: A draft is invalid (the path names its index, ``drafts[7]…``);
+                nothing of its batch is stored, earlier batches stay stored.
+        """
+        self._authorise(actor, REPORT, "matter", "*")
+        stored: list[Matter] = []
+        for start in range(0, len(drafts), batch_size):
+            batch = drafts[start : start + batch_size]
+            prepared = [self._prepare(actor, d, start + i) for i, d in enumerate(batch)]
+            stored += self._store(actor, prepared)
+        return stored
+
+    def _prepare(
+        self, actor: Actor, draft: MatterDraft, position: int
+    ) -> tuple[list[MatterEvent], Matter, TriageDecision]:
+        where = f"drafts[{position}]"
+        try:
+            category = self.categories.get(draft.category)
+        except NotFound:
+            raise ValidationError(
+                f"{where}.category", f"{draft.category!r:.60} is not a registered category"
+            ) from None
+        if category.kind is not draft.kind:
+            raise ValidationError(
+                f"{where}.category", f"{draft.category} is not a {draft.kind.value} category"
+            )
+        at = self.now()
+        try:
+            reported = MatterReported(
+                matter_id=uuid.uuid4().hex, version=1, at=at, actor=actor, kind=draft.kind,
+                category=draft.category, severity=draft.severity, source=draft.source,
+                location=draft.location, description=draft.description, parties=draft.parties,
+                reference=draft.reference, amount_yuan=draft.amount_yuan, criminal=draft.criminal,
+            )  # fmt: skip
+        except ValidationError as exc:
+            raise ValidationError(f"{where}.{exc.field}", exc.problems[0].message) from None
+        matter = replay([reported])
+        cell = self._locate(matter)
+        stewards = self._stewards(matter, cell) if draft.stewards_wanted else []
+        advice = self.plugins.triage_advice(matter, self.config)
+        decision = triage(
+            matter, self.config, cell=cell, stewards=stewards, advice=advice,
+            settings=self.settings, index=self.index,
+        )  # fmt: skip
+        triaged = MatterTriaged(
+            matter_id=matter.id, version=2, at=at, actor=actor, cell=decision.cell,
+            police_grid=decision.police_grid, community=decision.community, level=decision.level,
+            owner=decision.owner, due=decision.due, path=decision.path.value,
+            reasons=tuple(f"{r.rule}: {r.part}: {r.note}" for r in decision.reasons),
+            participants=decision.participants,
+        )  # fmt: skip
+        return [reported, triaged], matter, decision
+
+    def _locate(self, matter: Matter) -> str | None:
+        location = matter.location
+        if location.place is not None:
+            found = self.grid.cell_of_place(location.place)
+            if found is not None:
+                return found
+        if location.point is not None:
+            point = location.point
+            return self.grid.locate([point.lon], [point.lat], point.crs)[0]
+        return None
+
+    def _stewards(self, matter: Matter, cell: str | None) -> list[str]:
+        grid_cell = self.index.cells.get(cell or "")
+        wants = matter.kind is MatterKind.HELP_REQUEST or (
+            matter.kind is MatterKind.DISPUTE and matter.severity is Severity.GENERAL
+        )
+        if grid_cell is None or not wants:
+            return []
+        found = self.volunteers.candidates(
+            grid_cell.community, skills_for(matter.category), matter.reported_at, limit=2
+        )
+        return [s.id for s in found]
+
+    def _store(
+        self, actor: Actor, prepared: list[tuple[list[MatterEvent], Matter, TriageDecision]]
+    ) -> list[Matter]:
+        for attempt in range(3):
+            try:
+                return self._store_once(actor, prepared)
+            except ConflictError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _store_once(
+        self, actor: Actor, prepared: list[tuple[list[MatterEvent], Matter, TriageDecision]]
+    ) -> list[Matter]:
+        results: list[Matter] = []
+        changes: list[tuple[Matter, list[MatterEvent]]] = []
+        seen: dict[str, Matter] = {}
+        with self.storage.unit_of_work() as uow:
+            for events, matter, _ in prepared:
+                reference = matter.reference
+                earlier = None
+                if reference is not None:
+                    earlier = seen.get(reference) or uow.matters.find_by_reference(reference)
+                if earlier is not None:
+                    results.append(earlier)
+                    continue
+                new = uow.matters.append(events, 0)
+                self._audit(uow, actor, REPORT, "matter", new.id)
+                for message in self._messages(new, f"新事项 {new.id}（{new.category}）已分派"):
+                    uow.outbox.add(message)
+                if reference is not None:
+                    seen[reference] = new
+                results.append(new)
+                changes.append((new, events))
+            uow.commit()
+        for matter, _ in changes:
+            for participant in matter.participants:
+                if participant.role == "steward":
+                    self.volunteers.record_assignment(participant.ref)
+        self._after_commit(changes)
+        return results
+
+    # --- queries ----------------------------------------------------------------------------
+
+    def get(self, actor: Actor, matter_id: str) -> Matter:
+        """One matter's current state."""
+        self._authorise_read(actor)
+        with self.storage.unit_of_work() as uow:
+            return uow.matters.get(matter_id)
+
+    def history(self, actor: Actor, matter_id: str) -> list[MatterEvent]:
+        """One matter's full history: every event with actor, time and reason."""
+        self._authorise_read(actor)
+        with self.storage.unit_of_work() as uow:
+            return uow.matters.history(matter_id)
+
+    def explain(self, actor: Actor, matter_id: str) -> tuple[str, ...]:
+        """Why the matter was triaged as it was: each part with its rule id (latest triage)."""
+        triaged = [e for e in self.history(actor, matter_id) if isinstance(e, MatterTriaged)]
+        return triaged[-1].reasons if triaged else ()
+
+    def open_matters(
+        self,
+        actor: Actor,
+        *,
+        cell: str | None = None,
+        level: LadderLevel | None = None,
+        state: str | None = None,
+    ) -> Iterator[Matter]:
+        """Open matters (not yet resolved), optionally in one cell, at one level, in one state."""
+        self._authorise_read(actor)
+        where = MatterFilter(
+            cells=(cell,) if cell else (),
+            levels=(level.value,) if level else (),
+            states=(state,) if state else (),
+        )
+        with self.storage.unit_of_work() as uow:
+            yield from (m for m in uow.matters.stream(where) if is_open(m))
+
+    def overdue(self, actor: Actor) -> list[tuple[Matter, SlaStatus]]:
+        """Open matters past their yellow or red warning threshold (rules D1, D2), oldest first."""
+        now = self.now()
+        zone = self.config.station.timezone
+        found: list[tuple[Matter, SlaStatus]] = []
+        for matter in self.open_matters(actor):
+            status = matter_sla_status(matter, now, zone=zone)
+            if status is not SlaStatus.GREEN:
+                found.append((matter, status))
+        return found
+
+    def _authorise_read(self, actor: Actor) -> None:
+        check_access(actor, READ)
+
+
+def open_station(
+    station: StationConfig | str | os.PathLike[str],
+    *,
+    clock: Clock | None = None,
+    plugins: Any = None,
+    secret: bytes | None = None,
+    backends: dict[Port, Any] | None = None,
+    dispatch: bool = True,
+) -> StationService:
+    """Open a station: load its file (or take a config), pick its backends, start dispatching.
+
+    Args:
+        station: A :class:`StationConfig`, a station file path or a shipped station's name.
+        clock: A zone-aware clock (the station zone's wall clock by default).
+        plugins: A :class:`~fengqiao_core.plugins.Plugins` facade (a fresh one by default).
+        secret: The station secret (else ``FENGQIAO_SECRET`` or the file's ``secret_file``).
+        backends: Ready backends by port, replacing configured ones.
+        dispatch: Deliver outbox messages in a background thread.
+
+    Raises:
+        ConfigurationError: The file cannot be read, or a backend is unknown.
+        ValidationError: The station file is invalid.
+        PluginError: A plugin failed while opening a backend.
+    """
+    config = station if isinstance(station, StationConfig) else load_station_config(station)
+    return StationService(
+        config, plugins=plugins, clock=clock, secret=secret, backends=backends, dispatch=dispatch
+    )

@@ -1,0 +1,329 @@
+"""Use cases 业务用例: one named method per lifecycle edge of DOMAIN.md §4.
+
+Each takes the ``actor`` and the matter id, applies the rules that guard its edge (T4, L3,
+L6, M1-M5) and returns the matter's new state. There is no generic ``transition()``; the table
+in ``docs/use-cases.md`` maps every edge to its method.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from fengqiao_core.errors import RuleViolation, ValidationError
+from fengqiao_core.model import (
+    Actor,
+    AuxiliaryOfficer,
+    Commended,
+    FeedbackRecorded,
+    LadderLevel,
+    Linkage,
+    Matter,
+    MatterAssigned,
+    MatterEscalated,
+    MatterEvent,
+    MatterKind,
+    Participant,
+    ParticipantAdded,
+    Role,
+    SessionRecorded,
+    StateChanged,
+)
+from fengqiao_core.ports import UnitOfWork
+from fengqiao_core.privacy import FreeText
+from fengqiao_core.rules.deadlines import check_police_session
+from fengqiao_core.rules.ladder import SkipReason
+from fengqiao_core.rules.lifecycle import Action
+from fengqiao_core.rules.linkages import ResolutionPath
+from fengqiao_core.rules.mediation import (
+    Agreement,
+    check_archivable,
+    check_consent,
+    check_owner,
+    check_termination,
+    is_effective,
+)
+from fengqiao_core.service import ServiceCore
+
+__all__ = ["LifecycleUseCases"]
+
+A = Action
+
+
+def _required(reason: str | None, what: str) -> str:
+    if reason is None or not reason.strip():
+        raise ValidationError("reason", f"{what} needs a reason")
+    return reason
+
+
+def _states(history: Iterable[MatterEvent]) -> set[str]:
+    return {e.state for e in history if isinstance(e, StateChanged)}
+
+
+class LifecycleUseCases(ServiceCore):
+    """The lifecycle edges as named use cases (mixed into the Station service)."""
+
+    def _no_auxiliary(self, person_id: str | None, step: str) -> None:
+        """Rule T4 on a person named as owner."""
+        person = next((a for a in self.config.auxiliary_officers if a.id == person_id), None)
+        if isinstance(person, AuxiliaryOfficer):
+            check_owner(person, step=step)
+
+    def register(self, actor: Actor, matter_id: str) -> Matter:
+        """登记 Register a reported dispute."""
+        return self._change(actor, matter_id, A.REGISTER)
+
+    def reject(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
+        """不予受理 Reject a registered dispute (the reason is recorded)."""
+        return self._change(actor, matter_id, A.REJECT, reason=_required(reason, "rejecting"))
+
+    def accept(self, actor: Actor, matter_id: str) -> Matter:
+        """受理 Accept a registered dispute for mediation."""
+        return self._change(actor, matter_id, A.ACCEPT)
+
+    def triage(self, actor: Actor, matter_id: str) -> Matter:
+        """分流 Confirm a help request's triage (also re-triages a reopened one)."""
+        return self._change(actor, matter_id, A.TRIAGE, notify=True)
+
+    def dispatch(self, actor: Actor, matter_id: str) -> Matter:
+        """派遣 Send people to a help request or an incident."""
+        return self._change(actor, matter_id, A.DISPATCH, notify=True)
+
+    def arrive(self, actor: Actor, matter_id: str) -> Matter:
+        """到场 Record arrival on site (help request: on site; incident: handling)."""
+        return self._change(actor, matter_id, A.ARRIVE)
+
+    def assign(self, actor: Actor, matter_id: str, *, owner: str | None = None) -> Matter:
+        """指派 Give a dispute an owner 包案人 at its level (rule T4: never an auxiliary)."""
+
+        def extra(matter: Matter, version: int, at: dt.datetime) -> list[MatterEvent]:
+            chosen = owner or matter.owner
+            if chosen is None:
+                raise ValidationError("owner", "the matter has no owner yet; name one")
+            self._no_auxiliary(chosen, "a dispute")
+            level = matter.level or LadderLevel.COMMUNITY
+            return [
+                MatterAssigned(
+                    matter_id=matter.id, version=version, at=at, actor=actor, owner=chosen,
+                    level=level,
+                )
+            ]  # fmt: skip
+
+        return self._change(actor, matter_id, A.ASSIGN, extra=extra, notify=True)
+
+    def escalate(
+        self,
+        actor: Actor,
+        matter_id: str,
+        *,
+        reason: str,
+        to_level: LadderLevel | None = None,
+        skip: SkipReason | None = None,
+    ) -> Matter:
+        """上报 Move a matter one rung up the ladder (rule L3; ``skip`` names why to jump)."""
+        why = _required(reason, "escalation")
+        return self._change(
+            actor, matter_id, A.ESCALATE, reason=why, to_level=to_level, skip=skip, notify=True
+        )
+
+    def refer(self, actor: Actor, matter_id: str, *, to: str, reason: str) -> Matter:
+        """移交/转办 Refer a matter to a competent department or force (rule L6).
+
+        A referral moves the matter to the ``DEPARTMENT`` rung (``BEYOND`` for a court).
+        """
+        why = _required(reason, "a referral")
+        court = any(d.id == to and "court" in d.id for d in self.config.departments)
+        known = {d.id for d in self.config.departments} | {f.id for f in self.config.forces}
+        if to not in known:
+            raise ValidationError("to", f"{to!r} is not a department or force of the station")
+
+        def extra(matter: Matter, version: int, at: dt.datetime) -> list[MatterEvent]:
+            target = LadderLevel.BEYOND if court else LadderLevel.DEPARTMENT
+            joined = Participant(to, "referred_to", Linkage.JOINT_GOVERNANCE, "L6")
+            events: list[MatterEvent] = [
+                ParticipantAdded(
+                    matter_id=matter.id, version=version, at=at, actor=actor, reason=why,
+                    participant=joined,
+                )
+            ]  # fmt: skip
+            if (matter.level or LadderLevel.GRID).rank < target.rank:
+                events.append(
+                    MatterEscalated(
+                        matter_id=matter.id, version=version + 1, at=at, actor=actor,
+                        reason=why, to_level=target, rule="L6",
+                    )
+                )  # fmt: skip
+            return events
+
+        return self._change(actor, matter_id, A.REFER, reason=why, extra=extra)
+
+    def department_reply(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
+        """部门回复 Record the competent department's reply to a transferred help request."""
+        return self._change(
+            actor, matter_id, A.DEPARTMENT_REPLY, reason=_required(reason, "a reply")
+        )
+
+    def open_case(self, actor: Actor, matter_id: str) -> Matter:
+        """立案 Open a criminal or administrative case (rule T4: not by an auxiliary officer)."""
+        if actor.role is Role.AUXILIARY:
+            raise RuleViolation("T4", f"auxiliary officer {actor.person_id} may not open a case")
+        return self._change(actor, matter_id, A.OPEN_CASE)
+
+    def record_session(
+        self,
+        actor: Actor,
+        matter_id: str,
+        *,
+        summary: str,
+        refusing: Sequence[str] = (),
+    ) -> Matter:
+        """调解 Record a mediation session (M1 consent; M5 limits for police mediation; T4)."""
+
+        def guard(matter: Matter, uow: UnitOfWork) -> None:
+            check_consent([p.id for p in matter.parties], refusing)
+            if matter.path == ResolutionPath.POLICE_MEDIATION.value:
+                if actor.role is Role.AUXILIARY:
+                    raise RuleViolation("T4", "an auxiliary officer may not own police mediation")
+                history = uow.matters.history(matter.id)
+                accepted = next(
+                    (
+                        e.at
+                        for e in history
+                        if isinstance(e, StateChanged) and e.state == "accepted"
+                    ),
+                    matter.reported_at,
+                )
+                earlier = [e.at for e in history if isinstance(e, SessionRecorded)]
+                check_police_session(
+                    self.now(), accepted_at=accepted, earlier_sessions=earlier,
+                    zone=self.config.station.timezone,
+                )  # fmt: skip
+
+        def extra(matter: Matter, version: int, at: dt.datetime) -> list[MatterEvent]:
+            return [
+                SessionRecorded(
+                    matter_id=matter.id, version=version, at=at, actor=actor,
+                    summary=FreeText(summary),
+                )
+            ]  # fmt: skip
+
+        return self._change(actor, matter_id, A.RECORD_SESSION, guard=guard, extra=extra)
+
+    def agree(self, actor: Actor, matter_id: str) -> Matter:
+        """达成协议 Record an agreement (dispute) or a police-mediated settlement (incident)."""
+        return self._change(actor, matter_id, A.AGREE)
+
+    def make_effective(self, actor: Actor, matter_id: str, *, agreement: Agreement) -> Matter:
+        """协议生效 The agreement takes effect once all signed and it is sealed (rule M3)."""
+        if not is_effective(agreement):
+            raise RuleViolation("M3", "every party and the mediator must sign and the seal apply")
+        return self._change(actor, matter_id, A.MAKE_EFFECTIVE)
+
+    def record_performance(self, actor: Actor, matter_id: str, *, performed: bool) -> Matter:
+        """履行 Record whether the agreement was performed (not performed may later reopen)."""
+        return self._change(actor, matter_id, A.PERFORM if performed else A.NOT_PERFORM)
+
+    def fail(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
+        """调解不成 Record that mediation failed."""
+        return self._change(actor, matter_id, A.FAIL, reason=_required(reason, "failure"))
+
+    def terminate(self, actor: Actor, matter_id: str, *, routes_told: Sequence[str]) -> Matter:
+        """终止调解 Terminate a failed mediation, recording the routes told (rule M2)."""
+        check_termination(routes_told)
+        told = ", ".join(sorted(set(routes_told)))
+        return self._change(actor, matter_id, A.TERMINATE, reason=f"routes told: {told}")
+
+    def resolve(self, actor: Actor, matter_id: str) -> Matter:
+        """解决 Resolve a help request on site or an incident."""
+        return self._change(actor, matter_id, A.RESOLVE)
+
+    def verify_tip(self, actor: Actor, matter_id: str) -> Matter:
+        """核查 Start verifying a tip."""
+        return self._change(actor, matter_id, A.VERIFY)
+
+    def confirm_tip(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
+        """查实 The tip is confirmed (report the matter it becomes, or link it)."""
+        return self._change(actor, matter_id, A.CONFIRM, reason=_required(reason, "confirming"))
+
+    def dismiss_tip(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
+        """查无实据 The tip is unfounded."""
+        return self._change(actor, matter_id, A.DISMISS, reason=_required(reason, "dismissal"))
+
+    def follow_up(self, actor: Actor, matter_id: str) -> Matter:
+        """回访 Follow a dispute up with its parties."""
+        return self._change(actor, matter_id, A.FOLLOW_UP)
+
+    def close(self, actor: Actor, matter_id: str) -> Matter:
+        """办结 Close a matter."""
+        return self._change(actor, matter_id, A.CLOSE)
+
+    def archive(self, actor: Actor, matter_id: str) -> Matter:
+        """归档 Archive a closed dispute once its records are complete (rule M3)."""
+
+        def guard(matter: Matter, uow: UnitOfWork) -> None:
+            history = uow.matters.history(matter.id)
+            seen = _states(history)
+            if "rejected" in seen and "accepted" not in seen:
+                check_archivable(registered=True, sessions=1, agreement=False, terminated=True)
+                return
+            check_archivable(
+                registered="registered" in seen,
+                sessions=matter.sessions,
+                agreement="agreed" in seen,
+                terminated="terminated" in seen,
+            )
+
+        return self._change(actor, matter_id, A.ARCHIVE, guard=guard)
+
+    def withdraw(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
+        """撤回 The reporter withdraws the matter before resolution (with a reason)."""
+        return self._change(actor, matter_id, A.WITHDRAW, reason=_required(reason, "withdrawal"))
+
+    def reopen(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
+        """重启 A closed matter comes back (e.g. an agreement was not performed)."""
+        return self._change(
+            actor, matter_id, A.REOPEN, reason=_required(reason, "reopening"), notify=True
+        )
+
+    def feedback(
+        self, actor: Actor, matter_id: str, *, score: int, comment: str | None = None
+    ) -> Matter:
+        """评价 Record the resident's satisfaction (1-5).
+
+        A resolved help request moves to ``FEEDBACK``; other resolved matters keep their state.
+        The comment is the resident's words: only the fact that one was given is recorded.
+        """
+        note = None if comment is None else "comment given"
+
+        def event(matter: Matter, version: int, at: dt.datetime) -> FeedbackRecorded:
+            return FeedbackRecorded(
+                matter_id=matter.id, version=version, at=at, actor=actor, score=score, reason=note
+            )
+
+        with self.storage.unit_of_work() as uow:
+            kind = uow.matters.get(matter_id).kind
+        if kind is MatterKind.HELP_REQUEST:
+            return self._change(
+                actor, matter_id, A.FEEDBACK, extra=lambda m, v, at: [event(m, v, at)]
+            )
+        return self._annotate(
+            actor, matter_id, A.FEEDBACK.value, lambda m, at: event(m, m.version + 1, at)
+        )
+
+    def commend(
+        self, actor: Actor, matter_id: str, *, recipient: str, inscription: str = ""
+    ) -> Matter:
+        """锦旗 Record a banner given for a resolved matter to an officer, steward or station."""
+        return self._annotate(
+            actor,
+            matter_id,
+            "commend",
+            lambda m, at: Commended(
+                matter_id=m.id,
+                version=m.version + 1,
+                at=at,
+                actor=actor,
+                recipient=recipient,
+                inscription=inscription,
+            ),
+        )

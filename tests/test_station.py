@@ -1,0 +1,263 @@
+"""The Station service: units of work, idempotency, audit, outbox, access, rules on the edges."""
+
+import types
+
+import attrs
+import pytest
+
+from fengqiao_core import hookimpl
+from fengqiao_core import model as m
+from fengqiao_core.audit import verify
+from fengqiao_core.errors import (
+    ConfigurationError,
+    PermissionDenied,
+    PluginError,
+    RuleViolation,
+    ValidationError,
+)
+from fengqiao_core.plugins import Plugins, get_plugin_manager
+from fengqiao_core.ports import DeliveryResult, TriageAdvice
+from fengqiao_core.privacy import PersonName, PhoneNumber
+from fengqiao_core.station import open_station
+from station_helpers import MIAOSHAN, OFFICER, SECRET, Clock, draft, station
+
+ONE_MESSAGE = draft(category="dispute:labour", severity=m.Severity.MAJOR)
+
+
+def audit_entries(service):
+    with service.storage.unit_of_work() as uow:
+        return list(uow.audit.stream())
+
+
+def test_report_triages_stores_audits_and_queues_a_message():
+    service, _ = station()
+    matter = service.report(OFFICER, draft(category="dispute:labour", severity=m.Severity.MAJOR))
+    assert matter.version == 2
+    assert matter.owner == "O01"
+    assert matter.level is m.LadderLevel.STATION
+    assert service.explain(OFFICER, matter.id)[0].startswith("L1: cell")
+    entries = audit_entries(service)
+    assert [(e.action, e.object_id) for e in entries] == [("report", matter.id)]
+    assert verify(entries, SECRET) is None
+    assert service.deliver_pending() == 1
+    assert [msg.target for msg in service.channel.sent] == ["O01"]
+
+
+def test_the_same_reference_returns_the_first_matter_also_within_a_batch():
+    service, _ = station()
+    first = service.report(OFFICER, draft(reference="110-2026-0001"))
+    again = service.report(OFFICER, draft(reference="110-2026-0001"))
+    batch = service.report_many(
+        OFFICER, [draft(reference="row-1"), draft(reference="row-1"), draft()]
+    )
+    assert again.id == first.id
+    assert batch[0].id == batch[1].id
+    assert batch[2].id != batch[0].id
+    assert len(list(service.open_matters(OFFICER))) == 3
+
+
+def test_r3_a_batch_with_one_invalid_draft_stores_nothing_of_that_batch():
+    service, _ = station()
+    good = [draft(reference=f"ok-{i}") for i in range(4)]
+    bad = draft(category="dispute:no-such-thing")
+    with pytest.raises(ValidationError) as info:
+        service.report_many(OFFICER, [*good, bad, draft()], batch_size=3)
+    assert info.value.field == "drafts[4].category"
+    stored = list(service.open_matters(OFFICER))
+    assert sorted(x.reference for x in stored) == ["ok-0", "ok-1", "ok-2"]
+    assert len(audit_entries(service)) == 3
+
+
+def test_a_category_of_another_kind_is_refused():
+    service, _ = station()
+    with pytest.raises(ValidationError, match="not a dispute category"):
+        service.report(OFFICER, draft(category="incident:theft"))
+
+
+def test_permission_is_denied_by_role_and_the_denial_is_audited():
+    service, _ = station()
+    matter = service.report(OFFICER, draft())
+    resident = m.Actor("r1", m.Role.RESIDENT)
+    with pytest.raises(PermissionDenied, match="resident"):
+        service.register(resident, matter.id)
+    assert audit_entries(service)[-1].outcome == "denied"
+    assert service.get(OFFICER, matter.id).state is m.DisputeState.REPORTED
+    with pytest.raises(PermissionDenied):
+        service.get(m.Actor("a1", m.Role.ADMIN), matter.id)
+
+
+def test_without_a_secret_use_cases_say_how_to_provide_one(monkeypatch):
+    monkeypatch.delenv("FENGQIAO_SECRET", raising=False)
+    service = open_station(MIAOSHAN, clock=Clock(), dispatch=False)
+    with pytest.raises(ConfigurationError, match="FENGQIAO_SECRET"):
+        service.report(OFFICER, draft())
+    assert list(service.open_matters(OFFICER)) == []
+
+
+def test_t4_auxiliary_officers_never_own():
+    service, _ = station()
+    incident = service.report(OFFICER, draft(m.MatterKind.INCIDENT))
+    for step in (service.dispatch, service.arrive):
+        incident = step(OFFICER, incident.id)
+    auxiliary = m.Actor("A01", m.Role.AUXILIARY)
+    with pytest.raises(RuleViolation, match=r"\[T4\]"):
+        service.open_case(auxiliary, incident.id)
+    dispute = service.report(OFFICER, draft())
+    dispute = service.accept(OFFICER, service.register(OFFICER, dispute.id).id)
+    auxiliary_id = MIAOSHAN.auxiliary_officers[0].id
+    with pytest.raises(RuleViolation, match=r"\[T4\]"):
+        service.assign(OFFICER, dispute.id, owner=auxiliary_id)
+
+
+def test_m1_a_refusing_party_blocks_the_session_and_nothing_is_stored():
+    party = m.Party(id="p1", name=PersonName("赵小明"), phone=PhoneNumber("13800001111"))
+    service, _ = station()
+    matter = service.report(OFFICER, draft(parties=(party,)))
+    for step in (service.register, service.accept, service.assign):
+        matter = step(OFFICER, matter.id)
+    with pytest.raises(RuleViolation, match=r"\[M1\]"):
+        service.record_session(OFFICER, matter.id, summary="x", refusing=["p1"])
+    assert service.get(OFFICER, matter.id).version == matter.version
+
+
+def test_m5_police_mediation_allows_two_timely_sessions_only():
+    service, clock = station()
+    fight = draft(category="dispute:damages", severity=m.Severity.MAJOR, source=m.Source.CALL_110)
+    matter = service.report(OFFICER, fight)
+    assert matter.path == "police_mediation"
+    for step in (service.register, service.accept, service.assign):
+        matter = step(OFFICER, matter.id)
+    clock.advance(days=1)
+    service.record_session(OFFICER, matter.id, summary="first")
+    clock.advance(days=2)
+    service.record_session(OFFICER, matter.id, summary="second")
+    with pytest.raises(RuleViolation, match=r"\[M5\]"):
+        service.record_session(OFFICER, matter.id, summary="third")
+    late, late_clock = station()
+    other = late.report(OFFICER, fight)
+    for step in (late.register, late.accept, late.assign):
+        other = step(OFFICER, other.id)
+    late_clock.advance(days=10)
+    with pytest.raises(RuleViolation, match=r"\[M5\]"):
+        late.record_session(OFFICER, other.id, summary="too late")
+
+
+class FlakyChannel:
+    """Fails the first ``failures`` sends, then delivers."""
+
+    def __init__(self, failures):
+        self.failures = failures
+        self.sent = []
+
+    def send(self, message):
+        if self.failures:
+            self.failures -= 1
+            return DeliveryResult(False, "gateway down", retry=True)
+        self.sent.append(message)
+        return DeliveryResult(True, "ok")
+
+
+def test_failed_deliveries_are_retried_with_backoff_and_never_fail_the_use_case():
+    channel = FlakyChannel(failures=2)
+    service, clock = station(backends={"channel": channel})
+    service.report(OFFICER, ONE_MESSAGE)
+    assert service.deliver_pending() == 0
+    assert service.deliver_pending() == 0  # not due yet: backoff
+    clock.advance(seconds=31)
+    assert service.deliver_pending() == 0
+    clock.advance(seconds=61)
+    assert service.deliver_pending() == 1
+    assert channel.sent[0].attempts == 2
+
+
+def test_a_crash_between_commit_and_delivery_loses_no_message():
+    first, clock = station()
+    first.report(OFFICER, ONE_MESSAGE)
+    storage = first.storage
+    del first  # "crash": the dispatcher never ran
+    channel = FlakyChannel(failures=0)
+    restarted, _ = station(clock=clock, backends={"storage": storage, "channel": channel})
+    assert restarted.deliver_pending() == 1
+    assert restarted.deliver_pending() == 0
+    assert len(channel.sent) == 1
+
+
+def test_a_raising_channel_is_contained():
+    class Broken:
+        def send(self, message):
+            raise OSError("socket closed")
+
+    service, _ = station(backends={"channel": Broken()})
+    service.report(OFFICER, draft())
+    assert service.deliver_pending() == 0
+    with service.storage.unit_of_work() as uow:
+        pending = uow.outbox.pending(service.now() + __import__("datetime").timedelta(hours=2))
+    assert pending[0].last_error == "channel raised OSError"
+
+
+def plugin_with(**hooks):
+    module = types.ModuleType("station_test_plugin")
+    module.FENGQIAO_PLUGIN_API = 1
+    for name, function in hooks.items():
+        setattr(module, name, hookimpl(function))
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(module, "observer")
+    return Plugins(pm)
+
+
+def test_r6_an_observer_error_is_reported_after_the_commit():
+    def boom(matter):
+        raise RuntimeError("observer bug")
+
+    service, _ = station(plugins=plugin_with(fengqiao_on_matter_changed=boom))
+    with pytest.raises(PluginError, match="observer"):
+        service.report(OFFICER, draft(reference="kept"))
+    with service.storage.unit_of_work() as uow:
+        assert uow.matters.find_by_reference("kept") is not None
+
+
+def test_plugin_advice_raises_the_level_but_never_lowers_it():
+    up = TriageAdvice(reason="demolition is big", raise_to=m.LadderLevel.STATION)
+    service, _ = station(plugins=plugin_with(fengqiao_triage_advice=lambda matter: up))
+    assert service.report(OFFICER, draft()).level is m.LadderLevel.STATION
+    down = TriageAdvice(reason="keep it small", raise_to=m.LadderLevel.GRID)
+    lowered, _ = station(plugins=plugin_with(fengqiao_triage_advice=lambda matter: down))
+    matter = lowered.report(OFFICER, draft(severity=m.Severity.SERIOUS))
+    assert matter.level is m.LadderLevel.STATION
+    assert any("ignored" in reason for reason in lowered.explain(OFFICER, matter.id))
+
+
+def test_queries_open_matters_by_cell_and_level_and_overdue_warnings():
+    service, clock = station()
+    home = service.report(OFFICER, draft())
+    service.report(OFFICER, draft(category="dispute:labour", severity=m.Severity.MAJOR))
+    assert [x.id for x in service.open_matters(OFFICER, level=m.LadderLevel.COMMUNITY)] == [home.id]
+    assert len(list(service.open_matters(OFFICER, cell=home.cell))) == 2
+    assert service.overdue(OFFICER) == []
+    clock.advance(days=6)
+    warned = {matter.id: status.value for matter, status in service.overdue(OFFICER)}
+    assert warned == {home.id: "yellow"}
+
+
+def test_reasons_are_required_where_the_domain_asks_for_one():
+    service, _ = station()
+    matter = service.report(OFFICER, draft())
+    with pytest.raises(ValidationError, match="withdrawal needs a reason"):
+        service.withdraw(OFFICER, matter.id, reason="  ")
+    assert service.withdraw(OFFICER, matter.id, reason="resolved between neighbours").state is (
+        m.DisputeState.WITHDRAWN
+    )
+
+
+def test_banners_and_feedback_on_resolved_matters():
+    service, _ = station()
+    matter = service.report(OFFICER, draft(m.MatterKind.HELP_REQUEST))
+    with pytest.raises(ValidationError, match="not resolved"):
+        service.commend(OFFICER, matter.id, recipient="O01")
+    for step in (service.triage, service.dispatch, service.arrive, service.resolve):
+        matter = step(OFFICER, matter.id)
+    matter = service.feedback(m.Actor("r1", m.Role.RESIDENT), matter.id, score=5, comment="谢谢")
+    assert matter.state is m.HelpRequestState.FEEDBACK
+    matter = service.commend(m.Actor("r1", m.Role.RESIDENT), matter.id, recipient="O01")
+    assert (matter.feedback_score, matter.commendations) == (5, 1)
+    assert attrs.asdict(matter)["commendations"] == 1
