@@ -89,9 +89,13 @@ class DeclaredVolunteers:
 
     def __init__(self, stewards: Iterable[RedSteward], zone: str = "Asia/Shanghai") -> None:
         self._zone = ZoneInfo(zone)
-        self._by_community: dict[str, list[RedSteward]] = {}
+        self._slots: dict[tuple[str, int, int], list[RedSteward]] = {}
         for steward in stewards:
-            self._by_community.setdefault(steward.community, []).append(steward)
+            for window in steward.availability:
+                last = window.end.hour - (1 if window.end.minute == 0 else 0)
+                for hour in range(window.start.hour, last + 1):
+                    key = (steward.community, window.weekday, hour)
+                    self._slots.setdefault(key, []).append(steward)
         self._loads: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -106,13 +110,16 @@ class DeclaredVolunteers:
     def candidates(
         self, community: str, skills: Sequence[Skill], at: dt.datetime, limit: int = 5
     ) -> list[RedSteward]:
-        """Available stewards of ``community`` with every skill, least loaded first, then by id."""
+        """Available stewards of ``community`` with every skill, least loaded first, then by id.
+
+        Stewards are indexed by community, weekday and hour, so a call looks only at those who
+        could be on duty then — not at the whole roster.
+        """
         local = at.astimezone(self._zone)
         wanted = set(skills)
+        slot = self._slots.get((community, local.weekday(), local.hour), ())
         found = [
-            s
-            for s in self._by_community.get(community, ())
-            if wanted.issubset(s.skills) and s.available_at(local)
+            s for s in dict.fromkeys(slot) if wanted.issubset(s.skills) and s.available_at(local)
         ]
         found.sort(key=lambda s: (self._loads.get(s.id, 0), s.id))
         return found[:limit]
