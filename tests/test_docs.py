@@ -43,3 +43,21 @@ def test_python_blocks_in_docs_run(code):
     namespace: dict[str, object] = {}
     exec(compile(code, "<docs>", "exec"), namespace)
     assert namespace
+
+
+def test_use_case_table_lists_every_lifecycle_edge():
+    from fengqiao_core import model as m
+    from fengqiao_core.rules.lifecycle import edges
+
+    table = (ROOT / "docs" / "use-cases.md").read_text("utf-8")
+    rows = {
+        tuple(cell.strip() for cell in line.strip("|").split("|")[:4])
+        for line in table.splitlines()
+        if line.startswith("| ") and not line.startswith("| kind")
+    }
+    expected = {
+        (kind.value, s.value, f"{a.value} ({a.label_zh})", t.value)
+        for kind in m.MatterKind
+        for s, a, t in edges(kind)
+    }
+    assert rows == expected
