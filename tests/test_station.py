@@ -17,7 +17,7 @@ from fengqiao_core.errors import (
 )
 from fengqiao_core.plugins import Plugins, get_plugin_manager
 from fengqiao_core.ports import DeliveryResult, TriageAdvice
-from fengqiao_core.privacy import PersonName, PhoneNumber
+from fengqiao_core.privacy import FreeText, PersonName, PhoneNumber
 from fengqiao_core.station import open_station
 from station_helpers import MIAOSHAN, OFFICER, SECRET, Clock, draft, station
 
@@ -261,3 +261,17 @@ def test_banners_and_feedback_on_resolved_matters():
     matter = service.commend(m.Actor("r1", m.Role.RESIDENT), matter.id, recipient="O01")
     assert (matter.feedback_score, matter.commendations) == (5, 1)
     assert attrs.asdict(matter)["commendations"] == 1
+
+
+def test_l7_a_repeat_report_is_linked_through_the_index_and_closing_unlinks_it():
+    party = m.Party(id="p9", name=PersonName("吴小芳"), phone=PhoneNumber("13911112222"))
+    service, _ = station()
+    first = service.report(OFFICER, draft(parties=(party,), description=FreeText("楼上漏水")))
+    second = service.report(OFFICER, draft(parties=(party,), description=FreeText("楼上漏水")))
+    assert second.related == (first.id,)
+    assert second.alert == "yellow"
+    assert any(r.startswith("L7: related") for r in service.explain(OFFICER, second.id))
+    assert "13911112222" not in repr(service.explain(OFFICER, second.id))
+    service.withdraw(OFFICER, first.id, reason="duplicate")
+    third = service.report(OFFICER, draft(parties=(party,), description=FreeText("楼上漏水")))
+    assert third.related == (second.id,)

@@ -44,7 +44,10 @@ from fengqiao_core.ports import (
 from fengqiao_core.privacy import FreeText, get_logger
 from fengqiao_core.rules.index import StationIndex
 from fengqiao_core.rules.lifecycle import Action, act, is_open
+from fengqiao_core.rules.lifecycle import is_open as _is_open
+from fengqiao_core.rules.screening import ScreeningSettings, screening_keys
 from fengqiao_core.rules.triage import TriageSettings
+from fengqiao_core.screening_index import ScreeningIndex
 from fengqiao_core.stationconfig import StationConfig
 
 __all__ = ["Clock", "ServiceCore"]
@@ -54,6 +57,7 @@ Clock = Callable[[], dt.datetime]
 Extra = Callable[[Matter, int, dt.datetime], list[MatterEvent]]
 Guard = Callable[[Matter, UnitOfWork], None]
 _RETRIES = 20
+_UNINDEXED_MAX = 30
 _log = get_logger(__name__)
 
 
@@ -93,6 +97,13 @@ class ServiceCore:
         self.micro_pillars = self.plugins.micro_pillars()
         self.index = StationIndex.of(config)
         self.settings = TriageSettings()
+        self.screening = ScreeningSettings()
+        if self.screening.related_at <= _UNINDEXED_MAX:
+            raise ConfigurationError(
+                f"screening's related_at must be above {_UNINDEXED_MAX}: lower scores need no "
+                "shared identity or address and cannot be found through the index"
+            )
+        self._screening_index: ScreeningIndex | None = None
         zone = ZoneInfo(config.station.timezone)
         self._clock: Clock = clock or (lambda: dt.datetime.now(zone))
         self._secret = secret if secret is not None else load_secret(config.secret_file)
@@ -229,8 +240,23 @@ class ServiceCore:
         self._after_commit([(new, events)])
         return new
 
+    def screening_index(self) -> ScreeningIndex:
+        """The linked-screening index (rule L7), built from the store's open matters once."""
+        if self._screening_index is None:
+            key = require_secret(self._secret, "linked screening")
+            index = ScreeningIndex()
+            with self.storage.unit_of_work() as uow:
+                for matter in uow.matters.stream():
+                    if _is_open(matter):
+                        index.add(matter.id, screening_keys(matter, key))
+            self._screening_index = index
+        return self._screening_index
+
     def _after_commit(self, changes: Iterable[tuple[Matter, Sequence[MatterEvent]]]) -> None:
         """Wake the dispatcher, then tell observers (their errors never undo the commit)."""
+        changes = list(changes)
         self.dispatcher.wake()
+        if self._screening_index is not None:
+            self._screening_index.remove(m.id for m, _ in changes if not _is_open(m))
         for matter, events in changes:
             self.plugins.notify_matter_changed(matter, list(events))

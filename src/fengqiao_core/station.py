@@ -23,6 +23,7 @@ from attrs import frozen
 
 from fengqiao_core.access import READ, REPORT, check_access
 from fengqiao_core.errors import ConflictError, NotFound, ValidationError
+from fengqiao_core.keys import require_secret
 from fengqiao_core.model import (
     Actor,
     LadderLevel,
@@ -42,6 +43,7 @@ from fengqiao_core.privacy import FreeText
 from fengqiao_core.rules.deadlines import SlaStatus, matter_sla_status
 from fengqiao_core.rules.lifecycle import is_open
 from fengqiao_core.rules.matching import skills_for
+from fengqiao_core.rules.screening import screen, screening_keys
 from fengqiao_core.rules.triage import TriageDecision, triage
 from fengqiao_core.service import Clock
 from fengqiao_core.stationconfig import StationConfig
@@ -106,8 +108,17 @@ class StationService(LifecycleUseCases):
         stored: list[Matter] = []
         for start in range(0, len(drafts), batch_size):
             batch = drafts[start : start + batch_size]
-            prepared = [self._prepare(actor, d, start + i) for i, d in enumerate(batch)]
-            stored += self._store(actor, prepared)
+            prepared: list[tuple[list[MatterEvent], Matter, TriageDecision]] = []
+            try:
+                for i, draft in enumerate(batch):
+                    prepared.append(self._prepare(actor, draft, start + i))
+                kept = self._store(actor, prepared)
+            except BaseException:
+                self.screening_index().remove(matter.id for _, matter, _ in prepared)
+                raise
+            ids = {matter.id for matter in kept}
+            self.screening_index().remove(m.id for _, m, _ in prepared if m.id not in ids)
+            stored += kept
         return stored
 
     def _prepare(
@@ -135,6 +146,10 @@ class StationService(LifecycleUseCases):
         except ValidationError as exc:
             raise ValidationError(f"{where}.{exc.field}", exc.problems[0].message) from None
         matter = replay([reported])
+        keys = screening_keys(matter, require_secret(self._secret, "linked screening"))
+        index = self.screening_index()
+        found = screen(keys, index.candidates(keys), self.screening)
+        index.add(matter.id, keys)
         cell = self._locate(matter)
         stewards = self._stewards(matter, cell) if draft.stewards_wanted else []
         advice = self.plugins.triage_advice(matter, self.config)
@@ -142,12 +157,14 @@ class StationService(LifecycleUseCases):
             matter, self.config, cell=cell, stewards=stewards, advice=advice,
             settings=self.settings, index=self.index,
         )  # fmt: skip
+        linked = tuple(f"L7: related: {other} (score {score})" for other, score in found.related)
         triaged = MatterTriaged(
             matter_id=matter.id, version=2, at=at, actor=actor, cell=decision.cell,
             police_grid=decision.police_grid, community=decision.community, level=decision.level,
             owner=decision.owner, due=decision.due, path=decision.path.value,
-            reasons=tuple(f"{r.rule}: {r.part}: {r.note}" for r in decision.reasons),
-            participants=decision.participants,
+            reasons=tuple(f"{r.rule}: {r.part}: {r.note}" for r in decision.reasons) + linked,
+            participants=decision.participants, related=tuple(m for m, _ in found.related),
+            alert=found.alert.value if found.alert else None,
         )  # fmt: skip
         return [reported, triaged], matter, decision
 

@@ -93,7 +93,8 @@ class MatterReported(MatterEvent):
 class MatterTriaged(MatterEvent):
     """Triage 分流 located the matter and set its level, owner, due time and participants (L1).
 
-    ``reasons`` explain each part with its rule id (``"L1: …"``), for the triage explanation.
+    ``reasons`` explain each part with its rule id (``"L1: …"``), for the triage explanation;
+    ``related`` and ``alert`` are what linked screening (rule L7) found.
     """
 
     cell: str | None
@@ -105,6 +106,8 @@ class MatterTriaged(MatterEvent):
     path: str | None = None
     reasons: tuple[str, ...] = ()
     participants: tuple[Participant, ...] = ()
+    related: tuple[str, ...] = ()
+    alert: str | None = None
 
 
 @frozen(kw_only=True)
@@ -193,6 +196,8 @@ def _changes(matter: Matter, event: MatterEvent) -> dict[str, Any]:
                 "owner": event.owner,
                 "due": event.due,
                 "path": event.path,
+                "related": event.related,
+                "alert": event.alert,
                 "participants": tuple(dict.fromkeys((*matter.participants, *event.participants))),
             }
         case MatterAssigned():

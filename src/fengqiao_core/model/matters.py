@@ -278,7 +278,8 @@ class Matter(Entity):
     at; ``owner`` the person who owns it 包案人. Triage fills ``cell``, ``police_grid``,
     ``community`` and ``due``. ``updated_at`` is the time of the last event; ``closed_at`` is set
     when the matter enters its ``closed`` state and cleared when it is reopened. ``path`` is the
-    resolution path triage chose; ``commendations`` counts banners 锦旗 given for it.
+    resolution path triage chose; ``commendations`` counts banners 锦旗 given for it;
+    ``related`` and ``alert`` are the matters and alert colour linked screening found (L7).
     """
 
     kind: ClassVar[MatterKind]
@@ -306,6 +307,8 @@ class Matter(Entity):
     closed_at: dt.datetime | None = None
     path: str | None = None
     commendations: int = 0
+    related: tuple[str, ...] = ()
+    alert: str | None = None
 
 
 @define(kw_only=True, eq=False)
