@@ -12,14 +12,15 @@ from fengqiao_core.errors import PermissionDenied
 from fengqiao_core.model import Actor, Role
 from fengqiao_core.rules.lifecycle import Action
 
-__all__ = ["PERMISSIONS", "READ", "REPORT", "check_access"]
+__all__ = ["COMMEND", "INVOLVE", "PERMISSIONS", "READ", "READ_AUDIT", "REPORT", "check_access"]
 
 REPORT = "report"
 READ = "read"
+INVOLVE = "involve"
 COMMEND = "commend"
 READ_AUDIT = "read_audit"
 _A = Action
-_EVERYTHING = frozenset({REPORT, READ, COMMEND, READ_AUDIT} | {a.value for a in Action})
+_EVERYTHING = frozenset({REPORT, READ, COMMEND, READ_AUDIT, INVOLVE} | {a.value for a in Action})
 _ASSIST = frozenset(
     {REPORT, READ}
     | {a.value for a in (_A.TRIAGE, _A.DISPATCH, _A.ARRIVE, _A.RECORD_SESSION, _A.RESOLVE)}
@@ -30,7 +31,7 @@ PERMISSIONS: Mapping[Role, frozenset[str]] = {
     Role.OFFICER: _EVERYTHING - {READ_AUDIT},
     Role.AUXILIARY: _ASSIST,
     Role.STEWARD: frozenset({REPORT, READ, _A.ARRIVE.value, _A.RESOLVE.value, _A.FEEDBACK.value}),
-    Role.GRID_WORKER: _ASSIST | {_A.REGISTER.value, _A.ACCEPT.value},
+    Role.GRID_WORKER: _ASSIST | {_A.REGISTER.value, _A.ACCEPT.value, INVOLVE},
     Role.MEDIATOR: frozenset(
         {READ}
         | {a.value for a in (_A.RECORD_SESSION, _A.AGREE, _A.MAKE_EFFECTIVE, _A.FAIL)}

@@ -180,16 +180,26 @@ class ServiceCore:
         ]
 
     def _annotate(
-        self, actor: Actor, matter_id: str, action: str, make: Callable[[Matter, dt.datetime], Any]
+        self,
+        actor: Actor,
+        matter_id: str,
+        action: str,
+        make: Callable[[Matter, dt.datetime], Any],
+        *,
+        resolved: bool = True,
     ) -> Matter:
-        """Append one non-lifecycle event (feedback, banner) to a resolved matter."""
+        """Append one event that is not a lifecycle edge (feedback, banner, a participant).
+
+        ``resolved`` says whether the matter must be resolved (``True``) or still open.
+        """
         self._authorise(actor, action, "matter", matter_id)
         for attempt in range(_RETRIES):
             try:
                 with self.storage.unit_of_work() as uow:
                     matter = uow.matters.get(matter_id)
-                    if is_open(matter):
-                        raise ValidationError("matter_id", f"matter {matter_id} is not resolved")
+                    if is_open(matter) is resolved:
+                        wanted = "resolved" if resolved else "open"
+                        raise ValidationError("matter_id", f"matter {matter_id} is not {wanted}")
                     event = make(matter, self.now())
                     new = uow.matters.append([event], matter.version)
                     self._audit(uow, actor, action, "matter", matter_id)

@@ -310,6 +310,36 @@ class LifecycleUseCases(ServiceCore):
             actor, matter_id, A.FEEDBACK.value, lambda m, at: event(m, m.version + 1, at)
         )
 
+    def involve(
+        self,
+        actor: Actor,
+        matter_id: str,
+        *,
+        ref: str,
+        role: str,
+        linkage: Linkage,
+        rule: str,
+        reason: str | None = None,
+    ) -> Matter:
+        """参与 Add someone to an open matter: who, in what role, through which linkage and rule.
+
+        For people the rules did not call at triage — an employer who stands guarantor, a
+        co-worker who helps mediate (T4 holds: an auxiliary officer is never added as owner).
+        """
+        if role == "owner":
+            self._no_auxiliary(ref, "a matter")
+        joined = Participant(ref, role, linkage, rule)
+        return self._annotate(
+            actor,
+            matter_id,
+            "involve",
+            lambda m, at: ParticipantAdded(
+                matter_id=m.id, version=m.version + 1, at=at, actor=actor, reason=reason,
+                participant=joined,
+            ),
+            resolved=False,
+        )  # fmt: skip
+
     def commend(
         self, actor: Actor, matter_id: str, *, recipient: str, inscription: str = ""
     ) -> Matter:

@@ -1,0 +1,264 @@
+"""The seed's six stories 案例, run end to end on a station (what ``fengqiao demo`` shows).
+
+Each story reports a matter as the article tells it, takes it through the use cases and returns
+a :class:`StoryResult`: every step with the state and ladder rung it led to, who took part and
+through which linkage, whether a ceiling was breached, and the outcome. The people are
+invented; only the facts (places, sums, the way the station worked) come from the article.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from attrs import define, frozen
+
+from fengqiao_core import model as m
+from fengqiao_core.privacy import FreeText, PersonName, PhoneNumber
+from fengqiao_core.rules.ladder import counts_against_no_escalation, is_ceiling_breached
+from fengqiao_core.rules.lifecycle import Action
+from fengqiao_core.rules.mediation import Agreement
+from fengqiao_core.station import MatterDraft, StationService
+
+__all__ = ["SettableClock", "Step", "StoryResult", "describe", "run_stories"]
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+ROUTES = ("arbitration", "administrative", "judicial")
+_ACTIONS = frozenset(a.value for a in Action)
+_OTHER_ZH = {"report": "报告", "involve": "参与"}
+
+
+@define
+class SettableClock:
+    """A clock the stories move: each story happens on its own day, steps minutes apart."""
+
+    now: dt.datetime = dt.datetime(2023, 8, 1, 9, tzinfo=TZ)
+
+    def __call__(self) -> dt.datetime:
+        """The current story time."""
+        return self.now
+
+    def set(self, when: dt.datetime) -> None:
+        """Jump to ``when``."""
+        self.now = when
+
+    def advance(self, **delta: float) -> None:
+        """Move forward by a ``timedelta(**delta)``."""
+        self.now += dt.timedelta(**delta)
+
+
+@frozen
+class Step:
+    """One use case of a story: what was done, and the state and rung it led to."""
+
+    action: str
+    state: str
+    level: str | None
+
+
+@frozen
+class StoryResult:
+    """A story's outcome: the final matter, its path and the verdicts the article cares about."""
+
+    key: str
+    title_en: str
+    title_zh: str
+    matter: m.Matter
+    steps: tuple[Step, ...]
+    ceiling_breached: bool
+    against_no_escalation: bool
+
+    @property
+    def participants(self) -> tuple[m.Participant, ...]:
+        """Who took part, each with the linkage that called them and the deciding rule."""
+        return self.matter.participants
+
+
+class _Story:
+    def __init__(self, station: StationService, clock: SettableClock, actor: m.Actor) -> None:
+        self.station, self.clock, self.actor = station, clock, actor
+        self.steps: list[Step] = []
+        self.matter: m.Matter | None = None
+
+    def report(self, draft: MatterDraft) -> None:
+        self.matter = self.station.report(self.actor, draft)
+        self._record("report")
+
+    def do(self, name: str, call: Callable[..., m.Matter], **options: object) -> None:
+        assert self.matter is not None
+        self.clock.advance(minutes=20)
+        self.matter = call(self.actor, self.matter.id, **options)
+        self._record(name)
+
+    def _record(self, name: str) -> None:
+        assert self.matter is not None
+        level = self.matter.level.value if self.matter.level else None
+        self.steps.append(Step(name, str(self.matter.state.value), level))
+
+    def result(self, key: str, title_en: str, title_zh: str) -> StoryResult:
+        assert self.matter is not None
+        matter = self.matter
+        return StoryResult(
+            key, title_en, title_zh, matter, tuple(self.steps),
+            is_ceiling_breached(matter.severity, matter.level),
+            counts_against_no_escalation(matter.level),
+        )  # fmt: skip
+
+
+def _party(pid: str, name: str, phone: str) -> m.Party:
+    return m.Party(id=pid, name=PersonName(name), phone=PhoneNumber(phone))
+
+
+def _draft(
+    kind: m.MatterKind, category: str, severity: m.Severity, **fields: object
+) -> MatterDraft:
+    values: dict[str, object] = {"source": m.Source.CALL_110, "stewards_wanted": True}
+    values.update(fields)
+    return MatterDraft(kind=kind, category=category, severity=severity, **values)  # type: ignore[arg-type]
+
+
+def _mediate_to_close(story: _Story, sessions: list[str]) -> None:
+    s = story.station
+    for name in ("register", "accept", "assign"):
+        story.do(name, getattr(s, name))
+    for summary in sessions:
+        story.do("record_session", s.record_session, summary=summary)
+    story.do("agree", s.agree)
+    assert story.matter is not None
+    today = story.clock.now.date()
+    signed = Agreement(
+        parties=tuple(p.id for p in story.matter.parties),
+        signed_by=tuple(p.id for p in story.matter.parties),
+        mediator_signed=True, sealed=True, signed_on=today,
+    )  # fmt: skip
+    story.do("make_effective", s.make_effective, agreement=signed)
+    story.do("perform", s.record_performance, performed=True)
+    story.do("follow_up", s.follow_up)
+    story.do("close", s.close)
+
+
+def run_stories(station: StationService, clock: SettableClock) -> list[StoryResult]:
+    """Run the six stories of the seed on ``station`` (whose clock is ``clock``)."""
+    officer = m.Actor("O01", m.Role.OFFICER)
+    results = []
+
+    clock.set(dt.datetime(2023, 10, 10, 15, tzinfo=TZ))
+    a = _Story(station, clock, officer)
+    a.report(_draft(
+        m.MatterKind.HELP_REQUEST, "help_request:lost_property", m.Severity.GENERAL,
+        location=m.Location(place="H01"), reference="story-a",
+        description=FreeText("学生在公交站搬运行李时，一袋教材被拾废品的老人捡走"),
+        parties=(_party("pa1", "林晓雨", "13700000001"),),
+    ))  # fmt: skip
+    for name in ("triage", "dispatch", "arrive", "resolve"):
+        a.do(name, getattr(station, name))
+    a.do("feedback", station.feedback, score=5, comment="总算失而复得")
+    a.do("close", station.close)
+    results.append(a.result("a", "Lost textbooks found at a recycling station", "失物追回"))
+
+    clock.set(dt.datetime(2023, 9, 5, 23, 30, tzinfo=TZ))
+    b = _Story(station, clock, m.Actor("O18", m.Role.OFFICER))
+    b.report(_draft(
+        m.MatterKind.INCIDENT, "incident:telecom_fraud", m.Severity.SERIOUS, criminal=True,
+        source=m.Source.WALK_IN, location=m.Location(place="H02"), reference="story-b",
+        description=FreeText("母亲深夜来所求助：女儿疑被诱骗至辖区小区"),
+    ))  # fmt: skip
+    for name in ("dispatch", "arrive", "open_case", "close"):
+        b.do(name, getattr(station, name))
+    results.append(b.result("b", "A lured daughter found, a fraud ring taken down", "一体联动"))
+
+    clock.set(dt.datetime(2023, 10, 17, 10, tzinfo=TZ))
+    c = _Story(station, clock, officer)
+    c.report(_draft(
+        m.MatterKind.DISPUTE, "dispute:damages", m.Severity.MAJOR,
+        location=m.Location(place="E0001"), reference="story-c",
+        description=FreeText("科技园员工长期积怨打架，保卫部门调解后仍有威胁"),
+        parties=(_party("pc1", "方志强", "13700000003"), _party("pc2", "孟凡东", "13700000004")),
+    ))  # fmt: skip
+    c.do(
+        "involve", station.involve, ref="E0001", role="employer_guarantee",
+        linkage=m.Linkage.JOINT_GOVERNANCE, rule="L6",
+    )  # fmt: skip
+    c.do(
+        "involve", station.involve, ref="pc-coworker", role="coworker_mediator",
+        linkage=m.Linkage.JOINT_MEDIATION, rule="L4",
+    )  # fmt: skip
+    _mediate_to_close(c, ["民警释法明理，老板为其担保", "工友从中斡旋，二人握手言和"])
+    results.append(c.result("c", "A fight in the tech park settled", "联防调宣"))
+
+    clock.set(dt.datetime(2023, 8, 14, 9, tzinfo=TZ))
+    d = _Story(station, clock, officer)
+    d.report(_draft(
+        m.MatterKind.DISPUTE, "dispute:labour", m.Severity.MAJOR, source=m.Source.WALK_IN,
+        location=m.Location(place="H03"), amount_yuan=120_000, reference="story-d",
+        description=FreeText("物业工人薪资纠纷，共计12万元"),
+        parties=(_party("pd1", "韩秋生", "13700000005"),),
+    ))  # fmt: skip
+    _mediate_to_close(d, ["司法所、劳动监察大队介入，当天协调结清"])
+    results.append(d.result("d", "¥120,000 of wages settled the same day", "部门化解"))
+
+    clock.set(dt.datetime(2023, 8, 21, 19, tzinfo=TZ))
+    e = _Story(station, clock, officer)
+    e.report(_draft(
+        m.MatterKind.DISPUTE, "dispute:marriage_family", m.Severity.GENERAL,
+        source=m.Source.GROUP, location=m.Location(place="H04"), reference="story-e",
+        description=FreeText("婆媳因育儿问题长期争执"),
+        parties=(_party("pe1", "宋桂兰", "13700000006"), _party("pe2", "许静", "13700000007")),
+    ))  # fmt: skip
+    _mediate_to_close(e, ["红色管家与社区民警上门，双方解开心结"])
+    results.append(e.result("e", "A family quarrel mediated on the spot", "微调解"))
+
+    clock.set(dt.datetime(2023, 11, 6, 9, tzinfo=TZ))
+    f = _Story(station, clock, officer)
+    f.report(_draft(
+        m.MatterKind.DISPUTE, "dispute:neighbour", m.Severity.GENERAL, source=m.Source.VISIT,
+        location=m.Location(place="H05"), reference="story-f",
+        description=FreeText("邻里通道占用纠纷，多次调解未果"),
+    ))  # fmt: skip
+    for name in ("register", "accept", "assign"):
+        f.do(name, getattr(station, name))
+    for why in ("community mediation failed", "the joint panel could not settle it"):
+        f.do("escalate", station.escalate, reason=why)
+        f.do("assign", station.assign)
+    f.do("record_session", station.record_session, summary="部门调解仍未达成")
+    f.do("fail", station.fail, reason="no agreement")
+    f.do("terminate", station.terminate, routes_told=ROUTES)
+    f.do("refer", station.refer, to="people_court", reason="parties go to court")
+    f.do("follow_up", station.follow_up)
+    f.do("close", station.close)
+    results.append(f.result("f", "A small dispute that left the community", "矛盾上交"))
+    return results
+
+
+def describe(story: StoryResult, lang: str = "zh") -> list[str]:
+    """A readable account of a story's path, in Chinese (``zh``) or English (``en``).
+
+    Only ids, categories, states, rungs and linkages are shown: never personal data.
+    """
+    zh = lang == "zh"
+    matter = story.matter
+    states = matter.states
+    kind = matter.kind.label_zh if zh else matter.kind.value
+    title = story.title_zh if zh else story.title_en
+    lines = [f"({story.key}) {title} — {kind} {matter.category} [{matter.severity.value}]"]
+    for step in story.steps:
+        action = step.action
+        if zh:
+            action = Action.parse(action).label_zh if action in _ACTIONS else _OTHER_ZH[action]
+        state = states.parse(step.state).label_zh if zh else step.state
+        rung = step.level or "-"
+        if zh and step.level:
+            rung = m.LadderLevel.parse(step.level).label_zh
+        lines.append(f"    {action} → {state} @ {rung}")
+    for p in story.participants:
+        linkage = p.linkage.label_zh if zh else p.linkage.value
+        lines.append(f"    · {p.ref} ({p.role}) — {linkage} [{p.rule}]")
+    verdict = (
+        ("越过层级上限" if story.ceiling_breached else "未越上限")
+        + ("，矛盾上交" if story.against_no_escalation else "")
+        if zh
+        else ("ceiling breached" if story.ceiling_breached else "within its ceiling")
+        + ("; counts against 矛盾不上交" if story.against_no_escalation else "")
+    )
+    lines.append(f"    ⇒ {verdict}")
+    return lines
