@@ -87,6 +87,7 @@ def test_builtins_are_registered_like_external_plugins():
     backends = {b for i in infos.values() for b in i.backends}
     assert backends == {
         ("storage", "memory"),
+        ("storage", "sqlite"),
         ("grid", "declared"),
         ("volunteers", "declared"),
         ("channel", "log"),

@@ -47,6 +47,7 @@ __all__ = ["DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "PluginInfo", "Plugins", "get
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "fengqiao_core.builtin.memory",
+    "fengqiao_core.builtin.sqlite",
     "fengqiao_core.builtin.declared_grid",
     "fengqiao_core.builtin.declared_volunteers",
     "fengqiao_core.builtin.log_channel",
