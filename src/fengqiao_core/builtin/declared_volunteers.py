@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import threading
+from bisect import insort
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -79,8 +80,17 @@ def read_roster(path: Path) -> list[RedSteward]:
     return stewards
 
 
+_ANY = ""
+Bucket = tuple[str, int, int, str]
+
+
 class DeclaredVolunteers:
-    """Stewards from a declared roster, indexed by community; assignment load kept in memory.
+    """Stewards from a declared roster, indexed for matching; assignment load kept in memory.
+
+    Each steward is filed under every (community, weekday, hour) their windows touch, once per
+    skill and once under "any skill", and within such a bucket by load tier and id. Finding
+    candidates walks the smallest fitting bucket from the least loaded tier and stops at
+    ``limit``, so its cost does not grow with the roster.
 
     Args:
         stewards: The roster.
@@ -89,15 +99,21 @@ class DeclaredVolunteers:
 
     def __init__(self, stewards: Iterable[RedSteward], zone: str = "Asia/Shanghai") -> None:
         self._zone = ZoneInfo(zone)
-        self._slots: dict[tuple[str, int, int], list[RedSteward]] = {}
+        self._stewards: dict[str, RedSteward] = {}
+        self._buckets: dict[Bucket, dict[int, list[str]]] = {}
+        self._filed: dict[str, list[Bucket]] = {}
+        self._loads: dict[str, int] = {}
+        self._lock = threading.Lock()
         for steward in stewards:
+            self._stewards[steward.id] = steward
+            keys = self._filed.setdefault(steward.id, [])
             for window in steward.availability:
                 last = window.end.hour - (1 if window.end.minute == 0 else 0)
                 for hour in range(window.start.hour, last + 1):
-                    key = (steward.community, window.weekday, hour)
-                    self._slots.setdefault(key, []).append(steward)
-        self._loads: dict[str, int] = {}
-        self._lock = threading.Lock()
+                    for skill in (_ANY, *(k.code for k in steward.skills)):
+                        keys.append((steward.community, window.weekday, hour, skill))
+            for key in dict.fromkeys(keys):
+                insort(self._buckets.setdefault(key, {}).setdefault(0, []), steward.id)
 
     @classmethod
     def from_context(cls, context: BackendContext) -> DeclaredVolunteers:
@@ -110,25 +126,36 @@ class DeclaredVolunteers:
     def candidates(
         self, community: str, skills: Sequence[Skill], at: dt.datetime, limit: int = 5
     ) -> list[RedSteward]:
-        """Available stewards of ``community`` with every skill, least loaded first, then by id.
-
-        Stewards are indexed by community, weekday and hour, so a call looks only at those who
-        could be on duty then — not at the whole roster.
-        """
+        """Available stewards of ``community`` with every skill, least loaded first, then by id."""
         local = at.astimezone(self._zone)
-        wanted = set(skills)
-        slot = self._slots.get((community, local.weekday(), local.hour), ())
-        found = [
-            s for s in dict.fromkeys(slot) if wanted.issubset(s.skills) and s.available_at(local)
-        ]
-        found.sort(key=lambda s: (self._loads.get(s.id, 0), s.id))
-        return found[:limit]
+        wanted = {s.code for s in skills}
+        slot = (community, local.weekday(), local.hour)
+        options = [self._buckets.get((*slot, code), {}) for code in wanted or {_ANY}]
+        tiers = min(options, key=lambda t: sum(len(ids) for ids in t.values()))
+        found: list[RedSteward] = []
+        with self._lock:
+            for load in sorted(tiers):
+                for steward_id in tiers[load]:
+                    steward = self._stewards[steward_id]
+                    has = {k.code for k in steward.skills}
+                    if wanted <= has and steward.available_at(local):
+                        found.append(steward)
+                        if len(found) == limit:
+                            return found
+        return found
 
     def record_assignment(self, steward_id: str) -> int:
-        """Count one more assignment for the steward."""
+        """Count one more assignment for the steward (moving it up a tier in its buckets)."""
         with self._lock:
-            self._loads[steward_id] = self._loads.get(steward_id, 0) + 1
-            return self._loads[steward_id]
+            load = self._loads.get(steward_id, 0)
+            for key in dict.fromkeys(self._filed.get(steward_id, ())):
+                tiers = self._buckets[key]
+                tiers[load].remove(steward_id)
+                if not tiers[load]:
+                    del tiers[load]
+                insort(tiers.setdefault(load + 1, []), steward_id)
+            self._loads[steward_id] = load + 1
+            return load + 1
 
     def load(self, steward_id: str) -> int:
         """The steward's assignments so far."""
