@@ -21,10 +21,8 @@ __all__ = ["DeclaredGrid"]
 
 FENGQIAO_PLUGIN_API = 1
 _BUCKET_DEG = 0.01
-
-
-def _bucket(lon: float, lat: float) -> tuple[int, int]:
-    return math.floor(lon / _BUCKET_DEG), math.floor(lat / _BUCKET_DEG)
+_METRES_PER_DEG_LON_AT_60 = 55_660.0
+"""A degree of longitude at latitude 60° (China reaches 53.6° N): the narrowest bucket side."""
 
 
 class DeclaredGrid:
@@ -38,6 +36,7 @@ class DeclaredGrid:
     def __init__(self, config: StationConfig, max_distance_m: float = 500.0) -> None:
         self._cells = config.cells
         self._max = max_distance_m
+        self._bucket_deg = max(_BUCKET_DEG, max_distance_m / _METRES_PER_DEG_LON_AT_60)
         self._place_cell = {p.id: p.cell for p in config.places if p.cell is not None}
         by_community: dict[str, list[str]] = {}
         for cell in config.cells:
@@ -48,15 +47,18 @@ class DeclaredGrid:
         for place in config.places:
             if place.point is not None and place.cell is not None:
                 lon, lat = to_wgs84(place.point.lon, place.point.lat, place.point.crs)
-                self._buckets.setdefault(_bucket(lon, lat), []).append((lon, lat, place.cell))
+                self._buckets.setdefault(self._bucket(lon, lat), []).append((lon, lat, place.cell))
 
     @classmethod
     def from_context(cls, context: BackendContext) -> DeclaredGrid:
         """Factory for the ``declared`` grid."""
         return cls(context.station)
 
+    def _bucket(self, lon: float, lat: float) -> tuple[int, int]:
+        return math.floor(lon / self._bucket_deg), math.floor(lat / self._bucket_deg)
+
     def _nearest(self, lon: float, lat: float) -> str | None:
-        bx, by = _bucket(lon, lat)
+        bx, by = self._bucket(lon, lat)
         best: tuple[float, str] | None = None
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):

@@ -24,10 +24,14 @@ from fengqiao_core.ports import (
     AggregateQuery,
     AggregateRow,
     AuditEntry,
+    AuditLog,
     BackendContext,
     BackendSpec,
     Capability,
+    EntityRepository,
     MatterFilter,
+    MatterRepository,
+    Outbox,
     OutboxMessage,
 )
 
@@ -217,6 +221,7 @@ class _Outbox:
     def add(self, message: OutboxMessage) -> None:
         if message.id in self._merged():
             raise ConflictError(f"outbox message {message.id!r} already exists")
+        self._uow._expect.setdefault(("outbox", message.id), 0)
         self._uow._outbox[message.id] = message
 
     def pending(self, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
@@ -239,12 +244,12 @@ class MemoryUnitOfWork:
 
     def __init__(self, state: _Committed) -> None:
         self._state = state
-        self.matters = _Matters(self)
-        self.people: _Entities[Person] = _Entities(self, "people")
-        self.places: _Entities[Place] = _Entities(self, "places")
-        self.teams: _Entities[CommunityTeam] = _Entities(self, "teams")
-        self.audit = _Audit(self)
-        self.outbox = _Outbox(self)
+        self.matters: MatterRepository = _Matters(self)
+        self.people: EntityRepository[Person] = _Entities(self, "people")
+        self.places: EntityRepository[Place] = _Entities(self, "places")
+        self.teams: EntityRepository[CommunityTeam] = _Entities(self, "teams")
+        self.audit: AuditLog = _Audit(self)
+        self.outbox: Outbox = _Outbox(self)
         self.rollback()
 
     def __enter__(self) -> Self:
@@ -274,6 +279,8 @@ class MemoryUnitOfWork:
             found: Entity | None = state.matters.get(ident)
         elif kind == "audit":
             return state.audit[-1].seq if state.audit else 0
+        elif kind == "outbox":
+            return int(ident in state.outbox)
         else:
             found = state.entities[kind].get(ident)
         return found.version if found else 0
