@@ -1,14 +1,17 @@
-"""Shared test configuration: hypothesis profiles (``default`` and ``ci``)."""
+"""Shared test configuration: the test kit as a plugin, and its hypothesis profiles.
 
-import os
+``default`` for the test command, ``ci`` when ``$CI`` is set (or ``$HYPOTHESIS_PROFILE``).
+The profile is loaded in ``pytest_configure``: importing the kit here, before pytest loads it
+as a plugin, would stop pytest from rewriting its asserts.
+"""
 
-from hypothesis import HealthCheck, settings
+pytest_plugins = ["fengqiao_core.testing"]
 
-settings.register_profile("default", deadline=None)
-settings.register_profile(
-    "ci", deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+def pytest_configure(config):
+    from fengqiao_core.testing.profiles import load_profile
+
+    load_profile()
 
 
 # --- slow reliability runs: ``--run-slow`` adds the tests marked ``slow`` (TARGETS.md) ---

@@ -3,12 +3,12 @@ import importlib.metadata
 import json
 
 import pytest
+from fengqiao_example_channel import JsonLinesChannel
 
 from fengqiao_core.errors import ConfigurationError
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import OutboxMessage
 from fengqiao_core.privacy import FreeText
-from fengqiao_example_channel import JsonLinesChannel
 
 AT = dt.datetime(2026, 11, 28, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
@@ -30,7 +30,9 @@ def test_found_through_discovery_with_its_backend_and_pillar():
 
 def test_appends_masked_lines(tmp_path):
     channel = JsonLinesChannel(tmp_path / "out.jsonl")
-    message = OutboxMessage(id="m1", target="group-1", text=FreeText("张三 13800001111"), created_at=AT)
+    message = OutboxMessage(
+        id="m1", target="group-1", text=FreeText("张三 13800001111"), created_at=AT
+    )
     result = channel.send(message)
     assert result.delivered
     line = json.loads((tmp_path / "out.jsonl").read_text("utf-8"))

@@ -1,0 +1,37 @@
+"""Contract test mixins 契约测试: what a storage, grid, volunteer or channel backend must do.
+
+Subclass a mixin in a ``Test…`` class and override its one factory fixture, ``make_backend``::
+
+    class TestMyStorage(StorageContract):
+        @pytest.fixture
+        def make_backend(self, tmp_path):
+            return lambda: MyStorage(tmp_path / f"{uuid.uuid4()}.db")
+
+The mixins' names do not start with ``Test``, so pytest never collects them by themselves.
+"""
+
+from fengqiao_core.testing.contracts._base import Contract
+from fengqiao_core.testing.contracts.channel import ChannelContract
+from fengqiao_core.testing.contracts.grid import GridContract
+from fengqiao_core.testing.contracts.state_machine import StorageMachine, StorageModelCheck
+from fengqiao_core.testing.contracts.storage import StorageTransactions
+from fengqiao_core.testing.contracts.storage_data import StorageData
+from fengqiao_core.testing.contracts.volunteers import VolunteerContract
+
+__all__ = [
+    "ChannelContract",
+    "Contract",
+    "GridContract",
+    "StorageContract",
+    "StorageMachine",
+    "VolunteerContract",
+]
+
+
+class StorageContract(StorageTransactions, StorageData, StorageModelCheck):
+    """The whole storage contract: transactions, data round trips, aggregates, model check.
+
+    Override ``make_backend`` (a zero-argument callable opening a new, empty store per call);
+    if the backend declares ``SHARED_BETWEEN_PROCESSES``, also ``share_backend``. Set
+    ``known_gaps`` to skip tests with a reason.
+    """
