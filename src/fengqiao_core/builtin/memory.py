@@ -218,8 +218,11 @@ class _Outbox:
         merged.update(self._uow._outbox)
         return merged
 
+    def _exists(self, message_id: str) -> bool:
+        return message_id in self._uow._outbox or message_id in self._uow._state.outbox
+
     def add(self, message: OutboxMessage) -> None:
-        if message.id in self._merged():
+        if self._exists(message.id):
             raise ConflictError(f"outbox message {message.id!r} already exists")
         self._uow._expect.setdefault(("outbox", message.id), 0)
         self._uow._outbox[message.id] = message
@@ -234,7 +237,7 @@ class _Outbox:
         return due[:limit]
 
     def record(self, message: OutboxMessage) -> None:
-        if message.id not in self._merged():
+        if not self._exists(message.id):
             raise NotFound("outbox message", message.id)
         self._uow._outbox[message.id] = message
 
