@@ -89,3 +89,22 @@ def test_f_a_general_dispute_escalated_past_its_ceiling_counts_against_no_escala
     assert f.ceiling_breached
     assert f.against_no_escalation
     assert f.matter.state is m.DisputeState.CLOSED
+
+
+def test_running_the_stories_again_on_the_same_store_adds_nothing():
+    from fengqiao_core.builtin.memory import MemoryStorage
+
+    store = MemoryStorage()
+    clock = SettableClock()
+    runs = []
+    for _ in range(2):
+        station = open_station(
+            MIAOSHAN, secret=SECRET, clock=clock, dispatch=False, plugins=PLUGINS,
+            backends={"storage": store},
+        )  # fmt: skip
+        runs.append(run_stories(station, clock))
+    first, second = runs
+    assert [s.matter.id for s in first] == [s.matter.id for s in second]
+    assert [s.steps for s in first] == [s.steps for s in second]
+    with store.unit_of_work() as uow:
+        assert len(list(uow.matters.stream())) == 6

@@ -75,34 +75,54 @@ class StoryResult:
 
 
 class _Story:
+    """Runs one story; a story already stored (same references) is told from its history."""
+
     def __init__(self, station: StationService, clock: SettableClock, actor: m.Actor) -> None:
         self.station, self.clock, self.actor = station, clock, actor
-        self.steps: list[Step] = []
         self.matter: m.Matter | None = None
+        self.stored = False
 
     def report(self, draft: MatterDraft) -> None:
         self.matter = self.station.report(self.actor, draft)
-        self._record("report")
+        self.stored = self.matter.version > 2
 
     def do(self, name: str, call: Callable[..., m.Matter], **options: object) -> None:
         assert self.matter is not None
+        if self.stored:
+            return
         self.clock.advance(minutes=20)
         self.matter = call(self.actor, self.matter.id, **options)
-        self._record(name)
-
-    def _record(self, name: str) -> None:
-        assert self.matter is not None
-        level = self.matter.level.value if self.matter.level else None
-        self.steps.append(Step(name, str(self.matter.state.value), level))
 
     def result(self, key: str, title_en: str, title_zh: str) -> StoryResult:
         assert self.matter is not None
         matter = self.matter
         return StoryResult(
-            key, title_en, title_zh, matter, tuple(self.steps),
+            key, title_en, title_zh, matter, _steps(self.station.history(self.actor, matter.id)),
             is_ceiling_breached(matter.severity, matter.level),
             counts_against_no_escalation(matter.level),
         )  # fmt: skip
+
+
+def _steps(history: list[m.MatterEvent]) -> tuple[Step, ...]:
+    """The story's steps from its stored history: the report, then every edge and addition."""
+    steps: list[Step] = []
+    state: m.Matter | None = None
+    for event in history:
+        state = m.apply_event(state, event)
+        name = {
+            m.MatterReported: "report",
+            m.StateChanged: getattr(event, "action", ""),
+            m.ParticipantAdded: "involve",
+        }.get(type(event))
+        if name and not (
+            isinstance(event, m.ParticipantAdded) and steps and steps[-1].action == "refer"
+        ):
+            level = state.level.value if state.level else None
+            steps.append(Step(name, str(state.state.value), level))
+        elif isinstance(event, (m.MatterTriaged, m.MatterEscalated)) and steps:
+            last = steps[-1]
+            steps[-1] = Step(last.action, last.state, state.level.value if state.level else None)
+    return tuple(steps)
 
 
 def _party(pid: str, name: str, phone: str) -> m.Party:
