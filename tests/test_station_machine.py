@@ -114,5 +114,5 @@ class StationMachine(RuleBasedStateMachine):
         assert undelivered == []
 
 
-StationMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=40, deadline=None)
+StationMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=40, deadline=None)
 TestStationMachine = StationMachine.TestCase

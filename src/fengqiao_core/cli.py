@@ -1,6 +1,7 @@
 """The ``fengqiao`` command line 命令行 (Typer + Rich): formatting only, logic lives in the library.
 
-Commands: ``fengqiao --version``, ``fengqiao check STATION [--json]`` and ``fengqiao demo``.
+Commands: ``fengqiao --version``, ``fengqiao check STATION [--json]``, ``fengqiao demo`` and
+``fengqiao plugins [--json]``; plugins add their own through ``fengqiao_register_commands``.
 Exit codes: 0 no errors, 1 errors (validation problems or error findings), 2 the station file
 cannot be read (or a usage error). Add a command with ``@app.command()`` below.
 """
@@ -8,6 +9,8 @@ cannot be read (or a usage error). Add a command with ``@app.command()`` below.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from typing import Annotated, Any, NoReturn
 
 import rich.box
@@ -17,7 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from fengqiao_core import __version__
-from fengqiao_core.errors import ConfigurationError, ValidationError
+from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, ValidationError
+from fengqiao_core.plugins import PORTS, Plugins
 from fengqiao_core.rules.findings import Finding, FindingSeverity, has_errors
 from fengqiao_core.rules.topology import check_topology
 from fengqiao_core.stationfile import StationConfig, counts, load_station_config
@@ -77,7 +81,7 @@ def check(
 ) -> None:
     """Validate a station file and report counts and topology findings (rules T1-T3)."""
     config = _load(station, as_json=as_json)
-    findings = check_topology(config)
+    findings = check_topology(config) + _plugin_findings(config, as_json=as_json)
     if as_json:
         typer.echo(json.dumps(_report(config, findings), ensure_ascii=False, indent=2))
     else:
@@ -88,8 +92,13 @@ def check(
 
 
 @app.command()
-def demo() -> None:
-    """Load and check the shipped Miaoshan station 庙山派出所 and summarise how it works."""
+def demo(
+    lang: Annotated[str, typer.Option("--lang", help="zh (中文) or en.")] = "zh",
+) -> None:
+    """Run the Miaoshan station 庙山派出所: its structure, then the article's six stories."""
+    if lang not in ("zh", "en"):
+        err.print(Text("error: --lang is zh or en", style="bold red"))
+        raise typer.Exit(EXIT_UNREADABLE)
     config = _load(DEMO_STATION, as_json=False)
     findings = check_topology(config)
     _print_station(config)
@@ -102,7 +111,76 @@ def demo() -> None:
         out.print(table)
     _print_counts(config)
     _print_findings(findings)
+    _print_stories(config, lang)
     raise typer.Exit(EXIT_ERRORS if has_errors(findings) else EXIT_OK)
+
+
+@app.command("plugins")
+def list_plugins(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON list on stdout, nothing else.")
+    ] = False,
+) -> None:
+    """List every plugin with its distribution, version, hooks and backends."""
+    infos = _plugins(as_json=as_json).describe()
+    if as_json:
+        listing = [
+            {
+                "name": i.name,
+                "distribution": i.distribution,
+                "version": i.version,
+                "hooks": list(i.hooks),
+                "backends": [{"port": port, "name": name} for port, name in i.backends],
+            }
+            for i in infos
+        ]
+        typer.echo(json.dumps(listing, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Plugins 插件", box=rich.box.SIMPLE)
+    for column in ("name", "distribution", "version", "backends", "hooks"):
+        table.add_column(column, overflow="fold")
+    for i in infos:
+        backends = ", ".join(f"{port}:{name}" for port, name in i.backends)
+        table.add_row(i.name, i.distribution, i.version, backends, ", ".join(i.hooks))
+    out.print(table)
+
+
+def _plugins(*, as_json: bool) -> Plugins:
+    try:
+        return Plugins()
+    except PluginError as exc:
+        _fail(EXIT_ERRORS, "plugin", str(exc), [], as_json=as_json)
+
+
+def _plugin_findings(config: StationConfig, *, as_json: bool) -> list[Finding]:
+    plugins = _plugins(as_json=as_json)
+    found: list[Finding] = []
+    for port in PORTS:
+        try:
+            plugins.backend(port, getattr(config.backends, port))
+        except ConfigurationError as exc:
+            found.append(Finding("backends", FindingSeverity.ERROR, str(exc)))
+    try:
+        found += plugins.check_jurisdiction(config)
+    except PluginError as exc:
+        found.append(Finding("plugins", FindingSeverity.ERROR, str(exc)))
+    return found
+
+
+def _print_stories(config: StationConfig, lang: str) -> None:
+    from fengqiao_core.station import open_station
+    from fengqiao_core.stories import SettableClock, describe, run_stories
+
+    clock = SettableClock()
+    secret = os.environ.get("FENGQIAO_SECRET", "").encode() or secrets.token_hex(16).encode()
+    with open_station(config, clock=clock, secret=secret, dispatch=False) as station:
+        out.print(Text("六个案例 The six stories", style="bold"))
+        for story in run_stories(station, clock):
+            for line in describe(story, lang):
+                out.print(Text(line))
+        delivered = station.deliver_pending(limit=1000)
+    channel = config.backends.channel
+    out.print(Text(f"{delivered} messages delivered through the {channel!r} channel"))
 
 
 def _load(station: str, *, as_json: bool) -> StationConfig:
@@ -167,5 +245,10 @@ def _print_findings(findings: list[Finding]) -> None:
 
 
 def main() -> None:
-    """Run the ``fengqiao`` command (the console script's entry point)."""
+    """Run the ``fengqiao`` command (the console script's entry point) with plugins' commands."""
+    try:
+        Plugins().register_commands(app)
+    except FengqiaoError as exc:
+        err.print(Text(f"error: {exc}", style="bold red"))
+        raise SystemExit(EXIT_ERRORS) from None
     app()
