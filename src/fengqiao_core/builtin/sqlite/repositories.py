@@ -190,6 +190,7 @@ class SqliteOutbox:
     def reset(self) -> None:
         """Forget the pending messages."""
         self._pending: dict[str, OutboxMessage] = {}
+        self._added: set[str] = set()
 
     @property
     def changed(self) -> bool:
@@ -205,6 +206,7 @@ class SqliteOutbox:
         """Store a new message; ``ConflictError`` if the id exists."""
         if self._exists(message.id):
             raise ConflictError(f"outbox message {message.id!r} already exists")
+        self._added.add(message.id)
         self._pending[message.id] = message
 
     def pending(self, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
@@ -232,7 +234,11 @@ class SqliteOutbox:
         self._pending[message.id] = message
 
     def flush(self, conn: sqlite3.Connection) -> None:
-        """Write the pending messages (a message's last write wins, as in the reference)."""
+        """Write the pending messages.
+
+        Raises:
+            ConflictError: Another unit of work added a message with an id this one added.
+        """
         dumps = self._uow.converter.dumps
         rows: list[tuple[Any, ...]] = [
             (
@@ -245,8 +251,10 @@ class SqliteOutbox:
             for m in self._pending.values()
         ]
         conn.executemany(
-            "INSERT INTO outbox VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-            " created_us = excluded.created_us, delivered = excluded.delivered,"
-            " next_attempt_us = excluded.next_attempt_us, body = excluded.body",
-            rows,
+            "INSERT INTO outbox VALUES (?, ?, ?, ?, ?)", [r for r in rows if r[0] in self._added]
+        )
+        conn.executemany(
+            "UPDATE outbox SET created_us = ?, delivered = ?, next_attempt_us = ?, body = ?"
+            " WHERE id = ?",
+            [(*r[1:], r[0]) for r in rows if r[0] not in self._added],
         )

@@ -20,6 +20,7 @@ from fengqiao_core.builtin.sqlite.matters import SqliteMatters
 from fengqiao_core.builtin.sqlite.repositories import SqliteAudit, SqliteEntities, SqliteOutbox
 from fengqiao_core.builtin.sqlite.store import translate
 from fengqiao_core.model import CommunityTeam, Person, Place
+from fengqiao_core.ports import AuditLog, EntityRepository, MatterRepository, Outbox
 
 if TYPE_CHECKING:
     from fengqiao_core.builtin.sqlite import SqliteStorage
@@ -36,12 +37,18 @@ class SqliteUnitOfWork:
         self._storage = storage
         self._conn: sqlite3.Connection | None = None
         self.converter: Any = storage.converter
-        self.matters = SqliteMatters(self)
-        self.people: SqliteEntities[Person] = SqliteEntities(self, "people")
-        self.places: SqliteEntities[Place] = SqliteEntities(self, "places")
-        self.teams: SqliteEntities[CommunityTeam] = SqliteEntities(self, "teams")
-        self.audit = SqliteAudit(self)
-        self.outbox = SqliteOutbox(self)
+        matters = SqliteMatters(self)
+        people: SqliteEntities[Person] = SqliteEntities(self, "people")
+        places: SqliteEntities[Place] = SqliteEntities(self, "places")
+        teams: SqliteEntities[CommunityTeam] = SqliteEntities(self, "teams")
+        audit, outbox = SqliteAudit(self), SqliteOutbox(self)
+        self._parts = (matters, people, places, teams, audit, outbox)
+        self.matters: MatterRepository = matters
+        self.people: EntityRepository[Person] = people
+        self.places: EntityRepository[Place] = places
+        self.teams: EntityRepository[CommunityTeam] = teams
+        self.audit: AuditLog = audit
+        self.outbox: Outbox = outbox
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -91,12 +98,9 @@ class SqliteUnitOfWork:
             conn, self._conn = self._conn, None
             self._storage.pool.release(conn)
 
-    def _parts(self) -> tuple[Any, ...]:
-        return (self.matters, self.people, self.places, self.teams, self.audit, self.outbox)
-
     def rollback(self) -> None:
         """Discard every change made since the last commit."""
-        for part in self._parts():
+        for part in self._parts:
             part.reset()
 
     def commit(self) -> None:
@@ -106,13 +110,13 @@ class SqliteUnitOfWork:
             ConflictError: Something this unit read or expected changed since.
             StorageUnavailable: Another writer held the database beyond the busy timeout.
         """
-        if not any(part.changed for part in self._parts()):
+        if not any(part.changed for part in self._parts):
             return
         conn = self.connection
         with self.translated():
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for part in self._parts():
+                for part in self._parts:
                     part.flush(conn)
                 conn.execute("COMMIT")
             except BaseException:
