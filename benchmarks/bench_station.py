@@ -20,6 +20,7 @@ from fengqiao_core import model as m
 from fengqiao_core.plugins import Plugins, get_plugin_manager
 from fengqiao_core.privacy import FreeText
 from fengqiao_core.station import MatterDraft, StationService, open_station
+from fengqiao_core.stationfile import load_station_config
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 ACTOR = m.Actor("SYSTEM", m.Role.SYSTEM)
@@ -83,8 +84,9 @@ def timed_station(plugins: Plugins) -> tuple[StationService, list[float]]:
 
     calls.each = each
     clock = [dt.datetime(2026, 11, 2, 10, tzinfo=TZ)]
+    config = load_station_config("miaoshan").with_backends(storage="memory")
     station = open_station(
-        "miaoshan", plugins=plugins, clock=lambda: clock[0], secret=b"bench-secret-0123456789",
+        config, plugins=plugins, clock=lambda: clock[0], secret=b"bench-secret-0123456789",
         dispatch=False,
     )  # fmt: skip
     return station, spent

@@ -10,7 +10,7 @@ from fengqiao_core.rules.mediation import Agreement
 from fengqiao_core.station import MatterDraft, open_station
 from fengqiao_core.stationfile import load_station_config
 
-MIAOSHAN = load_station_config("miaoshan")
+MIAOSHAN = load_station_config("miaoshan").with_backends(storage="memory")
 PLUGINS = Plugins()
 TZ = dt.timezone(dt.timedelta(hours=8))
 SECRET = b"test-secret-0123456789"

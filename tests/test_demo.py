@@ -1,3 +1,5 @@
+import sqlite3
+
 from typer.testing import CliRunner
 
 from fengqiao_core.cli import app
@@ -6,24 +8,49 @@ runner = CliRunner()
 INVENTED = ("林晓雨", "方志强", "孟凡东", "韩秋生", "宋桂兰", "许静", "13700000001", "13700000005")
 
 
-def test_demo_runs_the_six_stories_in_chinese_without_personal_data():
-    result = runner.invoke(app, ["demo"])
+def counts(db):
+    with sqlite3.connect(db) as connection:
+        return [
+            connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("matters", "events", "audit")
+        ]
+
+
+def test_demo_runs_the_six_stories_into_sqlite_without_personal_data(tmp_path):
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.stdout
     for key in "abcdef":
         assert f"({key})" in result.stdout
     assert "越过层级上限，矛盾上交" in result.stdout
     assert "部门化解" in result.stdout
-    assert "messages delivered" in result.stdout
+    db = tmp_path / "miaoshan.db"
+    assert f"stories stored in {db}" in result.stdout
+    assert counts(db)[0] == 6
     assert not any(value in result.stdout for value in INVENTED)
 
 
-def test_demo_in_english():
-    result = runner.invoke(app, ["demo", "--lang", "en"])
-    assert result.exit_code == 0
-    assert "ceiling breached; counts against 矛盾不上交" in result.stdout
-    assert "joint_mediation [L4]" in result.stdout
+def test_running_the_demo_twice_into_one_database_duplicates_nothing(tmp_path):
+    db = tmp_path / "stations" / "demo.db"
+    first = runner.invoke(app, ["demo", "--db", str(db), "--lang", "en"])
+    before = counts(db)
+    second = runner.invoke(app, ["demo", "--db", str(db), "--lang", "en"])
+    assert first.exit_code == second.exit_code == 0
+    assert counts(db) == before
+    assert "ceiling breached; counts against 矛盾不上交" in second.stdout
+    assert "joint_mediation [L4]" in second.stdout
 
 
-def test_demo_refuses_an_unknown_language():
-    result = runner.invoke(app, ["demo", "--lang", "fr"])
+def test_demo_refuses_an_unknown_language(tmp_path):
+    result = runner.invoke(app, ["demo", "--lang", "fr", "--out", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_backup_copies_a_live_database(tmp_path):
+    db = tmp_path / "miaoshan.db"
+    assert runner.invoke(app, ["demo", "--db", str(db)]).exit_code == 0
+    copy = tmp_path / "copy.db"
+    result = runner.invoke(app, ["backup", "--db", str(db), "--to", str(copy)])
+    assert result.exit_code == 0
+    assert counts(copy) == counts(db)
+    missing = runner.invoke(app, ["backup", "--db", str(tmp_path / "nope.db"), "--to", str(copy)])
+    assert missing.exit_code == 2

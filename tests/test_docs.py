@@ -39,7 +39,8 @@ def test_every_plugin_distribution_is_installed_by_the_test_command():
         for i, code in enumerate(blocks(path, "python"))
     ],
 )
-def test_python_blocks_in_docs_run(code):
+def test_python_blocks_in_docs_run(code, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # examples may create the station's database in the cwd
     namespace: dict[str, object] = {}
     exec(compile(code, "<docs>", "exec"), namespace)
     assert namespace

@@ -169,8 +169,9 @@ def test_every_cell_has_a_grid_worker(miaoshan):
     assert covered == {cell.id for cell in miaoshan.cells}
 
 
-def test_selects_memory_storage(miaoshan):
-    assert miaoshan.backends.storage == "memory"
+def test_selects_the_embedded_sqlite_storage(miaoshan):
+    assert miaoshan.backends.storage == "sqlite:///miaoshan.db"
+    assert miaoshan.with_backends(storage="memory").backends.storage == "memory"
 
 
 def test_names_in_the_article_never_appear():

@@ -321,7 +321,7 @@ def _people_and_organisation(
             "timezone": "Asia/Shanghai",
         },
         "backends": {
-            "storage": "memory",
+            "storage": "sqlite:///miaoshan.db",
             "grid": "declared",
             "volunteers": "declared",
             "channel": "log",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import rich.box
@@ -94,8 +95,17 @@ def check(
 @app.command()
 def demo(
     lang: Annotated[str, typer.Option("--lang", help="zh (中文) or en.")] = "zh",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's files.")] = Path(
+        "fengqiao-demo"
+    ),
+    db: Annotated[
+        Path | None, typer.Option("--db", help="SQLite database (default: OUT/miaoshan.db).")
+    ] = None,
 ) -> None:
-    """Run the Miaoshan station 庙山派出所: its structure, then the article's six stories."""
+    """Run the Miaoshan station 庙山派出所: its structure, then the article's six stories.
+
+    The stories are stored in an SQLite database (run it twice: nothing is duplicated).
+    """
     if lang not in ("zh", "en"):
         err.print(Text("error: --lang is zh or en", style="bold red"))
         raise typer.Exit(EXIT_UNREADABLE)
@@ -111,8 +121,47 @@ def demo(
         out.print(table)
     _print_counts(config)
     _print_findings(findings)
-    _print_stories(config, lang)
+    database = (db or out_dir / "miaoshan.db").resolve()
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        _print_stories(config.with_backends(storage=f"sqlite:///{database}"), lang)
+    except (OSError, FengqiaoError) as exc:
+        err.print(Text(f"error: {exc}", style="bold red"))
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    out.print(Text(f"stories stored in {database}"))
     raise typer.Exit(EXIT_ERRORS if has_errors(findings) else EXIT_OK)
+
+
+def _print_stories(config: StationConfig, lang: str) -> None:
+    from fengqiao_core.station import open_station
+    from fengqiao_core.stories import SettableClock, describe, run_stories
+
+    clock = SettableClock()
+    secret = os.environ.get("FENGQIAO_SECRET", "").encode() or secrets.token_hex(16).encode()
+    with open_station(config, clock=clock, secret=secret, dispatch=False) as station:
+        out.print(Text("六个案例 The six stories", style="bold"))
+        for story in run_stories(station, clock):
+            for line in describe(story, lang):
+                out.print(Text(line))
+        delivered = station.deliver_pending(limit=1000)
+    channel = config.backends.channel
+    out.print(Text(f"{delivered} messages delivered through the {channel!r} channel"))
+
+
+@app.command()
+def backup(
+    db: Annotated[Path, typer.Option("--db", help="The SQLite database to back up.")],
+    to: Annotated[Path, typer.Option("--to", help="Where to write the copy.")],
+) -> None:
+    """Copy an SQLite station database safely while it is in use (SQLite's backup API)."""
+    from fengqiao_core.builtin.sqlite import backup as backup_database
+
+    try:
+        backup_database(db, to)
+    except FengqiaoError as exc:
+        err.print(Text(f"error: {exc}", style="bold red"))
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    out.print(Text(f"backed up {db} to {to}"))
 
 
 @app.command("plugins")
@@ -165,22 +214,6 @@ def _plugin_findings(config: StationConfig, *, as_json: bool) -> list[Finding]:
     except PluginError as exc:
         found.append(Finding("plugins", FindingSeverity.ERROR, str(exc)))
     return found
-
-
-def _print_stories(config: StationConfig, lang: str) -> None:
-    from fengqiao_core.station import open_station
-    from fengqiao_core.stories import SettableClock, describe, run_stories
-
-    clock = SettableClock()
-    secret = os.environ.get("FENGQIAO_SECRET", "").encode() or secrets.token_hex(16).encode()
-    with open_station(config, clock=clock, secret=secret, dispatch=False) as station:
-        out.print(Text("六个案例 The six stories", style="bold"))
-        for story in run_stories(station, clock):
-            for line in describe(story, lang):
-                out.print(Text(line))
-        delivered = station.deliver_pending(limit=1000)
-    channel = config.backends.channel
-    out.print(Text(f"{delivered} messages delivered through the {channel!r} channel"))
 
 
 def _load(station: str, *, as_json: bool) -> StationConfig:

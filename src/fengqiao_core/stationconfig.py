@@ -173,6 +173,17 @@ class StationConfig:
         shown = ", ".join(f"{key}={value}" for key, value in counts(self).items())
         return f"StationConfig(station={self.station.id!r}, {shown})"
 
+    def with_backends(self, **choices: str) -> StationConfig:
+        """The same station with other backends, e.g. ``with_backends(storage="memory")``.
+
+        Raises:
+            ValidationError: A port name is unknown or a choice is not a name or URL.
+        """
+        unknown = sorted(set(choices) - {a.name for a in attrs.fields(Backends)})
+        if unknown:
+            raise ValidationError("backends", f"unknown ports: {', '.join(unknown)}")
+        return attrs.evolve(self, backends=attrs.evolve(self.backends, **choices))
+
     def places_of(self, kind: PlaceKind) -> tuple[Place, ...]:
         """The declared places of one kind 场所, in file order."""
         return tuple(p for p in self.places if p.kind is kind)
