@@ -275,3 +275,19 @@ def test_l7_a_repeat_report_is_linked_through_the_index_and_closing_unlinks_it()
     service.withdraw(OFFICER, first.id, reason="duplicate")
     third = service.report(OFFICER, draft(parties=(party,), description=FreeText("楼上漏水")))
     assert third.related == (second.id,)
+
+
+def test_the_rules_table_configures_triage_deadlines_and_screening():
+    config = MIAOSHAN.with_backends(storage="memory")
+    rules = attrs.evolve(
+        config.rules,
+        ladder=attrs.evolve(config.rules.ladder, general=m.LadderLevel.GRID),
+        lead_body="街道",
+    )
+    service, _ = station(attrs.evolve(config, rules=rules))
+    matter = service.report(OFFICER, draft())
+    assert matter.level is m.LadderLevel.GRID
+    assert service.settings.lead_body == "街道"
+    low = attrs.evolve(rules, screening=attrs.evolve(rules.screening, related_at=30))
+    with pytest.raises(ConfigurationError, match="related_at must be above 30"):
+        station(attrs.evolve(config, rules=low))

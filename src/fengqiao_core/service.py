@@ -42,10 +42,10 @@ from fengqiao_core.ports import (
     VolunteerBackend,
 )
 from fengqiao_core.privacy import FreeText, get_logger
+from fengqiao_core.rules.calendar import WorkingCalendar
 from fengqiao_core.rules.index import StationIndex
 from fengqiao_core.rules.lifecycle import Action, act, is_open
-from fengqiao_core.rules.lifecycle import is_open as _is_open
-from fengqiao_core.rules.screening import ScreeningSettings, screening_keys
+from fengqiao_core.rules.screening import screening_keys
 from fengqiao_core.rules.triage import TriageSettings
 from fengqiao_core.screening_index import ScreeningIndex
 from fengqiao_core.stationconfig import StationConfig
@@ -96,8 +96,15 @@ class ServiceCore:
         self.categories = self.plugins.categories()
         self.micro_pillars = self.plugins.micro_pillars()
         self.index = StationIndex.of(config)
-        self.settings = TriageSettings()
-        self.screening = ScreeningSettings()
+        rules = config.rules
+        self.settings = TriageSettings(
+            ladder=rules.ladder,
+            deadlines=rules.deadlines,
+            legal_categories=rules.legal_categories,
+            lead_body=rules.lead_body,
+        )
+        self.screening = rules.screening
+        self.calendar = WorkingCalendar(fallback=rules.calendar)
         if self.screening.related_at <= _UNINDEXED_MAX:
             raise ConfigurationError(
                 f"screening's related_at must be above {_UNINDEXED_MAX}: lower scores need no "
@@ -257,7 +264,7 @@ class ServiceCore:
             index = ScreeningIndex()
             with self.storage.unit_of_work() as uow:
                 for matter in uow.matters.stream():
-                    if _is_open(matter):
+                    if is_open(matter):
                         index.add(matter.id, screening_keys(matter, key))
             self._screening_index = index
         return self._screening_index
@@ -267,6 +274,6 @@ class ServiceCore:
         changes = list(changes)
         self.dispatcher.wake()
         if self._screening_index is not None:
-            self._screening_index.remove(m.id for m, _ in changes if not _is_open(m))
+            self._screening_index.remove(m.id for m, _ in changes if not is_open(m))
         for matter, events in changes:
             self.plugins.notify_matter_changed(matter, list(events))

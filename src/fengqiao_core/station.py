@@ -276,7 +276,7 @@ class StationService(LifecycleUseCases):
         zone = self.config.station.timezone
         found: list[tuple[Matter, SlaStatus]] = []
         for matter in self.open_matters(actor):
-            status = matter_sla_status(matter, now, zone=zone)
+            status = matter_sla_status(matter, now, self.settings.deadlines, zone=zone)
             if status is not SlaStatus.GREEN:
                 found.append((matter, status))
         return found

@@ -38,6 +38,11 @@ from fengqiao_core.model import (
     Station,
     VanguardTeam,
 )
+from fengqiao_core.rules.calendar import CalendarFallback
+from fengqiao_core.rules.deadlines import DeadlineSettings
+from fengqiao_core.rules.ladder import LadderSettings
+from fengqiao_core.rules.linkages import DEFAULT_LEGAL_CATEGORIES
+from fengqiao_core.rules.screening import ScreeningSettings
 from fengqiao_core.stationcheck import integrity_problems
 
 __all__ = ["COUNT_KEYS", "Backends", "RuleSettings", "StationConfig", "counts", "mask_backend"]
@@ -125,12 +130,25 @@ class RuleSettings:
         village_teams: T2: villages 行政村 need a "1+1+N" team too, not only communities 社区.
         grid_workers_per_cell: T3: the least number of grid workers 网格员 per grid cell.
         steward_density_per_500: T3: target red stewards per 500 households (reported only).
+        ladder: L2: the first rung per severity (``[rules.ladder]``).
+        deadlines: D1/D2: time limits and warning thresholds (``[rules.deadlines]``).
+        screening: L7: linked-screening thresholds (``[rules.screening]``).
+        legal_categories: L4: dispute categories with a legal question (法治化解).
+        lead_body: 一体: who leads the one body (管委会主导 at Miaoshan).
+        calendar: D1/M5: ``strict`` refuses years the holiday data does not know; ``weekends``
+            counts them Monday to Friday and marks results estimated.
     """
 
     team_min_stewards: int = field(default=1, validator=_int_at_least(1))
     village_teams: bool = field(default=False, validator=attrs.validators.instance_of(bool))
     grid_workers_per_cell: int = field(default=1, validator=_int_at_least(1))
     steward_density_per_500: float = field(default=2.0, validator=_density)
+    ladder: LadderSettings = field(factory=LadderSettings)
+    deadlines: DeadlineSettings = field(factory=DeadlineSettings)
+    screening: ScreeningSettings = field(factory=ScreeningSettings)
+    legal_categories: tuple[str, ...] = DEFAULT_LEGAL_CATEGORIES
+    lead_body: str = field(default="管委会", validator=attrs.validators.instance_of(str))
+    calendar: CalendarFallback = CalendarFallback.STRICT
 
 
 @frozen(kw_only=True, repr=False)

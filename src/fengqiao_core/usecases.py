@@ -196,7 +196,7 @@ class LifecycleUseCases(ServiceCore):
                 earlier = [e.at for e in history if isinstance(e, SessionRecorded)]
                 check_police_session(
                     self.now(), accepted_at=accepted, earlier_sessions=earlier,
-                    zone=self.config.station.timezone,
+                    calendar=self.calendar, zone=self.config.station.timezone,
                 )  # fmt: skip
 
         def extra(matter: Matter, version: int, at: dt.datetime) -> list[MatterEvent]:

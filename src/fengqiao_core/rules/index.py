@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
@@ -22,7 +23,9 @@ from fengqiao_core.model import (
     Place,
     PlaceKind,
 )
-from fengqiao_core.stationconfig import StationConfig
+
+if TYPE_CHECKING:
+    from fengqiao_core.stationconfig import StationConfig
 
 __all__ = ["StationIndex"]
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
@@ -30,7 +31,9 @@ from fengqiao_core.model import (
     Source,
 )
 from fengqiao_core.rules.index import StationIndex
-from fengqiao_core.stationconfig import StationConfig
+
+if TYPE_CHECKING:
+    from fengqiao_core.stationconfig import StationConfig
 
 __all__ = [
     "DEFAULT_LEGAL_CATEGORIES",

@@ -15,9 +15,10 @@ import hmac
 import unicodedata
 from collections.abc import Iterable
 
+import attrs
 from attrs import field, frozen
 
-from fengqiao_core.errors import ConfigurationError
+from fengqiao_core.errors import ConfigurationError, ValidationError
 from fengqiao_core.model import LabelledEnum, Matter
 
 __all__ = [
@@ -41,15 +42,33 @@ class AlertColour(LabelledEnum):
     RED = "red", "红色预警"
 
 
+def _score(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise ValidationError(attribute.name, f"{value!r:.20} is not a score from 0 to 100")
+
+
+def _count(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(attribute.name, f"{value!r:.20} is not a count >= 1")
+
+
 @frozen(kw_only=True)
 class ScreeningSettings:
-    """Rule L7 parameters (a [practice] default; configurable)."""
+    """Rule L7 parameters (a [practice] default; configurable in ``[rules.screening]``).
 
-    related_at: int = 60
-    duplicate_at: int = 90
-    yellow_at: int = 1
-    orange_at: int = 2
-    red_at: int = 3
+    Attributes:
+        related_at: Score at which two matters are related (above 30: see the index).
+        duplicate_at: Score at which a new matter is a duplicate.
+        yellow_at: Related matters that raise a yellow alert.
+        orange_at: Related matters that raise an orange alert.
+        red_at: Related matters that raise a red alert.
+    """
+
+    related_at: int = field(default=60, validator=_score)
+    duplicate_at: int = field(default=90, validator=_score)
+    yellow_at: int = field(default=1, validator=_count)
+    orange_at: int = field(default=2, validator=_count)
+    red_at: int = field(default=3, validator=_count)
 
 
 @frozen

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from attrs import Factory, field, frozen
 
@@ -28,7 +29,9 @@ from fengqiao_core.rules.deadlines import DeadlineSettings, resolution_due
 from fengqiao_core.rules.index import StationIndex
 from fengqiao_core.rules.ladder import LadderSettings, SkipReason, initial_level
 from fengqiao_core.rules.micro import pillars_for
-from fengqiao_core.stationconfig import StationConfig
+
+if TYPE_CHECKING:
+    from fengqiao_core.stationconfig import StationConfig
 
 __all__ = ["Reason", "TriageDecision", "TriageSettings", "triage"]
 
