@@ -9,6 +9,7 @@ from fengqiao_core import model as m
 from fengqiao_core.errors import RuleViolation, TransitionError
 from fengqiao_core.rules.ladder import SkipReason
 from fengqiao_core.rules.lifecycle import TABLES, Action, act, allowed_actions, edges, next_state
+from fengqiao_core.testing.strategies import lawful_histories
 from rules_helpers import AT, OFFICER, matter
 
 EDGES = [(kind, *edge) for kind in m.MatterKind for edge in edges(kind)]
@@ -115,3 +116,21 @@ def test_l3_escalation_moves_one_rung_unless_a_skip_reason_is_named():
     )
     assert skipped[-1].rule == "L3:criminal_signs"
     assert m.replay(skipped, start=assigned).level is m.LadderLevel.STATION
+
+
+@settings(max_examples=300)
+@given(lawful_histories())
+def test_any_lawful_history_folds_to_a_consistent_matter(history):
+    matter = m.replay(history)
+    assert matter.version == len(history)
+    previous = m.replay(history[:1])
+    for event in history[1:]:
+        if isinstance(event, m.StateChanged):
+            table = TABLES[previous.kind]
+            assert table[(previous.state, Action(event.action))].value == event.state
+        after = m.apply_event(previous, event)
+        if isinstance(event, m.MatterEscalated):
+            before = previous.level or m.LadderLevel.GRID
+            assert after.level.rank == before.rank + 1
+        previous = after
+    assert previous.state is matter.state

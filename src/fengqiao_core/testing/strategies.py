@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from fengqiao_core import model as m
 from fengqiao_core.privacy import Address, FreeText, IdNumber, PersonName, PhoneNumber
+from fengqiao_core.testing.lifecycles import lawful_histories
 
 __all__ = [
     "Jurisdiction",
@@ -26,6 +27,7 @@ __all__ = [
     "free_texts",
     "id_numbers",
     "jurisdictions",
+    "lawful_histories",
     "matter_events",
     "matters",
     "person_names",
