@@ -337,6 +337,7 @@ _STRATEGIES.update(
         m.StateChanged: _event(m.StateChanged, action=codes, state=codes),
         m.SessionRecorded: _event(m.SessionRecorded, summary=free_texts),
         m.FeedbackRecorded: _event(m.FeedbackRecorded, score=st.integers(1, 5)),
+        m.Commended: _event(m.Commended, recipient=codes, inscription=st.text(max_size=20)),
     }
 )
 
