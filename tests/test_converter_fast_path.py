@@ -15,6 +15,7 @@ from fengqiao_core import model as m
 from fengqiao_core.errors import ValidationError
 from fengqiao_core.serialization import FengqiaoConverter, configure_converter, make_converter
 from fengqiao_core.testing.strategies import _STRATEGIES, matter_events, matters
+from json_mutations import mutate
 
 FAST = make_converter()
 FAST_MASKED = make_converter(masked=True)
@@ -41,7 +42,7 @@ def outcome(call):
     return ("ok", type(value), attrs.asdict(value, recurse=True))
 
 
-def same_loads(text, cls):
+def assert_same_loads(text, cls):
     expected = outcome(lambda: REF.reference_loads(text, cls))
     assert outcome(lambda: FAST.loads(text, cls)) == expected
     assert outcome(lambda: FAST.reference_loads(text, cls)) == expected
@@ -56,8 +57,8 @@ def test_every_model_type_gives_the_same_json_and_objects(cls, data):
     assert FAST.dumps(value) == text
     assert FAST.unstructure(value) == REF.unstructure(value)
     assert FAST_MASKED.dumps(value) == REF_MASKED.dumps(value)
-    same_loads(text, cls)
-    same_loads(text.encode(), cls)
+    assert_same_loads(text, cls)
+    assert_same_loads(text.encode(), cls)
 
 
 @pytest.mark.parametrize(("base", "strategy"), BASES, ids=["Matter", "MatterEvent"])
@@ -68,46 +69,10 @@ def test_tagged_unions_give_the_same_json_and_objects(base, strategy, data):
     text = REF.dumps(value, base)
     assert FAST.dumps(value, base) == text
     assert FAST_MASKED.dumps(value, base) == REF_MASKED.dumps(value, base)
-    same_loads(text, base)
+    assert_same_loads(text, base)
 
 
 BIG = st.integers(-(2**80), 2**80)
-SCALARS = (
-    st.none()
-    | st.booleans()
-    | BIG
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=10)
-    | st.sampled_from(["general", "wgs84", "Dispute", "2026-01-01T00:00:00+08:00", "2026-02-30"])
-)
-JSONISH = st.recursive(
-    SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
-
-
-def mutate(data, draw):
-    """Replace, delete or add one key anywhere in an unstructured value."""
-    if isinstance(data, dict) and data:
-        key = draw(st.sampled_from(sorted(data)))
-        copy = dict(data)
-        action = draw(st.sampled_from(["replace", "delete", "add", "recurse"]))
-        if action == "replace":
-            copy[key] = draw(JSONISH)
-        elif action == "delete":
-            del copy[key]
-        elif action == "add":
-            copy[draw(st.text(min_size=1, max_size=6))] = draw(JSONISH)
-        else:
-            copy[key] = mutate(copy[key], draw)
-        return copy
-    if isinstance(data, list) and data:
-        index = draw(st.integers(0, len(data) - 1))
-        return [*data[:index], mutate(data[index], draw), *data[index + 1 :]]
-    return draw(JSONISH)
 
 
 @pytest.mark.parametrize("cls", [*TYPES, m.Matter, m.MatterEvent], ids=lambda t: t.__name__)
@@ -118,7 +83,7 @@ def test_bad_data_raises_the_same_validation_error(cls, data):
     bad = mutate(REF.unstructure(data.draw(strategy), cls), data.draw)
     expected = outcome(lambda: REF.structure(bad, cls))
     assert outcome(lambda: FAST.structure(bad, cls)) == expected
-    same_loads(json.dumps(bad, ensure_ascii=False), cls)
+    assert_same_loads(json.dumps(bad, ensure_ascii=False), cls)
 
 
 @pytest.mark.parametrize(
@@ -136,14 +101,14 @@ def test_bad_data_raises_the_same_validation_error(cls, data):
     ],
 )
 def test_json_edge_cases_decode_as_the_stdlib_does(text):
-    same_loads(text, m.GeoPoint)
-    same_loads(text.encode("utf-8", "surrogatepass"), m.GeoPoint)
+    assert_same_loads(text, m.GeoPoint)
+    assert_same_loads(text.encode("utf-8", "surrogatepass"), m.GeoPoint)
 
 
 def test_big_integers_keep_the_stdlib_reading():
     text = '{"id": "pg1", "version": 18446744073709551616, "name": "一"}'
     assert FAST.loads(text, m.PoliceGrid).version == 2**64
-    same_loads(
+    assert_same_loads(
         '{"id": "s1", "name": "x", "division": "420115", "area_km2": 36893488147419103232}',
         m.Station,
     )

@@ -10,6 +10,7 @@ from fengqiao_core import model as m
 from fengqiao_core.errors import ValidationError
 from fengqiao_core.serialization import make_converter
 from fengqiao_core.testing.strategies import _STRATEGIES, matter_events, matters
+from json_mutations import JSONISH, mutate
 
 CONVERTER = make_converter()
 MASKED = make_converter(masked=True)
@@ -55,24 +56,6 @@ def test_masked_converter_never_emits_personal_values(matter, party):
     assert json.loads(masked)["type"] == type(matter).__name__
 
 
-HOSTILE_TEXT = st.sampled_from(
-    ["", " ", "'; DROP TABLE matters; --", "\x00\x1b[31m", "\u202eevil", "x" * 100_000, "1e999"]
-)
-JSONISH = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**70), 2**70)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=20)
-    | HOSTILE_TEXT
-    | st.sampled_from(["9999-99-99T00:00:00+08:00", "0001-01-01T00:00:00", "2026-02-30"]),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
-
-
 def assert_only_validation_error(data, cls):
     """Structuring either succeeds or raises ValidationError with "$" paths (nothing else)."""
     problems = ()
@@ -89,27 +72,6 @@ def assert_only_validation_error(data, cls):
 @given(data=JSONISH)
 def test_arbitrary_json_lets_only_validation_error_escape(cls, data):
     assert_only_validation_error(data, cls)
-
-
-def mutate(data, draw):
-    """Replace, delete or add one key somewhere in an unstructured value."""
-    if isinstance(data, dict) and data:
-        key = draw(st.sampled_from(sorted(data)))
-        action = draw(st.sampled_from(["replace", "delete", "add", "recurse"]))
-        copy = dict(data)
-        if action == "replace":
-            copy[key] = draw(JSONISH)
-        elif action == "delete":
-            del copy[key]
-        elif action == "add":
-            copy[draw(st.text(min_size=1, max_size=8))] = draw(JSONISH)
-        else:
-            copy[key] = mutate(copy[key], draw)
-        return copy
-    if isinstance(data, list) and data:
-        index = draw(st.integers(0, len(data) - 1))
-        return [*data[:index], mutate(data[index], draw), *data[index + 1 :]]
-    return draw(JSONISH)
 
 
 @pytest.mark.parametrize("cls", TYPES, ids=lambda t: t.__name__)
