@@ -69,10 +69,21 @@ class FengqiaoConverter(cattrs.Converter):
         return result
 
     def dumps(self, obj: Any, unstructure_as: Any = None) -> str:
-        """Unstructure ``obj`` and encode it as compact JSON text (UTF-8, no ASCII escaping)."""
-        return json.dumps(
-            self.unstructure(obj, unstructure_as), ensure_ascii=False, separators=(",", ":")
-        )
+        """Unstructure ``obj`` and encode it as compact JSON text (UTF-8, no ASCII escaping).
+
+        The text is always the stdlib ``json`` module's. orjson encodes when the value holds
+        only dicts with ``str`` keys, lists, tuples and exact ``str``/``int``/``bool``/``None``
+        scalars, where it writes the same text (it differs on floats: ``NaN``, ``1e-05``);
+        anything else, or anything orjson refuses (integers beyond 64 bits, lone surrogates,
+        deep nesting), goes through ``json``.
+        """
+        data = self.unstructure(obj, unstructure_as)
+        if _plain(data):
+            try:
+                return orjson.dumps(data).decode()
+            except TypeError:  # orjson.JSONEncodeError
+                pass
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def loads(self, text: str | bytes, cl: type[T]) -> T:
         """Decode JSON text and structure it into ``cl``.
@@ -102,6 +113,25 @@ class FengqiaoConverter(cattrs.Converter):
         except (ValueError, TypeError, RecursionError) as exc:
             raise ValidationError("$", f"not valid JSON ({type(exc).__name__})") from None
         return self.structure(data, cl)  # type: ignore[no-any-return]
+
+
+_SCALARS = frozenset({str, int, bool, NoneType})
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` holds only containers and scalars that orjson and json write alike."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (type(item) not in _SCALARS and not _plain(item)):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        for item in value:  # noqa: SIM110 (a loop: faster than all() over a generator)
+            if type(item) not in _SCALARS and not _plain(item):
+                return False
+        return True
+    return kind in _SCALARS
 
 
 def _subclass_names(base: type) -> list[str]:

@@ -95,8 +95,19 @@ def _normal(text: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+_KEYED: dict[bytes, hmac.HMAC] = {}
+
+
 def _digest(secret: bytes, kind: str, value: str) -> str:
-    return hmac.new(secret, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()[:32]
+    # HMAC keyed once per secret, then copied: the same digest as hmac.new(secret, message)
+    keyed = _KEYED.get(secret)
+    if keyed is None:
+        if len(_KEYED) > 16:
+            _KEYED.clear()
+        keyed = _KEYED[secret] = hmac.new(secret, digestmod=hashlib.sha256)
+    mac = keyed.copy()
+    mac.update(f"{kind}\x00{value}".encode())
+    return mac.hexdigest()[:32]
 
 
 def screening_keys(matter: Matter, secret: bytes) -> ScreeningKeys:

@@ -48,6 +48,7 @@ class SqliteMatters:
         self._events: dict[str, list[MatterEvent]] = {}
         self._references: dict[str, str] = {}
         self._expect: dict[str, int] = {}
+        self._unreported: set[str] = set()  # references this unit found free (commit rechecks)
 
     @property
     def changed(self) -> bool:
@@ -103,8 +104,13 @@ class SqliteMatters:
         pending = self._references.get(reference)
         if pending is not None:
             return pending
+        if reference in self._unreported:
+            return None
         row = self._uow.fetchone("SELECT id FROM matters WHERE reference = ?", (reference,))
-        return None if row is None else str(row[0])
+        if row is None:
+            self._unreported.add(reference)
+            return None
+        return str(row[0])
 
     def find_by_reference(self, reference: str) -> Matter | None:
         """The matter reported with this reference, if any."""
