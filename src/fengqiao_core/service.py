@@ -141,6 +141,8 @@ class ServiceCore:
     # --- plumbing shared by the use cases -------------------------------------------------
 
     def _authorise(self, actor: Actor, action: str, object_type: str, object_id: str) -> None:
+        if not isinstance(actor, Actor):
+            raise ValidationError("actor", f"expected an Actor, got {type(actor).__name__}")
         try:
             check_access(actor, action)
         except PermissionDenied:

@@ -19,7 +19,8 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, Self
 
-from attrs import frozen
+import attrs
+from attrs import field, frozen
 
 from fengqiao_core.access import READ, REPORT, check_access
 from fengqiao_core.errors import ConflictError, NotFound, ValidationError
@@ -38,6 +39,7 @@ from fengqiao_core.model import (
     Source,
     replay,
 )
+from fengqiao_core.model.values import code, non_negative, of_type
 from fengqiao_core.ports import MatterFilter, Port
 from fengqiao_core.privacy import FreeText
 from fengqiao_core.rules.deadlines import SlaStatus, matter_sla_status
@@ -55,25 +57,44 @@ __all__ = ["MatterDraft", "StationService", "open_station"]
 _BATCH = 1000
 
 
+def _optional_code(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        code(_, attribute, value)
+
+
+def _amount(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        non_negative(_, attribute, value)
+
+
 @frozen(kw_only=True)
 class MatterDraft:
     """What is known of a matter at intake 事项登记: the input of :meth:`StationService.report`.
 
     ``reference`` is the source's own reference (a 110 call number, an import row id): reporting
-    the same reference twice returns the first matter.
+    the same reference twice returns the first matter. Criminal signs make a matter an incident
+    警情: ``criminal`` is refused on other kinds.
     """
 
-    kind: MatterKind
-    category: str
-    severity: Severity
-    source: Source
-    location: Location
-    description: FreeText
-    parties: tuple[Party, ...] = ()
-    reference: str | None = None
-    amount_yuan: int | None = None
-    criminal: bool = False
-    stewards_wanted: bool = True
+    kind: MatterKind = field(validator=of_type(MatterKind))
+    category: str = field(validator=of_type(str))
+    severity: Severity = field(validator=of_type(Severity))
+    source: Source = field(validator=of_type(Source))
+    location: Location = field(validator=of_type(Location))
+    description: FreeText = field(validator=of_type(FreeText))
+    parties: tuple[Party, ...] = field(
+        default=(), validator=attrs.validators.deep_iterable(of_type(Party), of_type(tuple))
+    )
+    reference: str | None = field(default=None, validator=_optional_code)
+    amount_yuan: int | None = field(default=None, validator=_amount)
+    criminal: bool = field(default=False, validator=of_type(bool))
+    stewards_wanted: bool = field(default=True, validator=of_type(bool))
+
+    def __attrs_post_init__(self) -> None:
+        if self.criminal and self.kind is not MatterKind.INCIDENT:
+            raise ValidationError(
+                "criminal", "a matter with criminal signs is reported as an incident"
+            )
 
 
 class StationService(LifecycleUseCases):
@@ -104,7 +125,14 @@ class StationService(LifecycleUseCases):
             ValidationError: A draft is invalid (the path names its index, ``drafts[7]…``);
                 nothing of its batch is stored, earlier batches stay stored.
         """
+        if isinstance(drafts, MatterDraft) or not isinstance(drafts, Sequence):
+            raise ValidationError("drafts", "expected a sequence of MatterDraft")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValidationError("batch_size", "expected a whole number >= 1")
         self._authorise(actor, REPORT, "matter", "*")
+        bad = next((i for i, d in enumerate(drafts) if not isinstance(d, MatterDraft)), None)
+        if bad is not None:
+            raise ValidationError(f"drafts[{bad}]", "expected a MatterDraft")
         stored: list[Matter] = []
         for start in range(0, len(drafts), batch_size):
             batch = drafts[start : start + batch_size]

@@ -30,7 +30,7 @@ from fengqiao_core.model.matters import (
     Tip,
 )
 from fengqiao_core.model.people import Party
-from fengqiao_core.model.values import Actor, aware, code
+from fengqiao_core.model.values import Actor, aware, code, of_type, score
 from fengqiao_core.privacy import FreeText
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "MatterEvent",
     "MatterReported",
     "MatterTriaged",
+    "MediationRefused",
     "ParticipantAdded",
     "SessionRecorded",
     "StateChanged",
@@ -62,15 +63,27 @@ def _positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None
         raise ValidationError(attribute.name, f"{value!r:.40} is not a version >= 1")
 
 
+def _free_text(value: object) -> FreeText | None:
+    """Reasons are people's words (class S2): plain text is wrapped so it masks itself."""
+    if value is None or isinstance(value, FreeText):
+        return value
+    if isinstance(value, str):
+        return FreeText(value)
+    raise ValidationError("reason", f"expected text, got {type(value).__name__}")
+
+
 @frozen(kw_only=True)
 class MatterEvent:
-    """Base of every matter event: which matter, its new version, when, who and why."""
+    """Base of every matter event: which matter, its new version, when, who and why.
+
+    ``reason`` is free text in someone's words: it is masked wherever it is shown.
+    """
 
     matter_id: str = field(validator=code)
     version: int = field(validator=_positive)
     at: dt.datetime = field(validator=aware)
-    actor: Actor
-    reason: str | None = None
+    actor: Actor = field(validator=of_type(Actor))
+    reason: FreeText | None = field(default=None, converter=_free_text)
 
 
 @frozen(kw_only=True)
@@ -157,10 +170,17 @@ class Commended(MatterEvent):
 
 
 @frozen(kw_only=True)
+class MediationRefused(MatterEvent):
+    """Parties explicitly refused mediation 拒绝调解 (rule M1): no mediation with them."""
+
+    parties: tuple[str, ...] = field(validator=attrs.validators.deep_iterable(code, of_type(tuple)))
+
+
+@frozen(kw_only=True)
 class FeedbackRecorded(MatterEvent):
     """The resident's satisfaction score 满意度 (1-5) was recorded on the matter."""
 
-    score: int = field(validator=attrs.validators.in_(range(1, 6)))
+    score: int = field(validator=score)
 
 
 def _reported(event: MatterReported) -> Matter:
@@ -180,6 +200,7 @@ def _reported(event: MatterReported) -> Matter:
         reported_at=event.at,
         parties=event.parties,
         reference=event.reference,
+        reported_by=event.actor.person_id,
         updated_at=event.at,
         **extra,
     )
@@ -216,6 +237,8 @@ def _changes(matter: Matter, event: MatterEvent) -> dict[str, Any]:
             return {"feedback_score": event.score}
         case Commended():
             return {"commendations": matter.commendations + 1}
+        case MediationRefused():
+            return {"refused_by": tuple(dict.fromkeys((*matter.refused_by, *event.parties)))}
     raise ValidationError("event", f"{type(event).__name__} cannot be applied to a matter")
 
 

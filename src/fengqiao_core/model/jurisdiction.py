@@ -8,11 +8,11 @@ from attrs import define, field
 from fengqiao_core.errors import ValidationError, describe_value
 from fengqiao_core.model.base import Entity
 from fengqiao_core.model.labels import LabelledEnum
-from fengqiao_core.model.values import GeoPoint, GridCode, code, non_negative
+from fengqiao_core.model.values import GeoPoint, GridCode, code, non_negative, of_type
 
 __all__ = ["GridCell", "Place", "PlaceKind", "PoliceGrid", "Station"]
 
-_str = attrs.validators.instance_of(str)
+_str = of_type(str)
 _opt_code = attrs.validators.optional(code)
 
 
@@ -95,7 +95,7 @@ class Place(Entity):
     """
 
     name: str = field(validator=_str)
-    kind: PlaceKind = field(validator=attrs.validators.instance_of(PlaceKind))
+    kind: PlaceKind = field(validator=of_type(PlaceKind))
     parent: str | None = field(default=None, validator=_opt_code)
     cell: str | None = field(default=None, validator=_opt_code)
     point: GeoPoint | None = None

@@ -17,7 +17,7 @@ from fengqiao_core.model.base import Entity
 from fengqiao_core.model.labels import LabelledEnum, Registry
 from fengqiao_core.model.method import Linkage
 from fengqiao_core.model.people import Party
-from fengqiao_core.model.values import GeoPoint, aware, code
+from fengqiao_core.model.values import GeoPoint, aware, code, of_type, score
 from fengqiao_core.privacy import Address, FreeText
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
     "category_registry",
 ]
 
-_of = attrs.validators.instance_of
+_of = of_type
 _opt_code = attrs.validators.optional(code)
 
 
@@ -247,8 +247,8 @@ def category_registry(extra: tuple[MatterCategory, ...] = ()) -> Registry[Matter
 class Location:
     """Where a matter happened 地点: a point, an address and/or a place id (at least one)."""
 
-    point: GeoPoint | None = None
-    address: Address | None = None
+    point: GeoPoint | None = field(default=None, validator=attrs.validators.optional(_of(GeoPoint)))
+    address: Address | None = field(default=None, validator=attrs.validators.optional(_of(Address)))
     place: str | None = field(default=None, validator=_opt_code)
 
     def __attrs_post_init__(self) -> None:
@@ -279,7 +279,9 @@ class Matter(Entity):
     ``community`` and ``due``. ``updated_at`` is the time of the last event; ``closed_at`` is set
     when the matter enters its ``closed`` state and cleared when it is reopened. ``path`` is the
     resolution path triage chose; ``commendations`` counts banners 锦旗 given for it;
-    ``related`` and ``alert`` are the matters and alert colour linked screening found (L7).
+    ``related`` and ``alert`` are the matters and alert colour linked screening found (L7);
+    ``reported_by`` is the person who reported it; ``refused_by`` the parties who refused
+    mediation (rule M1).
     """
 
     kind: ClassVar[MatterKind]
@@ -309,6 +311,8 @@ class Matter(Entity):
     commendations: int = 0
     related: tuple[str, ...] = ()
     alert: str | None = None
+    reported_by: str | None = None
+    refused_by: tuple[str, ...] = ()
 
 
 @define(kw_only=True, eq=False)
@@ -355,7 +359,7 @@ class Feedback(Entity):
     """A resident's feedback 回访评价 on a matter: a score from 1 to 5 and a comment."""
 
     matter_id: str = field(validator=code)
-    score: int = field(validator=attrs.validators.in_(range(1, 6)))
+    score: int = field(validator=score)
     given_at: dt.datetime = field(validator=aware)
     comment: FreeText | None = None
 

@@ -9,7 +9,7 @@ from attrs import define, field
 
 from fengqiao_core.model.base import Entity
 from fengqiao_core.model.labels import LabelledEnum
-from fengqiao_core.model.values import code, non_negative
+from fengqiao_core.model.values import code, non_negative, of_type
 
 __all__ = [
     "CommunityTeam",
@@ -21,8 +21,8 @@ __all__ = [
     "VanguardTeam",
 ]
 
-_codes = attrs.validators.deep_iterable(code, attrs.validators.instance_of(tuple))
-_str = attrs.validators.instance_of(str)
+_codes = attrs.validators.deep_iterable(code, of_type(tuple))
+_str = of_type(str)
 
 
 @define(kw_only=True, eq=False)
@@ -85,7 +85,7 @@ class ResidentGroup(Entity):
     """A "群管万家" resident group 微信群: real-name, owned by an officer, scoped to cells."""
 
     name: str = field(validator=_str)
-    category: GroupCategory = field(validator=attrs.validators.instance_of(GroupCategory))
+    category: GroupCategory = field(validator=of_type(GroupCategory))
     owner: str = field(validator=code)
     cells: tuple[str, ...] = field(default=(), validator=_codes)
     members: int = field(default=0, validator=non_negative)

@@ -13,7 +13,7 @@ from attrs import define, field
 
 from fengqiao_core.model.base import Entity
 from fengqiao_core.model.labels import LabelledEnum
-from fengqiao_core.model.values import Skill, TimeWindow, code
+from fengqiao_core.model.values import Skill, TimeWindow, code, of_type
 from fengqiao_core.privacy import Address, IdNumber, PersonName, PhoneNumber
 
 __all__ = [
@@ -30,11 +30,11 @@ __all__ = [
 ]
 
 _opt_code = attrs.validators.optional(code)
-_codes = attrs.validators.deep_iterable(code, attrs.validators.instance_of(tuple))
+_codes = attrs.validators.deep_iterable(code, of_type(tuple))
 
 
 def _of(kind: type) -> attrs.validators._ValidatorType:  # type: ignore[name-defined]
-    return attrs.validators.instance_of(kind)
+    return of_type(kind)
 
 
 @define(kw_only=True, eq=False)

@@ -24,10 +24,33 @@ __all__ = [
     "aware",
     "code",
     "non_negative",
+    "of_type",
+    "score",
 ]
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _SLUG = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def of_type(*kinds: type) -> Any:
+    """Attrs validator: the value is an instance of one of ``kinds``.
+
+    Like ``attrs.validators.instance_of`` but raising :class:`ValidationError` that names the
+    field and the expected and actual types — never the value, which may be personal.
+    """
+    names = " or ".join(k.__name__ for k in kinds)
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise ValidationError(attribute.name, f"expected {names}, got {type(value).__name__}")
+
+    return check
+
+
+def score(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: a satisfaction score, a whole number from 1 to 5."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise ValidationError(attribute.name, f"{describe_value(value)} is not a score from 1 to 5")
 
 
 def aware(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -73,7 +96,7 @@ class Actor:
     """Who does something 操作人: a person id (or a system name) and the role they act in."""
 
     person_id: str = field(validator=code)
-    role: Role = field(validator=attrs.validators.instance_of(Role))
+    role: Role = field(validator=of_type(Role))
 
 
 class CoordinateSystem(LabelledEnum):

@@ -301,7 +301,7 @@ def _event(cls: type[T], **fields: st.SearchStrategy[Any]) -> st.SearchStrategy[
         version=st.integers(1, 10_000),
         at=aware_datetimes,
         actor=_actors,
-        reason=st.none() | st.text(max_size=40),
+        reason=st.none() | free_texts,
         **fields,
     )
 
@@ -338,6 +338,7 @@ _STRATEGIES.update(
         m.SessionRecorded: _event(m.SessionRecorded, summary=free_texts),
         m.FeedbackRecorded: _event(m.FeedbackRecorded, score=st.integers(1, 5)),
         m.Commended: _event(m.Commended, recipient=codes, inscription=st.text(max_size=20)),
+        m.MediationRefused: _event(m.MediationRefused, parties=_code_tuples),
     }
 )
 
