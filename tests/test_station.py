@@ -1,5 +1,6 @@
 """The Station service: units of work, idempotency, audit, outbox, access, rules on the edges."""
 
+import datetime as dt
 import types
 
 import attrs
@@ -18,6 +19,7 @@ from fengqiao_core.errors import (
 from fengqiao_core.plugins import Plugins, get_plugin_manager
 from fengqiao_core.ports import DeliveryResult, TriageAdvice
 from fengqiao_core.privacy import FreeText, PersonName, PhoneNumber
+from fengqiao_core.rules.mediation import Agreement
 from fengqiao_core.station import open_station
 from station_helpers import MIAOSHAN, OFFICER, SECRET, Clock, draft, station
 
@@ -100,7 +102,7 @@ def test_t4_auxiliary_officers_never_own():
     for step in (service.dispatch, service.arrive):
         incident = step(OFFICER, incident.id)
     auxiliary = m.Actor("A01", m.Role.AUXILIARY)
-    with pytest.raises(RuleViolation, match=r"\[T4\]"):
+    with pytest.raises(PermissionDenied, match="auxiliary"):
         service.open_case(auxiliary, incident.id)
     dispute = service.report(OFFICER, draft())
     dispute = service.accept(OFFICER, service.register(OFFICER, dispute.id).id)
@@ -115,9 +117,13 @@ def test_m1_a_refusing_party_blocks_the_session_and_nothing_is_stored():
     matter = service.report(OFFICER, draft(parties=(party,)))
     for step in (service.register, service.accept, service.assign):
         matter = step(OFFICER, matter.id)
+    refused = service.refuse_mediation(OFFICER, matter.id, parties=["p1"])
+    assert refused.refused_by == ("p1",)
     with pytest.raises(RuleViolation, match=r"\[M1\]"):
-        service.record_session(OFFICER, matter.id, summary="x", refusing=["p1"])
-    assert service.get(OFFICER, matter.id).version == matter.version
+        service.record_session(OFFICER, matter.id, summary="x")
+    with pytest.raises(ValidationError, match="not one string"):
+        service.refuse_mediation(OFFICER, matter.id, parties="p1")
+    assert service.get(OFFICER, matter.id).version == refused.version
 
 
 def test_m5_police_mediation_allows_two_timely_sessions_only():
@@ -251,7 +257,11 @@ def test_reasons_are_required_where_the_domain_asks_for_one():
 
 def test_banners_and_feedback_on_resolved_matters():
     service, _ = station()
-    matter = service.report(OFFICER, draft(m.MatterKind.HELP_REQUEST))
+    resident = m.Party(id="r1", name=PersonName("钱小红"), phone=PhoneNumber("13822223333"))
+    matter = service.report(OFFICER, draft(m.MatterKind.HELP_REQUEST, parties=(resident,)))
+    stranger = m.Actor("r2", m.Role.RESIDENT)
+    with pytest.raises(PermissionDenied, match="r2"):
+        service.withdraw(stranger, matter.id, reason="not mine")
     with pytest.raises(ValidationError, match="not resolved"):
         service.commend(OFFICER, matter.id, recipient="O01")
     for step in (service.triage, service.dispatch, service.arrive, service.resolve):
@@ -291,3 +301,70 @@ def test_the_rules_table_configures_triage_deadlines_and_screening():
     low = attrs.evolve(rules, screening=attrs.evolve(rules.screening, related_at=30))
     with pytest.raises(ConfigurationError, match="related_at must be above 30"):
         station(attrs.evolve(config, rules=low))
+
+
+def test_scope_residents_and_stewards_reach_only_their_matters_and_denials_are_audited():
+    service, _ = station()
+    resident = m.Actor("r7", m.Role.RESIDENT)
+    own = service.report(resident, draft(reference="own-1"))
+    other = service.report(OFFICER, draft())
+    assert service.withdraw(resident, own.id, reason="settled").state is m.DisputeState.WITHDRAWN
+    with pytest.raises(PermissionDenied):
+        service.withdraw(resident, other.id, reason="not mine")
+    steward = m.Actor("S9999", m.Role.STEWARD)
+    with pytest.raises(PermissionDenied):
+        service.get(steward, other.id)
+    assert list(service.open_matters(steward)) == []
+    denied = [e for e in audit_entries(service) if e.outcome == "denied"]
+    assert [(e.actor, e.action) for e in denied] == [("r7", "withdraw"), ("S9999", "read")]
+
+
+def test_the_auditor_reads_and_verifies_the_chain_and_nobody_else_does():
+    service, _ = station()
+    service.report(OFFICER, draft())
+    auditor = m.Actor("AU1", m.Role.AUDITOR)
+    assert [e.action for e in service.audit_log(auditor)] == ["report"]
+    assert service.verify_audit(auditor) is None
+    with pytest.raises(PermissionDenied):
+        service.audit_log(OFFICER)
+
+
+def test_m3_m4_m5_on_the_police_mediation_path():
+    minor = m.Party(id="kid", name=PersonName("周小宝"), birth_date=dt.date(2015, 3, 1))
+    adult = m.Party(id="adult", name=PersonName("周大伟"), phone=PhoneNumber("13833334444"))
+    service, clock = station()
+    fight = draft(
+        category="dispute:damages", severity=m.Severity.MAJOR, source=m.Source.CALL_110,
+        parties=(minor, adult),
+    )  # fmt: skip
+    matter = service.report(OFFICER, fight)
+    for step in (service.register, service.accept, service.assign):
+        matter = step(OFFICER, matter.id)
+    with pytest.raises(RuleViolation, match="consent"):
+        service.record_session(OFFICER, matter.id, summary="x", consenting=["adult"])
+    with pytest.raises(RuleViolation, match="under 16"):
+        service.record_session(OFFICER, matter.id, summary="x", consenting=["kid", "adult"])
+    lawyer = m.Actor("L01", m.Role.LAWYER)
+    service.involve(
+        OFFICER, matter.id, ref="L01", role="lawyer", linkage=m.Linkage.JOINT_MEDIATION, rule="L4"
+    )
+    with pytest.raises(RuleViolation, match=r"\[T4\]"):
+        service.record_session(
+            lawyer, matter.id, summary="x", consenting=["kid", "adult"], guardians=["kid"]
+        )
+    matter = service.record_session(
+        OFFICER, matter.id, summary="x", consenting=["kid", "adult"], guardians=["kid"]
+    )
+    matter = service.agree(OFFICER, matter.id)
+    wrong = Agreement(
+        parties=("adult",),
+        signed_by=("adult",),
+        mediator_signed=True,
+        sealed=True,
+        signed_on=clock().date(),
+    )
+    with pytest.raises(RuleViolation, match=r"\[M3\]"):
+        service.make_effective(OFFICER, matter.id, agreement=wrong)
+    clock.advance(days=31)
+    with pytest.raises(RuleViolation, match=r"\[M4\]"):
+        service.request_confirmation(OFFICER, matter.id, court="people_court")

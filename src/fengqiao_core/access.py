@@ -12,15 +12,29 @@ from fengqiao_core.errors import PermissionDenied
 from fengqiao_core.model import Actor, Role
 from fengqiao_core.rules.lifecycle import Action
 
-__all__ = ["COMMEND", "INVOLVE", "PERMISSIONS", "READ", "READ_AUDIT", "REPORT", "check_access"]
+__all__ = [
+    "COMMEND",
+    "CONFIRM",
+    "INVOLVE",
+    "PERMISSIONS",
+    "READ",
+    "READ_AUDIT",
+    "REFUSE",
+    "REPORT",
+    "check_access",
+]
 
 REPORT = "report"
 READ = "read"
 INVOLVE = "involve"
+REFUSE = "refuse_mediation"
+CONFIRM = "request_confirmation"
 COMMEND = "commend"
 READ_AUDIT = "read_audit"
 _A = Action
-_EVERYTHING = frozenset({REPORT, READ, COMMEND, READ_AUDIT, INVOLVE} | {a.value for a in Action})
+_EVERYTHING = frozenset(
+    {REPORT, READ, COMMEND, READ_AUDIT, INVOLVE, REFUSE, CONFIRM} | {a.value for a in Action}
+)
 _ASSIST = frozenset(
     {REPORT, READ}
     | {a.value for a in (_A.TRIAGE, _A.DISPATCH, _A.ARRIVE, _A.RECORD_SESSION, _A.RESOLVE)}
@@ -36,8 +50,9 @@ PERMISSIONS: Mapping[Role, frozenset[str]] = {
         {READ}
         | {a.value for a in (_A.RECORD_SESSION, _A.AGREE, _A.MAKE_EFFECTIVE, _A.FAIL)}
         | {a.value for a in (_A.TERMINATE, _A.FOLLOW_UP, _A.PERFORM, _A.NOT_PERFORM)}
+        | {REFUSE, CONFIRM}
     ),
-    Role.LAWYER: frozenset({READ, _A.RECORD_SESSION.value, _A.AGREE.value}),
+    Role.LAWYER: frozenset({READ, _A.RECORD_SESSION.value, _A.AGREE.value, CONFIRM}),
     Role.ADMIN: frozenset(),
     Role.AUDITOR: frozenset({READ_AUDIT}),
     Role.RESIDENT: frozenset({REPORT, _A.WITHDRAW.value, _A.FEEDBACK.value, COMMEND}),

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import attrs
 from attrs import frozen
 
+from fengqiao_core._scrub import scrub
 from fengqiao_core.ports import Channel, DeliveryResult, OutboxMessage, StorageBackend
 from fengqiao_core.privacy import get_logger
 
@@ -90,7 +91,7 @@ class Dispatcher:
                     update = attrs.evolve(
                         message,
                         attempts=attempts,
-                        last_error=result.detail[:200],
+                        last_error=scrub(result.detail)[:200],
                         next_attempt_at=retry or dt.datetime.max.replace(tzinfo=dt.UTC),
                     )
                     failed += 1

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from fengqiao_core._scrub import scrub
+
 __all__ = [
     "ConfigurationError",
     "ConflictError",
@@ -38,8 +40,9 @@ def describe_value(value: object) -> str:
     """Return a short, safe description of a non-personal value for an error message.
 
     Long values are cut to 60 characters so that a megabyte of input never becomes a megabyte
-    of message. Personal values are instances of :class:`fengqiao_core.privacy.Sensitive`,
-    whose ``repr`` is already masked.
+    of message; ID and mobile numbers that land in the wrong field are scrubbed. Personal
+    values are instances of :class:`fengqiao_core.privacy.Sensitive`, whose ``repr`` is
+    already masked.
 
     Args:
         value: Any value that failed validation.
@@ -47,7 +50,7 @@ def describe_value(value: object) -> str:
     Returns:
         ``repr(value)``, shortened with an ellipsis and its full length when too long.
     """
-    text = repr(value)
+    text = scrub(repr(value))
     if len(text) <= _MAX_SHOWN:
         return text
     return f"{text[:_MAX_SHOWN]}… ({len(text)} chars)"

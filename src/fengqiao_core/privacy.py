@@ -23,6 +23,7 @@ from typing import ClassVar, Self
 
 from attrs import field, frozen
 
+from fengqiao_core._scrub import scrub
 from fengqiao_core.errors import ValidationError
 
 __all__ = [
@@ -45,8 +46,6 @@ _PROVINCES = frozenset(
 )
 _ID_SHAPE = re.compile(r"[1-9]\d{16}[\dX]")
 _MOBILE_SHAPE = re.compile(r"1[3-9]\d{9}")
-_ID_IN_TEXT = re.compile(r"(?<![0-9])([1-9]\d{5})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
 _NAME_STARS = 3
 
 
@@ -236,11 +235,6 @@ class FreeText(Sensitive):
             raise ValidationError(self.kind, f"must be text, not {type(self._raw).__name__}")
 
 
-def _scrub(message: str) -> str:
-    message = _ID_IN_TEXT.sub(lambda m: f"{m[1]}********{m[2]}", message)
-    return _MOBILE_IN_TEXT.sub(lambda m: f"{m[1]}****{m[2]}", message)
-
-
 class MaskingFilter(logging.Filter):
     """Logging filter that renders the message once and scrubs ID and mobile numbers from it.
 
@@ -250,7 +244,7 @@ class MaskingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Replace the record's message by its scrubbed rendering; never drops a record."""
-        record.msg = _scrub(record.getMessage())
+        record.msg = scrub(record.getMessage())
         record.args = None
         return True
 

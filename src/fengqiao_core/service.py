@@ -29,6 +29,7 @@ from fengqiao_core.model import (
     GroupCategory,
     Matter,
     MatterEvent,
+    Role,
 )
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import (
@@ -146,10 +147,48 @@ class ServiceCore:
         try:
             check_access(actor, action)
         except PermissionDenied:
-            with self.storage.unit_of_work() as uow:
-                self._audit(uow, actor, action, object_type, object_id, outcome="denied")
-                uow.commit()
+            self._record_denial(actor, action, object_type, object_id)
             raise
+
+    def _record_denial(self, actor: Actor, action: str, object_type: str, object_id: str) -> None:
+        """Audit a refused attempt in its own unit of work (retried like any change)."""
+        for attempt in range(_RETRIES):
+            try:
+                with self.storage.unit_of_work() as uow:
+                    self._audit(uow, actor, action, object_type, object_id, outcome="denied")
+                    uow.commit()
+                return
+            except ConflictError:
+                if attempt == _RETRIES - 1:
+                    raise
+
+    def in_scope(self, actor: Actor, matter: Matter) -> bool:
+        """Whether ``actor`` may see and act on ``matter`` (object-level access, deny by default).
+
+        Officers, auxiliary officers and the system reach every matter; a resident the matters
+        they reported or are a party to; a steward, mediator or lawyer the matters they take
+        part in or reported; a grid worker the matters in their cells or reported by them.
+        """
+        role, person = actor.role, actor.person_id
+        if role in (Role.OFFICER, Role.AUXILIARY, Role.SYSTEM):
+            return True
+        if matter.reported_by == person:
+            return True
+        if role is Role.RESIDENT:
+            return any(p.id == person for p in matter.parties)
+        if role in (Role.STEWARD, Role.MEDIATOR, Role.LAWYER):
+            return any(p.ref == person for p in matter.participants)
+        if role is Role.GRID_WORKER:
+            worker = next((w for w in self.config.grid_workers if w.id == person), None)
+            return worker is not None and matter.cell in worker.cells
+        return False
+
+    def _scoped(self, actor: Actor, matter: Matter, action: str) -> Matter:
+        if not self.in_scope(actor, matter):
+            raise PermissionDenied(
+                f"{actor.role.value} {actor.person_id} may not {action!r} matter {matter.id}"
+            )
+        return matter
 
     def _audit(
         self,
@@ -195,28 +234,35 @@ class ServiceCore:
         action: str,
         make: Callable[[Matter, dt.datetime], Any],
         *,
-        resolved: bool = True,
+        resolved: bool | None = True,
     ) -> Matter:
         """Append one event that is not a lifecycle edge (feedback, banner, a participant).
 
-        ``resolved`` says whether the matter must be resolved (``True``) or still open.
+        ``resolved`` says whether the matter must be resolved (``True``), still open (``False``)
+        or either (``None``).
         """
         self._authorise(actor, action, "matter", matter_id)
-        for attempt in range(_RETRIES):
-            try:
-                with self.storage.unit_of_work() as uow:
-                    matter = uow.matters.get(matter_id)
-                    if is_open(matter) is resolved:
-                        wanted = "resolved" if resolved else "open"
-                        raise ValidationError("matter_id", f"matter {matter_id} is not {wanted}")
-                    event = make(matter, self.now())
-                    new = uow.matters.append([event], matter.version)
-                    self._audit(uow, actor, action, "matter", matter_id)
-                    uow.commit()
-                break
-            except ConflictError:
-                if attempt == _RETRIES - 1:
-                    raise
+        try:
+            for attempt in range(_RETRIES):
+                try:
+                    with self.storage.unit_of_work() as uow:
+                        matter = self._scoped(actor, uow.matters.get(matter_id), action)
+                        if resolved is not None and is_open(matter) is resolved:
+                            wanted = "resolved" if resolved else "open"
+                            raise ValidationError(
+                                "matter_id", f"matter {matter_id} is not {wanted}"
+                            )
+                        event = make(matter, self.now())
+                        new = uow.matters.append([event], matter.version)
+                        self._audit(uow, actor, action, "matter", matter_id)
+                        uow.commit()
+                    break
+                except ConflictError:
+                    if attempt == _RETRIES - 1:
+                        raise
+        except PermissionDenied:
+            self._record_denial(actor, action, "matter", matter_id)
+            raise
         self._after_commit([(new, [event])])
         return new
 
@@ -234,28 +280,32 @@ class ServiceCore:
     ) -> Matter:
         """Take one lifecycle edge in one unit of work (retried on a concurrent write)."""
         self._authorise(actor, action.value, "matter", matter_id)
-        for attempt in range(_RETRIES):
-            try:
-                with self.storage.unit_of_work() as uow:
-                    matter = uow.matters.get(matter_id)
-                    if guard is not None:
-                        guard(matter, uow)
-                    at = self.now()
-                    events = act(matter, action, actor=actor, at=at, reason=reason, **options)
-                    if extra is not None:
-                        events += extra(matter, events[-1].version + 1, at)
-                    new = uow.matters.append(events, matter.version)
-                    self._audit(uow, actor, action.value, "matter", matter_id)
-                    if notify:
-                        label = action.label_zh
-                        for message in self._messages(new, f"事项 {new.id}：{label}"):
-                            uow.outbox.add(message)
-                    uow.commit()
-                break
-            except ConflictError:
-                if attempt == _RETRIES - 1:
-                    raise
-                _log.debug("conflict on %s, retrying (%d)", matter_id, attempt + 1)
+        try:
+            for attempt in range(_RETRIES):
+                try:
+                    with self.storage.unit_of_work() as uow:
+                        matter = self._scoped(actor, uow.matters.get(matter_id), action.value)
+                        if guard is not None:
+                            guard(matter, uow)
+                        at = self.now()
+                        events = act(matter, action, actor=actor, at=at, reason=reason, **options)
+                        if extra is not None:
+                            events += extra(matter, events[-1].version + 1, at)
+                        new = uow.matters.append(events, matter.version)
+                        self._audit(uow, actor, action.value, "matter", matter_id)
+                        if notify:
+                            label = action.label_zh
+                            for message in self._messages(new, f"事项 {new.id}：{label}"):
+                                uow.outbox.add(message)
+                        uow.commit()
+                    break
+                except ConflictError:
+                    if attempt == _RETRIES - 1:
+                        raise
+                    _log.debug("conflict on %s, retrying (%d)", matter_id, attempt + 1)
+        except PermissionDenied:
+            self._record_denial(actor, action.value, "matter", matter_id)
+            raise
         self._after_commit([(new, events)])
         return new
 

@@ -16,15 +16,23 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator, Sequence
-from typing import Any, Self
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Self, TypeVar
 
 import attrs
 from attrs import field, frozen
 
-from fengqiao_core.access import READ, REPORT, check_access
-from fengqiao_core.errors import ConflictError, NotFound, ValidationError
+from fengqiao_core.access import READ, READ_AUDIT, REPORT
+from fengqiao_core.audit import verify
+from fengqiao_core.errors import (
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    describe_value,
+)
 from fengqiao_core.keys import require_secret
+from fengqiao_core.mediation_usecases import MediationUseCases
 from fengqiao_core.model import (
     Actor,
     LadderLevel,
@@ -40,7 +48,7 @@ from fengqiao_core.model import (
     replay,
 )
 from fengqiao_core.model.values import code, non_negative, of_type
-from fengqiao_core.ports import MatterFilter, Port
+from fengqiao_core.ports import AuditEntry, MatterFilter, Port, UnitOfWork
 from fengqiao_core.privacy import FreeText
 from fengqiao_core.rules.deadlines import SlaStatus, matter_sla_status
 from fengqiao_core.rules.lifecycle import is_open
@@ -50,11 +58,11 @@ from fengqiao_core.rules.triage import TriageDecision, triage
 from fengqiao_core.service import Clock
 from fengqiao_core.stationconfig import StationConfig
 from fengqiao_core.stationfile import load_station_config
-from fengqiao_core.usecases import LifecycleUseCases
 
 __all__ = ["MatterDraft", "StationService", "open_station"]
 
 _BATCH = 1000
+T = TypeVar("T")
 
 
 def _optional_code(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -97,7 +105,7 @@ class MatterDraft:
             )
 
 
-class StationService(LifecycleUseCases):
+class StationService(MediationUseCases):
     """A station at work: report and triage matters, take them through their lifecycles.
 
     Build one with :func:`open_station`; use it as a context manager (or call
@@ -157,7 +165,8 @@ class StationService(LifecycleUseCases):
             category = self.categories.get(draft.category)
         except NotFound:
             raise ValidationError(
-                f"{where}.category", f"{draft.category!r:.60} is not a registered category"
+                f"{where}.category",
+                f"{describe_value(draft.category)} is not a registered category",
             ) from None
         if category.kind is not draft.kind:
             raise ValidationError(
@@ -264,16 +273,21 @@ class StationService(LifecycleUseCases):
     # --- queries ----------------------------------------------------------------------------
 
     def get(self, actor: Actor, matter_id: str) -> Matter:
-        """One matter's current state."""
-        self._authorise_read(actor)
-        with self.storage.unit_of_work() as uow:
-            return uow.matters.get(matter_id)
+        """One matter's current state (within the actor's scope)."""
+        return self._read(actor, matter_id, lambda uow: uow.matters.get(matter_id))
 
     def history(self, actor: Actor, matter_id: str) -> list[MatterEvent]:
         """One matter's full history: every event with actor, time and reason."""
-        self._authorise_read(actor)
+        return self._read(actor, matter_id, lambda uow: uow.matters.history(matter_id))
+
+    def _read(self, actor: Actor, matter_id: str, fetch: Callable[[UnitOfWork], T]) -> T:
+        self._authorise(actor, READ, "matter", matter_id)
         with self.storage.unit_of_work() as uow:
-            return uow.matters.history(matter_id)
+            matter = uow.matters.get(matter_id)
+            if self.in_scope(actor, matter):
+                return fetch(uow)
+        self._record_denial(actor, READ, "matter", matter_id)
+        raise PermissionDenied(f"{actor.role.value} {actor.person_id} may not read {matter_id}")
 
     def explain(self, actor: Actor, matter_id: str) -> tuple[str, ...]:
         """Why the matter was triaged as it was: each part with its rule id (latest triage)."""
@@ -288,15 +302,20 @@ class StationService(LifecycleUseCases):
         level: LadderLevel | None = None,
         state: str | None = None,
     ) -> Iterator[Matter]:
-        """Open matters (not yet resolved), optionally in one cell, at one level, in one state."""
-        self._authorise_read(actor)
+        """Open matters in the actor's scope: optionally one cell, level or state (streamed)."""
+        self._authorise(actor, READ, "matter", "*")
         where = MatterFilter(
             cells=(cell,) if cell else (),
             levels=(level.value,) if level else (),
             states=(state,) if state else (),
         )
+        return self._stream_open(actor, where)
+
+    def _stream_open(self, actor: Actor, where: MatterFilter) -> Iterator[Matter]:
         with self.storage.unit_of_work() as uow:
-            yield from (m for m in uow.matters.stream(where) if is_open(m))
+            for matter in uow.matters.stream(where):
+                if is_open(matter) and self.in_scope(actor, matter):
+                    yield matter
 
     def overdue(self, actor: Actor) -> list[tuple[Matter, SlaStatus]]:
         """Open matters past their yellow or red warning threshold (rules D1, D2), oldest first."""
@@ -309,8 +328,16 @@ class StationService(LifecycleUseCases):
                 found.append((matter, status))
         return found
 
-    def _authorise_read(self, actor: Actor) -> None:
-        check_access(actor, READ)
+    def audit_log(self, actor: Actor) -> list[AuditEntry]:
+        """Every audit entry in order (the auditor's; entries hold ids and roles, no values)."""
+        self._authorise(actor, READ_AUDIT, "audit", "*")
+        with self.storage.unit_of_work() as uow:
+            return list(uow.audit.stream())
+
+    def verify_audit(self, actor: Actor) -> int | None:
+        """Recompute the audit chain: ``None`` if intact, else the first bad position."""
+        entries = self.audit_log(actor)
+        return verify(entries, require_secret(self._secret, "audit verification"))
 
 
 def open_station(

@@ -141,8 +141,10 @@ def _mediate_to_close(story: _Story, sessions: list[str]) -> None:
     s = story.station
     for name in ("register", "accept", "assign"):
         story.do(name, getattr(s, name))
+    assert story.matter is not None
+    consenting = [p.id for p in story.matter.parties]
     for summary in sessions:
-        story.do("record_session", s.record_session, summary=summary)
+        story.do("record_session", s.record_session, summary=summary, consenting=consenting)
     story.do("agree", s.agree)
     assert story.matter is not None
     today = story.clock.now.date()

@@ -8,7 +8,7 @@ in ``docs/use-cases.md`` maps every edge to its method.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from fengqiao_core.errors import RuleViolation, ValidationError
 from fengqiao_core.model import (
@@ -26,22 +26,13 @@ from fengqiao_core.model import (
     Participant,
     ParticipantAdded,
     Role,
-    SessionRecorded,
     StateChanged,
 )
 from fengqiao_core.ports import UnitOfWork
-from fengqiao_core.privacy import FreeText
-from fengqiao_core.rules.deadlines import check_police_session
 from fengqiao_core.rules.ladder import SkipReason
 from fengqiao_core.rules.lifecycle import Action
-from fengqiao_core.rules.linkages import ResolutionPath
 from fengqiao_core.rules.mediation import (
-    Agreement,
-    check_archivable,
-    check_consent,
     check_owner,
-    check_termination,
-    is_effective,
 )
 from fengqiao_core.service import ServiceCore
 
@@ -51,8 +42,8 @@ A = Action
 
 
 def _required(reason: str | None, what: str) -> str:
-    if reason is None or not reason.strip():
-        raise ValidationError("reason", f"{what} needs a reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError("reason", f"{what} needs a reason (text)")
     return reason
 
 
@@ -101,6 +92,8 @@ class LifecycleUseCases(ServiceCore):
             if chosen is None:
                 raise ValidationError("owner", "the matter has no owner yet; name one")
             self._no_auxiliary(chosen, "a dispute")
+            if chosen not in {o.id for o in self.config.officers}:
+                raise ValidationError("owner", f"{chosen!r:.40} is not an officer of the station")
             level = matter.level or LadderLevel.COMMUNITY
             return [
                 MatterAssigned(
@@ -122,6 +115,12 @@ class LifecycleUseCases(ServiceCore):
     ) -> Matter:
         """上报 Move a matter one rung up the ladder (rule L3; ``skip`` names why to jump)."""
         why = _required(reason, "escalation")
+        if to_level is not None and not isinstance(to_level, LadderLevel):
+            raise ValidationError(
+                "to_level", f"expected a LadderLevel, got {type(to_level).__name__}"
+            )
+        if skip is not None and not isinstance(skip, SkipReason):
+            raise ValidationError("skip", f"expected a SkipReason, got {type(skip).__name__}")
         return self._change(
             actor, matter_id, A.ESCALATE, reason=why, to_level=to_level, skip=skip, notify=True
         )
@@ -134,10 +133,12 @@ class LifecycleUseCases(ServiceCore):
         why = _required(reason, "a referral")
         court = any(d.id == to and "court" in d.id for d in self.config.departments)
         known = {d.id for d in self.config.departments} | {f.id for f in self.config.forces}
-        if to not in known:
-            raise ValidationError("to", f"{to!r} is not a department or force of the station")
 
         def extra(matter: Matter, version: int, at: dt.datetime) -> list[MatterEvent]:
+            if to not in known:
+                raise ValidationError(
+                    "to", f"{to!r:.40} is not a department or force of the station"
+                )
             target = LadderLevel.BEYOND if court else LadderLevel.DEPARTMENT
             joined = Participant(to, "referred_to", Linkage.JOINT_GOVERNANCE, "L6")
             events: list[MatterEvent] = [
@@ -164,74 +165,15 @@ class LifecycleUseCases(ServiceCore):
         )
 
     def open_case(self, actor: Actor, matter_id: str) -> Matter:
-        """立案 Open a criminal or administrative case (rule T4: not by an auxiliary officer)."""
-        if actor.role is Role.AUXILIARY:
-            raise RuleViolation("T4", f"auxiliary officer {actor.person_id} may not open a case")
-        return self._change(actor, matter_id, A.OPEN_CASE)
-
-    def record_session(
-        self,
-        actor: Actor,
-        matter_id: str,
-        *,
-        summary: str,
-        refusing: Sequence[str] = (),
-    ) -> Matter:
-        """调解 Record a mediation session (M1 consent; M5 limits for police mediation; T4)."""
+        """立案 Open a criminal or administrative case (rule T4: only an officer)."""
 
         def guard(matter: Matter, uow: UnitOfWork) -> None:
-            check_consent([p.id for p in matter.parties], refusing)
-            if matter.path == ResolutionPath.POLICE_MEDIATION.value:
-                if actor.role is Role.AUXILIARY:
-                    raise RuleViolation("T4", "an auxiliary officer may not own police mediation")
-                history = uow.matters.history(matter.id)
-                accepted = next(
-                    (
-                        e.at
-                        for e in history
-                        if isinstance(e, StateChanged) and e.state == "accepted"
-                    ),
-                    matter.reported_at,
+            if actor.role is Role.AUXILIARY:
+                raise RuleViolation(
+                    "T4", f"auxiliary officer {actor.person_id} may not open a case"
                 )
-                earlier = [e.at for e in history if isinstance(e, SessionRecorded)]
-                check_police_session(
-                    self.now(), accepted_at=accepted, earlier_sessions=earlier,
-                    calendar=self.calendar, zone=self.config.station.timezone,
-                )  # fmt: skip
 
-        def extra(matter: Matter, version: int, at: dt.datetime) -> list[MatterEvent]:
-            return [
-                SessionRecorded(
-                    matter_id=matter.id, version=version, at=at, actor=actor,
-                    summary=FreeText(summary),
-                )
-            ]  # fmt: skip
-
-        return self._change(actor, matter_id, A.RECORD_SESSION, guard=guard, extra=extra)
-
-    def agree(self, actor: Actor, matter_id: str) -> Matter:
-        """达成协议 Record an agreement (dispute) or a police-mediated settlement (incident)."""
-        return self._change(actor, matter_id, A.AGREE)
-
-    def make_effective(self, actor: Actor, matter_id: str, *, agreement: Agreement) -> Matter:
-        """协议生效 The agreement takes effect once all signed and it is sealed (rule M3)."""
-        if not is_effective(agreement):
-            raise RuleViolation("M3", "every party and the mediator must sign and the seal apply")
-        return self._change(actor, matter_id, A.MAKE_EFFECTIVE)
-
-    def record_performance(self, actor: Actor, matter_id: str, *, performed: bool) -> Matter:
-        """履行 Record whether the agreement was performed (not performed may later reopen)."""
-        return self._change(actor, matter_id, A.PERFORM if performed else A.NOT_PERFORM)
-
-    def fail(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
-        """调解不成 Record that mediation failed."""
-        return self._change(actor, matter_id, A.FAIL, reason=_required(reason, "failure"))
-
-    def terminate(self, actor: Actor, matter_id: str, *, routes_told: Sequence[str]) -> Matter:
-        """终止调解 Terminate a failed mediation, recording the routes told (rule M2)."""
-        check_termination(routes_told)
-        told = ", ".join(sorted(set(routes_told)))
-        return self._change(actor, matter_id, A.TERMINATE, reason=f"routes told: {told}")
+        return self._change(actor, matter_id, A.OPEN_CASE, guard=guard)
 
     def resolve(self, actor: Actor, matter_id: str) -> Matter:
         """解决 Resolve a help request on site or an incident."""
@@ -256,24 +198,6 @@ class LifecycleUseCases(ServiceCore):
     def close(self, actor: Actor, matter_id: str) -> Matter:
         """办结 Close a matter."""
         return self._change(actor, matter_id, A.CLOSE)
-
-    def archive(self, actor: Actor, matter_id: str) -> Matter:
-        """归档 Archive a closed dispute once its records are complete (rule M3)."""
-
-        def guard(matter: Matter, uow: UnitOfWork) -> None:
-            history = uow.matters.history(matter.id)
-            seen = _states(history)
-            if "rejected" in seen and "accepted" not in seen:
-                check_archivable(registered=True, sessions=1, agreement=False, terminated=True)
-                return
-            check_archivable(
-                registered="registered" in seen,
-                sessions=matter.sessions,
-                agreement="agreed" in seen,
-                terminated="terminated" in seen,
-            )
-
-        return self._change(actor, matter_id, A.ARCHIVE, guard=guard)
 
     def withdraw(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
         """撤回 The reporter withdraws the matter before resolution (with a reason)."""

@@ -148,6 +148,7 @@ INCIDENT: Table = _table(
         (IS.REPORTED, A.DISPATCH, IS.DISPATCHED),
         (IS.DISPATCHED, A.ARRIVE, IS.HANDLING),
         (IS.HANDLING, A.OPEN_CASE, IS.CASE_OPENED),
+        (IS.HANDLING, A.RECORD_SESSION, IS.HANDLING),
         (IS.HANDLING, A.AGREE, IS.MEDIATED),
         (IS.HANDLING, A.RESOLVE, IS.RESOLVED),
         (IS.CASE_OPENED, A.CLOSE, IS.CLOSED),
@@ -161,7 +162,8 @@ INCIDENT: Table = _table(
     reenter=(A.DISPATCH, IS.DISPATCHED),
     escalate_in=(IS.DISPATCHED, IS.HANDLING),
 )
-"""Incident 警情: dispatch → handling → case opened, mediated or resolved → closed."""
+"""Incident 警情: dispatch → handling (police-mediation sessions) → case opened, mediated or
+resolved → closed."""
 
 TIP: Table = _table(
     [
