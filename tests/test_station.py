@@ -11,6 +11,7 @@ from fengqiao_core import model as m
 from fengqiao_core.audit import verify
 from fengqiao_core.errors import (
     ConfigurationError,
+    ConflictError,
     PermissionDenied,
     PluginError,
     RuleViolation,
@@ -368,3 +369,16 @@ def test_m3_m4_m5_on_the_police_mediation_path():
     clock.advance(days=31)
     with pytest.raises(RuleViolation, match=r"\[M4\]"):
         service.request_confirmation(OFFICER, matter.id, court="people_court")
+
+
+def test_a_known_reference_is_not_handed_to_someone_outside_its_scope():
+    service, _ = station()
+    party = m.Party(id="p5", name=PersonName("冯小刚"), phone=PhoneNumber("13844445555"))
+    first = service.report(OFFICER, draft(reference="110-2026-0042", parties=(party,)))
+    resident = m.Actor("r9", m.Role.RESIDENT)
+    with pytest.raises(ConflictError, match="already reported"):
+        service.report(resident, draft(reference="110-2026-0042"))
+    assert (
+        service.report(m.Actor("p5", m.Role.RESIDENT), draft(reference="110-2026-0042")).id
+        == first.id
+    )

@@ -43,6 +43,7 @@ from fengqiao_core.model import (
     MatterReported,
     MatterTriaged,
     Party,
+    Role,
     Severity,
     Source,
     replay,
@@ -141,6 +142,7 @@ class StationService(MediationUseCases):
         bad = next((i for i, d in enumerate(drafts) if not isinstance(d, MatterDraft)), None)
         if bad is not None:
             raise ValidationError(f"drafts[{bad}]", "expected a MatterDraft")
+        self._refuse_foreign_references(actor, drafts)
         stored: list[Matter] = []
         for start in range(0, len(drafts), batch_size):
             batch = drafts[start : start + batch_size]
@@ -156,6 +158,17 @@ class StationService(MediationUseCases):
             self.screening_index().remove(m.id for _, m, _ in prepared if m.id not in ids)
             stored += kept
         return stored
+
+    def _refuse_foreign_references(self, actor: Actor, drafts: Sequence[MatterDraft]) -> None:
+        """A reference someone else reported is not handed to an actor outside its scope."""
+        references = {d.reference for d in drafts if d.reference is not None}
+        if not references or actor.role in (Role.OFFICER, Role.AUXILIARY, Role.SYSTEM):
+            return
+        with self.storage.unit_of_work() as uow:
+            for reference in sorted(references):
+                found = uow.matters.find_by_reference(reference)
+                if found is not None and not self.in_scope(actor, found):
+                    raise ConflictError(f"reference {reference!r:.40} is already reported")
 
     def _prepare(
         self, actor: Actor, draft: MatterDraft, position: int
