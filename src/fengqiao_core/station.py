@@ -16,26 +16,22 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Self, TypeVar
 
 import attrs
 from attrs import field, frozen
 
-from fengqiao_core.access import READ, READ_AUDIT, REPORT
-from fengqiao_core.audit import verify
+from fengqiao_core.access import REPORT
 from fengqiao_core.errors import (
     ConflictError,
     NotFound,
-    PermissionDenied,
     ValidationError,
     describe_value,
 )
 from fengqiao_core.keys import require_secret
-from fengqiao_core.mediation_usecases import MediationUseCases
 from fengqiao_core.model import (
     Actor,
-    LadderLevel,
     Location,
     Matter,
     MatterEvent,
@@ -49,10 +45,9 @@ from fengqiao_core.model import (
     replay,
 )
 from fengqiao_core.model.values import code, non_negative, of_type
-from fengqiao_core.ports import AuditEntry, MatterFilter, Port, UnitOfWork
+from fengqiao_core.ports import Port
 from fengqiao_core.privacy import FreeText
-from fengqiao_core.rules.deadlines import SlaStatus, matter_sla_status
-from fengqiao_core.rules.lifecycle import is_open
+from fengqiao_core.queries import StationQueries
 from fengqiao_core.rules.matching import skills_for
 from fengqiao_core.rules.screening import screen, screening_keys
 from fengqiao_core.rules.triage import TriageDecision, triage
@@ -106,7 +101,7 @@ class MatterDraft:
             )
 
 
-class StationService(MediationUseCases):
+class StationService(StationQueries):
     """A station at work: report and triage matters, take them through their lifecycles.
 
     Build one with :func:`open_station`; use it as a context manager (or call
@@ -282,75 +277,6 @@ class StationService(MediationUseCases):
                     self.volunteers.record_assignment(participant.ref)
         self._after_commit(changes)
         return results
-
-    # --- queries ----------------------------------------------------------------------------
-
-    def get(self, actor: Actor, matter_id: str) -> Matter:
-        """One matter's current state (within the actor's scope)."""
-        return self._read(actor, matter_id, lambda uow: uow.matters.get(matter_id))
-
-    def history(self, actor: Actor, matter_id: str) -> list[MatterEvent]:
-        """One matter's full history: every event with actor, time and reason."""
-        return self._read(actor, matter_id, lambda uow: uow.matters.history(matter_id))
-
-    def _read(self, actor: Actor, matter_id: str, fetch: Callable[[UnitOfWork], T]) -> T:
-        self._authorise(actor, READ, "matter", matter_id)
-        with self.storage.unit_of_work() as uow:
-            matter = uow.matters.get(matter_id)
-            if self.in_scope(actor, matter):
-                return fetch(uow)
-        self._record_denial(actor, READ, "matter", matter_id)
-        raise PermissionDenied(f"{actor.role.value} {actor.person_id} may not read {matter_id}")
-
-    def explain(self, actor: Actor, matter_id: str) -> tuple[str, ...]:
-        """Why the matter was triaged as it was: each part with its rule id (latest triage)."""
-        triaged = [e for e in self.history(actor, matter_id) if isinstance(e, MatterTriaged)]
-        return triaged[-1].reasons if triaged else ()
-
-    def open_matters(
-        self,
-        actor: Actor,
-        *,
-        cell: str | None = None,
-        level: LadderLevel | None = None,
-        state: str | None = None,
-    ) -> Iterator[Matter]:
-        """Open matters in the actor's scope: optionally one cell, level or state (streamed)."""
-        self._authorise(actor, READ, "matter", "*")
-        where = MatterFilter(
-            cells=(cell,) if cell else (),
-            levels=(level.value,) if level else (),
-            states=(state,) if state else (),
-        )
-        return self._stream_open(actor, where)
-
-    def _stream_open(self, actor: Actor, where: MatterFilter) -> Iterator[Matter]:
-        with self.storage.unit_of_work() as uow:
-            for matter in uow.matters.stream(where):
-                if is_open(matter) and self.in_scope(actor, matter):
-                    yield matter
-
-    def overdue(self, actor: Actor) -> list[tuple[Matter, SlaStatus]]:
-        """Open matters past their yellow or red warning threshold (rules D1, D2), oldest first."""
-        now = self.now()
-        zone = self.config.station.timezone
-        found: list[tuple[Matter, SlaStatus]] = []
-        for matter in self.open_matters(actor):
-            status = matter_sla_status(matter, now, self.settings.deadlines, zone=zone)
-            if status is not SlaStatus.GREEN:
-                found.append((matter, status))
-        return found
-
-    def audit_log(self, actor: Actor) -> list[AuditEntry]:
-        """Every audit entry in order (the auditor's; entries hold ids and roles, no values)."""
-        self._authorise(actor, READ_AUDIT, "audit", "*")
-        with self.storage.unit_of_work() as uow:
-            return list(uow.audit.stream())
-
-    def verify_audit(self, actor: Actor) -> int | None:
-        """Recompute the audit chain: ``None`` if intact, else the first bad position."""
-        entries = self.audit_log(actor)
-        return verify(entries, require_secret(self._secret, "audit verification"))
 
 
 def open_station(
