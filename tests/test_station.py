@@ -382,3 +382,44 @@ def test_a_known_reference_is_not_handed_to_someone_outside_its_scope():
         service.report(m.Actor("p5", m.Role.RESIDENT), draft(reference="110-2026-0042")).id
         == first.id
     )
+
+
+def test_l7_the_index_keeps_no_phantoms_and_loses_no_stored_matter():
+    party = m.Party(id="p8", name=PersonName("蒋小明"), phone=PhoneNumber("13855556666"))
+    calls = {"n": 0}
+
+    def advise(matter):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("advice bug")
+
+    service, _ = station(plugins=plugin_with(fengqiao_triage_advice=advise))
+    first = service.report(OFFICER, draft(parties=(party,)))
+    with pytest.raises(PluginError):
+        service.report(OFFICER, draft(parties=(party,)))
+    third = service.report(OFFICER, draft(parties=(party,)))
+    assert third.related == (first.id,)  # the failed draft left no phantom in the index
+
+
+def test_observer_errors_come_after_every_batch_is_stored():
+    def boom(matter):
+        raise RuntimeError("observer bug")
+
+    service, _ = station(plugins=plugin_with(fengqiao_on_matter_changed=boom))
+    with pytest.raises(PluginError):
+        service.report_many(OFFICER, [draft(reference=f"b{i}") for i in range(5)], batch_size=2)
+    with service.storage.unit_of_work() as uow:
+        assert all(uow.matters.find_by_reference(f"b{i}") for i in range(5))
+
+
+def test_a_reopened_matter_is_screened_again():
+    party = m.Party(id="p6", name=PersonName("韦小宝"), phone=PhoneNumber("13866667777"))
+    service, _ = station()
+    first = service.report(OFFICER, draft(m.MatterKind.TIP, parties=(party,)))
+    for step in (service.verify_tip,):
+        first = step(OFFICER, first.id)
+    first = service.dismiss_tip(OFFICER, first.id, reason="nothing")
+    first = service.close(OFFICER, first.id)
+    assert service.report(OFFICER, draft(parties=(party,))).related == ()
+    service.reopen(OFFICER, first.id, reason="new facts")
+    assert first.id in service.report(OFFICER, draft(parties=(party,))).related

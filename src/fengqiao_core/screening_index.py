@@ -32,6 +32,9 @@ class ScreeningIndex:
     def __len__(self) -> int:
         return len(self._keys)
 
+    def __contains__(self, matter_id: object) -> bool:
+        return matter_id in self._keys
+
     def add(self, matter_id: str, keys: ScreeningKeys) -> None:
         """Index (or re-index) one open matter."""
         with self._lock:

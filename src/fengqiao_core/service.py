@@ -57,7 +57,9 @@ Clock = Callable[[], dt.datetime]
 """A zone-aware clock; injected so that tests and simulations control time."""
 Extra = Callable[[Matter, int, dt.datetime], list[MatterEvent]]
 Guard = Callable[[Matter, UnitOfWork], None]
-_RETRIES = 20
+RETRIES = 20
+"""How often a change is retried when a concurrent writer got there first."""
+_RETRIES = RETRIES
 _UNINDEXED_MAX = 30
 _log = get_logger(__name__)
 
@@ -325,7 +327,12 @@ class ServiceCore:
         """Wake the dispatcher, then tell observers (their errors never undo the commit)."""
         changes = list(changes)
         self.dispatcher.wake()
-        if self._screening_index is not None:
-            self._screening_index.remove(m.id for m, _ in changes if not is_open(m))
+        index = self._screening_index
+        if index is not None:
+            index.remove(m.id for m, _ in changes if not is_open(m))
+            key = self._secret
+            for matter, _ in changes:
+                if key is not None and is_open(matter) and matter.id not in index:
+                    index.add(matter.id, screening_keys(matter, key))
         for matter, events in changes:
             self.plugins.notify_matter_changed(matter, list(events))

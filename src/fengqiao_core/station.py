@@ -26,6 +26,7 @@ from fengqiao_core.access import REPORT
 from fengqiao_core.errors import (
     ConflictError,
     NotFound,
+    PluginError,
     ValidationError,
     describe_value,
 )
@@ -51,6 +52,7 @@ from fengqiao_core.queries import StationQueries
 from fengqiao_core.rules.matching import skills_for
 from fengqiao_core.rules.screening import screen, screening_keys
 from fengqiao_core.rules.triage import TriageDecision, triage
+from fengqiao_core.service import RETRIES as _RETRIES
 from fengqiao_core.service import Clock
 from fengqiao_core.stationconfig import StationConfig
 from fengqiao_core.stationfile import load_station_config
@@ -128,6 +130,7 @@ class StationService(StationQueries):
         Raises:
             ValidationError: A draft is invalid (the path names its index, ``drafts[7]…``);
                 nothing of its batch is stored, earlier batches stay stored.
+            PluginError: An observer failed; raised after every batch is stored.
         """
         if isinstance(drafts, MatterDraft) or not isinstance(drafts, Sequence):
             raise ValidationError("drafts", "expected a sequence of MatterDraft")
@@ -139,19 +142,26 @@ class StationService(StationQueries):
             raise ValidationError(f"drafts[{bad}]", "expected a MatterDraft")
         self._refuse_foreign_references(actor, drafts)
         stored: list[Matter] = []
+        observer_error: PluginError | None = None
         for start in range(0, len(drafts), batch_size):
             batch = drafts[start : start + batch_size]
             prepared: list[tuple[list[MatterEvent], Matter, TriageDecision]] = []
             try:
                 for i, draft in enumerate(batch):
                     prepared.append(self._prepare(actor, draft, start + i))
-                kept = self._store(actor, prepared)
+                kept, changes = self._store(actor, prepared)
             except BaseException:
                 self.screening_index().remove(matter.id for _, matter, _ in prepared)
                 raise
             ids = {matter.id for matter in kept}
             self.screening_index().remove(m.id for _, m, _ in prepared if m.id not in ids)
             stored += kept
+            try:
+                self._after_commit(changes)
+            except PluginError as exc:  # observers never undo a commit: go on, report at the end
+                observer_error = observer_error or exc
+        if observer_error is not None:
+            raise observer_error
         return stored
 
     def _refuse_foreign_references(self, actor: Actor, drafts: Sequence[MatterDraft]) -> None:
@@ -194,7 +204,6 @@ class StationService(StationQueries):
         keys = screening_keys(matter, require_secret(self._secret, "linked screening"))
         index = self.screening_index()
         found = screen(keys, index.candidates(keys), self.screening)
-        index.add(matter.id, keys)
         cell = self._locate(matter)
         stewards = self._stewards(matter, cell) if draft.stewards_wanted else []
         advice = self.plugins.triage_advice(matter, self.config)
@@ -211,6 +220,7 @@ class StationService(StationQueries):
             participants=decision.participants, related=tuple(m for m, _ in found.related),
             alert=found.alert.value if found.alert else None,
         )  # fmt: skip
+        index.add(matter.id, keys)  # last: a draft that fails above leaves no trace in the index
         return [reported, triaged], matter, decision
 
     def _locate(self, matter: Matter) -> str | None:
@@ -238,18 +248,18 @@ class StationService(StationQueries):
 
     def _store(
         self, actor: Actor, prepared: list[tuple[list[MatterEvent], Matter, TriageDecision]]
-    ) -> list[Matter]:
-        for attempt in range(3):
+    ) -> tuple[list[Matter], list[tuple[Matter, list[MatterEvent]]]]:
+        for attempt in range(_RETRIES):
             try:
                 return self._store_once(actor, prepared)
             except ConflictError:
-                if attempt == 2:
+                if attempt == _RETRIES - 1:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _store_once(
         self, actor: Actor, prepared: list[tuple[list[MatterEvent], Matter, TriageDecision]]
-    ) -> list[Matter]:
+    ) -> tuple[list[Matter], list[tuple[Matter, list[MatterEvent]]]]:
         results: list[Matter] = []
         changes: list[tuple[Matter, list[MatterEvent]]] = []
         seen: dict[str, Matter] = {}
@@ -275,8 +285,7 @@ class StationService(StationQueries):
             for participant in matter.participants:
                 if participant.role == "steward":
                     self.volunteers.record_assignment(participant.ref)
-        self._after_commit(changes)
-        return results
+        return results, changes
 
 
 def open_station(
