@@ -15,7 +15,6 @@ idempotent: the same reference returns the first matter.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Sequence
 from typing import Any, Self, TypeVar
 
@@ -53,7 +52,7 @@ from fengqiao_core.rules.matching import skills_for
 from fengqiao_core.rules.screening import screen, screening_keys
 from fengqiao_core.rules.triage import TriageDecision, triage
 from fengqiao_core.service import RETRIES as _RETRIES
-from fengqiao_core.service import Clock
+from fengqiao_core.service import Clock, new_id
 from fengqiao_core.stationconfig import StationConfig
 from fengqiao_core.stationfile import load_station_config
 
@@ -193,7 +192,7 @@ class StationService(StationQueries):
         at = self.now()
         try:
             reported = MatterReported(
-                matter_id=uuid.uuid4().hex, version=1, at=at, actor=actor, kind=draft.kind,
+                matter_id=new_id(), version=1, at=at, actor=actor, kind=draft.kind,
                 category=draft.category, severity=draft.severity, source=draft.source,
                 location=draft.location, description=draft.description, parties=draft.parties,
                 reference=draft.reference, amount_yuan=draft.amount_yuan, criminal=draft.criminal,

@@ -25,7 +25,7 @@ from fengqiao_core.model import Matter
 
 __all__ = ["EVENT_SCHEMA", "SCHEMA_VERSION", "prepare", "upcast"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The database layout this code writes (``PRAGMA user_version``)."""
 
 EVENT_SCHEMA = 2
@@ -179,7 +179,34 @@ def _v1_to_v2(conn: sqlite3.Connection, converter: Any) -> None:
         conn.execute(statement)
 
 
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Any], None]] = {1: _v1_to_v2}
+def _v2_to_v3(conn: sqlite3.Connection, converter: Any) -> None:
+    """Rebuild every projection from its events (a projection is a fold of its history).
+
+    Matters gained fields in version 3: who reported them, who refused mediation, screening.
+    """
+    from fengqiao_core.builtin.sqlite.rows import decode_event, matter_row
+    from fengqiao_core.model import replay
+
+    placeholders = ", ".join("?" * len(MATTER_COLUMNS))
+    ids = [row[0] for row in conn.execute("SELECT id FROM matters ORDER BY id")]
+    for start in range(0, len(ids), 500):
+        states = []
+        for matter_id in ids[start : start + 500]:
+            rows = conn.execute(
+                "SELECT schema, body FROM events WHERE matter_id = ? ORDER BY version", (matter_id,)
+            ).fetchall()
+            states.append(replay(decode_event(converter, schema, body) for schema, body in rows))
+        conn.executemany(
+            f"INSERT OR REPLACE INTO matters VALUES ({placeholders})",
+            [matter_row(state) for state in states],
+        )
+        conn.executemany(
+            "UPDATE matter_bodies SET body = ? WHERE id = ?",
+            [(converter.dumps(s, unstructure_as=Matter), s.id) for s in states],
+        )
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Any], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 """Database version ``n`` → ``n + 1``."""
 
 
