@@ -174,3 +174,10 @@ def test_l8_own_community_first_then_neighbours_skills_then_load():
         loads={"c": 2}, at_local=monday, limit=10,
     )  # fmt: skip
     assert [s.id for s in ranked] == ["d", "c", "b", "a"]
+
+
+def test_advice_cannot_send_a_new_matter_beyond_the_station(miaoshan):
+    out = TriageAdvice(reason="send it up", raise_to=m.LadderLevel.BEYOND)
+    decision = triage(matter(), miaoshan, cell=HOME_CELL, advice=[("eager", out)])
+    assert decision.level is m.LadderLevel.COMMUNITY
+    assert any("escalation (L3)" in r.note for r in decision.reasons)

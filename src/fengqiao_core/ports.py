@@ -1,6 +1,7 @@
 """Ports 端口: what a storage, grid, volunteer or channel backend must provide.
 
-A backend is registered by a plugin as a :class:`BackendSpec` (see
+The records they exchange live in :mod:`fengqiao_core.records` and are re-exported here. A
+backend is registered by a plugin as a :class:`BackendSpec` (see
 :func:`fengqiao_core.hookspecs.fengqiao_register_backends`) whose factory receives a
 :class:`BackendContext` and returns an object satisfying one of the protocols below. Ports speak
 in model types only; a backend translates its driver's errors into
@@ -10,31 +11,37 @@ in model types only; a backend translates its driver's errors into
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from types import TracebackType
-from typing import Any, Literal, Protocol, Self, TypeVar
-
-from attrs import field, frozen
+from typing import Protocol, Self, TypeVar
 
 from fengqiao_core.model import (
     CommunityTeam,
     CoordinateSystem,
     Entity,
     GridCell,
-    LabelledEnum,
-    LadderLevel,
     Matter,
     MatterEvent,
-    Participant,
     Person,
     Place,
     RedSteward,
-    Role,
     Skill,
 )
-from fengqiao_core.model.values import aware
-from fengqiao_core.privacy import FreeText
-from fengqiao_core.stationconfig import StationConfig
+from fengqiao_core.records import (
+    AggregateQuery,
+    AggregateRow,
+    AuditEntry,
+    BackendContext,
+    BackendSpec,
+    Capability,
+    DeliveryResult,
+    Dimension,
+    MatterFilter,
+    Measure,
+    OutboxMessage,
+    Port,
+    TriageAdvice,
+)
 
 __all__ = [
     "AggregateQuery",
@@ -62,186 +69,6 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=Entity)
-Port = Literal["storage", "grid", "volunteers", "channel"]
-"""The four ports; the same words are the station file's backend keys."""
-
-
-class Capability(LabelledEnum):
-    """Optional abilities a backend declares; contract tests needing one skip without it."""
-
-    SHARED_BETWEEN_PROCESSES = "shared_between_processes", "多进程共享"
-    DURABLE = "durable", "持久化"
-    CONCURRENT_WRITERS = "concurrent_writers", "并发写入"
-
-
-# --- records -------------------------------------------------------------------------------
-
-
-@frozen
-class BackendContext:
-    """What a backend factory receives: the configured value, the station and the converter.
-
-    Attributes:
-        url: The configured name or URL, e.g. ``"sqlite:///miaoshan.db"``.
-        station: The station configuration (cells, places, roster …).
-        converter: The project's configured converter (for backends that serialise).
-    """
-
-    url: str
-    station: StationConfig
-    converter: Any
-
-
-@frozen
-class BackendSpec:
-    """A backend a plugin provides 后端登记: its port, unique name, factory and URL schemes.
-
-    Attributes:
-        port: ``"storage"``, ``"grid"``, ``"volunteers"`` or ``"channel"``.
-        name: Unique per port across installed plugins; what a station file names.
-        factory: Builds the backend from a :class:`BackendContext`.
-        description: One line for ``fengqiao plugins``.
-        schemes: URL schemes it claims (``("sqlite",)`` selects it for ``sqlite:///x.db``).
-    """
-
-    port: Port
-    name: str
-    factory: Callable[[BackendContext], Any]
-    description: str = ""
-    schemes: tuple[str, ...] = ()
-
-
-class Dimension(LabelledEnum):
-    """What an aggregate query may group matters by."""
-
-    KIND = "kind", "类型"
-    CATEGORY = "category", "类别"
-    SEVERITY = "severity", "等级"
-    SOURCE = "source", "来源"
-    STATE = "state", "状态"
-    LEVEL = "level", "层级"
-    MONTH = "month", "月份"
-    CELL = "cell", "网格"
-    POLICE_GRID = "police_grid", "警格"
-    COMMUNITY = "community", "社区"
-
-
-class Measure(LabelledEnum):
-    """What an aggregate query computes per group."""
-
-    COUNT = "count", "数量"
-    CLOSED = "closed", "已办结数量"
-    MEDIAN_HOURS_TO_CLOSE = "median_hours_to_close", "办结用时中位数(小时)"
-    DISTINCT_OWNERS = "distinct_owners", "包案人数"
-
-
-@frozen(kw_only=True)
-class MatterFilter:
-    """Which matters a query covers; empty tuples mean "any".
-
-    ``since``/``until`` bound ``reported_at`` as a half-open period ``[since, until)``.
-    """
-
-    kinds: tuple[str, ...] = ()
-    states: tuple[str, ...] = ()
-    levels: tuple[str, ...] = ()
-    cells: tuple[str, ...] = ()
-    police_grids: tuple[str, ...] = ()
-    communities: tuple[str, ...] = ()
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
-
-
-@frozen(kw_only=True)
-class AggregateQuery:
-    """A declarative aggregate over matters: filter, group and measure (pushed to storage).
-
-    ``MONTH`` is ``YYYY-MM`` of ``reported_at`` in the offset it was recorded with (the
-    station's zone). Groups come back sorted by their keys, ``None`` first.
-    """
-
-    measures: tuple[Measure, ...] = (Measure.COUNT,)
-    group_by: tuple[Dimension, ...] = ()
-    where: MatterFilter = MatterFilter()
-
-
-@frozen
-class AggregateRow:
-    """One group of an aggregate: its key values (per dimension) and measures (per measure)."""
-
-    key: tuple[str | None, ...]
-    values: tuple[float | None, ...]
-
-
-@frozen(kw_only=True)
-class AuditEntry:
-    """An audit entry 审计记录: who did what to which object, when, with what outcome.
-
-    ``seq`` numbers the entries from 1; ``prev_hash``/``entry_hash`` chain them (HMAC-SHA-256,
-    computed by the core). Entries never hold personal values.
-    """
-
-    seq: int
-    at: dt.datetime = field(validator=aware)
-    actor: str
-    role: Role
-    action: str
-    object_type: str
-    object_id: str
-    outcome: str = "success"
-    prev_hash: str = ""
-    entry_hash: str = ""
-
-
-@frozen(kw_only=True)
-class OutboxMessage:
-    """A message waiting to be sent through a channel 待发消息 (written with the change).
-
-    Attributes:
-        id: Unique message id.
-        target: A resident group or person id.
-        text: The message (masked wherever shown).
-        created_at: When the use case wrote it.
-        attempts: Delivery attempts so far.
-        delivered_at: When a channel accepted it, if it did.
-        next_attempt_at: The earliest time of the next attempt.
-        last_error: Why the last attempt failed.
-    """
-
-    id: str
-    target: str
-    text: FreeText
-    created_at: dt.datetime = field(validator=aware)
-    attempts: int = 0
-    delivered_at: dt.datetime | None = None
-    next_attempt_at: dt.datetime | None = None
-    last_error: str | None = None
-
-
-@frozen(kw_only=True)
-class TriageAdvice:
-    """A plugin's advice on a triage 分流建议: extra participants and/or a higher level.
-
-    Advice can add participants or raise the ladder level; it never lowers what a rule decided.
-
-    Attributes:
-        reason: Why (shown in the triage explanation).
-        participants: People or bodies to add, each with its linkage and rule.
-        raise_to: A ladder level to raise the matter to, if higher than the decided one.
-    """
-
-    reason: str
-    participants: tuple[Participant, ...] = ()
-    raise_to: LadderLevel | None = None
-
-
-@frozen
-class DeliveryResult:
-    """What a channel says of one message: delivered or not, why, and whether to retry."""
-
-    delivered: bool
-    detail: str = ""
-    retry: bool = True
 
 
 # --- protocols -----------------------------------------------------------------------------

@@ -110,8 +110,9 @@ def triage(
         config: The station.
         cell: The grid cell the grid backend located it in, or ``None``.
         stewards: Ids of red stewards matched for it (rule L8), best first.
-        advice: ``(plugin, advice)`` pairs; advice adds participants or raises the level,
-            never lowers it (a lower ``raise_to`` is ignored, with a reason).
+        advice: ``(plugin, advice)`` pairs; advice adds participants or raises the level up to
+            ``STATION``, never lowers it nor sends a new matter beyond the station (such advice
+            is ignored, with a reason: leaving the station is escalation, rule L3).
         settings: Triage parameters; defaults when omitted.
         index: The station's look-ups (:meth:`StationIndex.of` when omitted).
 
@@ -162,11 +163,17 @@ def triage(
         reasons.append(Reason("participants", "L8", f"{len(stewards)} steward(s) matched"))
     for plugin, said in advice:
         participants += said.participants
-        if said.raise_to is not None and said.raise_to.rank > level.rank:
-            level = said.raise_to
+        wanted = said.raise_to
+        if wanted is not None and wanted.rank > LadderLevel.STATION.rank:
+            note = (
+                f"advice to start at {wanted.value} ignored: leaving the station is escalation (L3)"
+            )
+            reasons.append(Reason("level", f"plugin:{plugin}", note))
+        elif wanted is not None and wanted.rank > level.rank:
+            level = wanted
             reasons.append(Reason("level", f"plugin:{plugin}", said.reason))
-        elif said.raise_to is not None:
-            note = f"advice to use {said.raise_to.value} ignored: never below what rules decided"
+        elif wanted is not None:
+            note = f"advice to use {wanted.value} ignored: never below what rules decided"
             reasons.append(Reason("level", f"plugin:{plugin}", note))
     unique = tuple(dict.fromkeys(participants))
     due = resolution_due(
