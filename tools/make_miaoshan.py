@@ -342,7 +342,10 @@ def _people_and_organisation(
         "mediators": mediators,
         "lawyers": lawyers,
         "forces": [{"id": i, "name": n, "competences": list(c)} for i, n, c in _FORCES],
-        "departments": [{"id": i, "name": n, "competences": list(c)} for i, n, c in _DEPARTMENTS],
+        "departments": [
+            {"id": i, "name": n, "competences": list(c)} | ({"court": True} if "court" in i else {})
+            for i, n, c in _DEPARTMENTS
+        ],
         "teams": teams,
         "mediation_panels": [
             {

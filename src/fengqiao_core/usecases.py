@@ -131,7 +131,7 @@ class LifecycleUseCases(ServiceCore):
         A referral moves the matter to the ``DEPARTMENT`` rung (``BEYOND`` for a court).
         """
         why = _required(reason, "a referral")
-        court = any(d.id == to and "court" in d.id for d in self.config.departments)
+        court = any(d.id == to and d.court for d in self.config.departments)
         known = {d.id for d in self.config.departments} | {f.id for f in self.config.forces}
 
         def extra(matter: Matter, version: int, at: dt.datetime) -> list[MatterEvent]:

@@ -38,10 +38,15 @@ class Force(Entity):
 
 @define(kw_only=True, eq=False)
 class Department(Entity):
-    """A government department 部门 (司法所, 劳动监察大队, 街道, court …) and its competences."""
+    """A government department 部门 (司法所, 劳动监察大队, 街道, court …) and its competences.
+
+    ``court`` marks a people's court 人民法院/法庭: a referral to it takes the matter beyond the
+    station (the ``BEYOND`` rung, counted against "矛盾不上交").
+    """
 
     name: str = field(validator=_str)
     competences: tuple[str, ...] = ()
+    court: bool = field(default=False, validator=of_type(bool))
 
 
 @define(kw_only=True, eq=False)
