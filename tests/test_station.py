@@ -423,3 +423,8 @@ def test_a_reopened_matter_is_screened_again():
     assert service.report(OFFICER, draft(parties=(party,))).related == ()
     service.reopen(OFFICER, first.id, reason="new facts")
     assert first.id in service.report(OFFICER, draft(parties=(party,))).related
+
+
+def test_a_short_secret_is_refused_when_the_station_opens():
+    with pytest.raises(ConfigurationError, match="at least 16 bytes"):
+        open_station(MIAOSHAN, secret=b"short", dispatch=False)

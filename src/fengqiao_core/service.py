@@ -24,7 +24,7 @@ from fengqiao_core.errors import (
     PermissionDenied,
     ValidationError,
 )
-from fengqiao_core.keys import load_secret, require_secret
+from fengqiao_core.keys import MIN_SECRET_BYTES, load_secret, require_secret
 from fengqiao_core.model import (
     Actor,
     GroupCategory,
@@ -98,16 +98,6 @@ class ServiceCore:
         dispatch: bool = True,
     ) -> None:
         self.config = config
-        self.plugins = plugins or Plugins()
-        self.converter = self.plugins.make_converter()
-        given = backends or {}
-        self.storage: StorageBackend = given.get("storage") or self._open("storage")
-        self.grid: GridBackend = given.get("grid") or self._open("grid")
-        self.volunteers: VolunteerBackend = given.get("volunteers") or self._open("volunteers")
-        self.channel: Channel = given.get("channel") or self._open("channel")
-        self.categories = self.plugins.categories()
-        self.micro_pillars = self.plugins.micro_pillars()
-        self.index = StationIndex.of(config)
         rules = config.rules
         self.settings = TriageSettings(
             ladder=rules.ladder,
@@ -122,6 +112,20 @@ class ServiceCore:
                 f"screening's related_at must be above {_UNINDEXED_MAX}: lower scores need no "
                 "shared identity or address and cannot be found through the index"
             )
+        if secret is not None and len(secret) < MIN_SECRET_BYTES:
+            raise ConfigurationError(
+                f"the station secret must be at least {MIN_SECRET_BYTES} bytes"
+            )
+        self.plugins = plugins or Plugins()
+        self.converter = self.plugins.make_converter()
+        given = backends or {}
+        self.storage: StorageBackend = given.get("storage") or self._open("storage")
+        self.grid: GridBackend = given.get("grid") or self._open("grid")
+        self.volunteers: VolunteerBackend = given.get("volunteers") or self._open("volunteers")
+        self.channel: Channel = given.get("channel") or self._open("channel")
+        self.categories = self.plugins.categories()
+        self.micro_pillars = self.plugins.micro_pillars()
+        self.index = StationIndex.of(config)
         self._screening_index: ScreeningIndex | None = None
         zone = ZoneInfo(config.station.timezone)
         self._clock: Clock = clock or (lambda: dt.datetime.now(zone))
