@@ -54,6 +54,18 @@ def station(config=MIAOSHAN, **options):
     return open_station(config, secret=SECRET, clock=clock, dispatch=False, **options), clock
 
 
+def signed(station, matter_id):
+    """An agreement every party of the matter signed, the mediator too, sealed (rule M3)."""
+    parties = tuple(p.id for p in station.get(OFFICER, matter_id).parties)
+    return Agreement(
+        parties=parties,
+        signed_by=parties,
+        mediator_signed=True,
+        sealed=True,
+        signed_on=station.now().date(),
+    )
+
+
 A = Action
 CALLS = {  # one public use case per action
     A.REGISTER: lambda s, i: s.register(OFFICER, i),
@@ -67,19 +79,11 @@ CALLS = {  # one public use case per action
     A.REFER: lambda s, i: s.refer(OFFICER, i, to="judicial_office", reason="competent"),
     A.DEPARTMENT_REPLY: lambda s, i: s.department_reply(OFFICER, i, reason="handled"),
     A.OPEN_CASE: lambda s, i: s.open_case(OFFICER, i),
-    A.RECORD_SESSION: lambda s, i: s.record_session(OFFICER, i, summary="双方到场"),
-    A.AGREE: lambda s, i: s.agree(OFFICER, i),
-    A.MAKE_EFFECTIVE: lambda s, i: s.make_effective(
-        OFFICER,
-        i,
-        agreement=Agreement(
-            parties=(),
-            signed_by=(),
-            mediator_signed=True,
-            sealed=True,
-            signed_on=s.now().date(),
-        ),
+    A.RECORD_SESSION: lambda s, i: s.record_session(
+        OFFICER, i, summary="双方到场", consenting=[p.id for p in s.get(OFFICER, i).parties]
     ),
+    A.AGREE: lambda s, i: s.agree(OFFICER, i),
+    A.MAKE_EFFECTIVE: lambda s, i: s.make_effective(OFFICER, i, agreement=signed(s, i)),
     A.PERFORM: lambda s, i: s.record_performance(OFFICER, i, performed=True),
     A.NOT_PERFORM: lambda s, i: s.record_performance(OFFICER, i, performed=False),
     A.FAIL: lambda s, i: s.fail(OFFICER, i, reason="no agreement"),

@@ -428,3 +428,50 @@ def test_a_reopened_matter_is_screened_again():
 def test_a_short_secret_is_refused_when_the_station_opens():
     with pytest.raises(ConfigurationError, match="at least 16 bytes"):
         open_station(MIAOSHAN, secret=b"short", dispatch=False)
+
+
+def test_second_review_fixes():
+    a = m.Party(id="ra", name=PersonName("甲某人"), phone=PhoneNumber("13877778888"))
+    b = m.Party(id="rb", name=PersonName("乙某人"), phone=PhoneNumber("13877779999"))
+    service, _ = station()
+    reporter, other = m.Actor("ra", m.Role.RESIDENT), m.Actor("rb", m.Role.RESIDENT)
+    matter = service.report(reporter, draft(parties=(a, b), reference="rv-1"))
+    with pytest.raises(PermissionDenied, match="only the reporter"):
+        service.withdraw(other, matter.id, reason="not my complaint")
+    officer_copy = service.report(OFFICER, draft(parties=(b,)))
+    seen = service.report(other, draft(parties=(b,)))
+    assert officer_copy.related  # staff see what screening linked
+    assert seen.related == ()
+    assert seen.alert is None
+    batch = service.report_many(
+        OFFICER, [draft(parties=(a,), reference="rv-1"), draft(parties=(a,))]
+    )
+    assert batch[0].id == matter.id
+    assert matter.id in batch[1].related  # the known reference made no phantom
+    with pytest.raises(ValidationError):
+        service.refuse_mediation(OFFICER, matter.id, parties=None)
+    with pytest.raises(ValidationError):
+        list(service.open_matters(OFFICER, level="grid"))
+    refused = service.register(OFFICER, matter.id)
+    refused = service.refuse_mediation(OFFICER, refused.id, parties=["rb"])
+    with pytest.raises(RuleViolation, match=r"\[M1\]"):
+        service.accept(OFFICER, refused.id)
+    with pytest.raises(ValidationError, match="not a court"):
+        service.request_confirmation(OFFICER, matter.id, court="judicial_office")
+
+
+def test_a_failing_load_counter_does_not_fail_a_stored_report():
+    class Flaky:
+        def candidates(self, community, skills, at, limit=5):
+            return [MIAOSHAN.red_stewards[0]]
+
+        def record_assignment(self, steward_id):
+            raise OSError("roster offline")
+
+        def load(self, steward_id):
+            return 0
+
+    service, _ = station(backends={"volunteers": Flaky()})
+    matter = service.report(OFFICER, draft(m.MatterKind.HELP_REQUEST, reference="lost-1"))
+    assert any(p.role == "steward" for p in matter.participants)
+    assert service.get(OFFICER, matter.id).id == matter.id

@@ -53,8 +53,8 @@ _POLICE = (Role.OFFICER, Role.SYSTEM)
 
 
 def _ids(values: Sequence[str], field: str) -> list[str]:
-    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
-        raise ValidationError(field, "expected a list of ids, not one string")
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise ValidationError(field, "expected a list of ids (not one string)")
     return list(values)
 
 
@@ -85,9 +85,11 @@ class MediationUseCases(LifecycleUseCases):
         refusing = _ids(parties, "parties")
 
         def event(matter: Matter, at: dt.datetime) -> MediationRefused:
-            unknown = sorted(set(refusing) - {p.id for p in matter.parties})
+            unknown = set(refusing) - {p.id for p in matter.parties}
             if unknown or not refusing:
-                raise ValidationError("parties", f"not parties of the matter: {unknown or '[]'}")
+                raise ValidationError(
+                    "parties", f"name parties of the matter ({len(unknown)} are not)"
+                )
             return MediationRefused(
                 matter_id=matter.id, version=matter.version + 1, at=at, actor=actor,
                 parties=tuple(refusing),
@@ -111,6 +113,10 @@ class MediationUseCases(LifecycleUseCases):
         parties under 16 and any excluding circumstances (``bars``).
         """
         consent, present = _ids(consenting, "consenting"), _ids(guardians, "guardians")
+        if not isinstance(bars, list | tuple | set | frozenset) or not all(
+            isinstance(b, PoliceMediationBar) for b in bars
+        ):
+            raise ValidationError("bars", "expected PoliceMediationBar values")
         excluded = list(bars)
 
         def guard(matter: Matter, uow: UnitOfWork) -> None:
@@ -190,21 +196,32 @@ class MediationUseCases(LifecycleUseCases):
         return self._change(actor, matter_id, A.FAIL, reason=reason)
 
     def terminate(self, actor: Actor, matter_id: str, *, routes_told: Sequence[str]) -> Matter:
-        """终止调解 Terminate a failed mediation, recording the routes told (rule M2)."""
+        """终止调解 Terminate a failed or refused mediation, recording the routes told (M1, M2).
+
+        Before any session (accepted or assigned) only a recorded refusal (M1) allows it.
+        """
         told = _ids(routes_told, "routes_told")
 
         def guard(matter: Matter, uow: UnitOfWork) -> None:
+            if str(matter.state.value) in ("accepted", "assigned") and not matter.refused_by:
+                raise RuleViolation("M2", "only a failed or refused mediation is terminated")
             check_termination(told)
 
         note = f"routes told: {', '.join(sorted(set(told)))}"
         return self._change(actor, matter_id, A.TERMINATE, reason=note, guard=guard)
 
-    def request_confirmation(
-        self, actor: Actor, matter_id: str, *, court: str, applied_on: dt.date | None = None
-    ) -> Matter:
-        """司法确认 Apply jointly for judicial confirmation within 30 days (rule M4)."""
+    def request_confirmation(self, actor: Actor, matter_id: str, *, court: str) -> Matter:
+        """司法确认 Apply jointly for judicial confirmation within 30 days (rule M4).
+
+        The application is dated by the station's clock; ``court`` is a department with
+        ``court = true``; a matter is confirmed once.
+        """
+        if not any(d.id == court and d.court for d in self.config.departments):
+            raise ValidationError("court", "not a court of the station's departments")
 
         def event(matter: Matter, at: dt.datetime) -> ParticipantAdded:
+            if any(p.role == "judicial_confirmation" for p in matter.participants):
+                raise RuleViolation("M4", "judicial confirmation was already applied for")
             with self.storage.unit_of_work() as uow:
                 agreed = [
                     e.at for e in uow.matters.history(matter.id)
@@ -212,7 +229,7 @@ class MediationUseCases(LifecycleUseCases):
                 ]  # fmt: skip
             if not agreed:
                 raise RuleViolation("M4", "there is no agreement to confirm")
-            check_judicial_confirmation(agreed[-1].date(), applied_on or at.date())
+            check_judicial_confirmation(agreed[-1].date(), at.date())
             joined = Participant(court, "judicial_confirmation", Linkage.JOINT_MEDIATION, "M4")
             return ParticipantAdded(
                 matter_id=matter.id, version=matter.version + 1, at=at, actor=actor,

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from fengqiao_core.access import READ, READ_AUDIT
 from fengqiao_core.audit import verify
-from fengqiao_core.errors import PermissionDenied
+from fengqiao_core.errors import PermissionDenied, ValidationError
 from fengqiao_core.keys import require_secret
 from fengqiao_core.mediation_usecases import MediationUseCases
 from fengqiao_core.model import Actor, LadderLevel, Matter, MatterEvent, MatterTriaged
@@ -59,6 +59,8 @@ class StationQueries(MediationUseCases):
     ) -> Iterator[Matter]:
         """Open matters in the actor's scope: optionally one cell, level or state (streamed)."""
         self._authorise(actor, READ, "matter", "*")
+        if level is not None and not isinstance(level, LadderLevel):
+            raise ValidationError("level", f"expected a LadderLevel, got {type(level).__name__}")
         where = MatterFilter(
             cells=(cell,) if cell else (),
             levels=(level.value,) if level else (),

@@ -46,7 +46,7 @@ from fengqiao_core.model import (
 )
 from fengqiao_core.model.values import code, non_negative, of_type
 from fengqiao_core.ports import Port
-from fengqiao_core.privacy import FreeText
+from fengqiao_core.privacy import FreeText, get_logger
 from fengqiao_core.queries import StationQueries
 from fengqiao_core.rules.matching import skills_for
 from fengqiao_core.rules.screening import screen, screening_keys
@@ -59,6 +59,8 @@ from fengqiao_core.stationfile import load_station_config
 __all__ = ["MatterDraft", "StationService", "open_station"]
 
 _BATCH = 1000
+_STAFF = (Role.OFFICER, Role.AUXILIARY, Role.SYSTEM)
+_log = get_logger(__name__)
 T = TypeVar("T")
 
 
@@ -144,17 +146,30 @@ class StationService(StationQueries):
         observer_error: PluginError | None = None
         for start in range(0, len(drafts), batch_size):
             batch = drafts[start : start + batch_size]
+            known = self._known_references(batch)
+            fresh = [
+                i for i, d in enumerate(batch) if d.reference is None or d.reference not in known
+            ]
+            firsts = {batch[i].reference: i for i in reversed(fresh)}
+            fresh = [
+                i for i in fresh if batch[i].reference is None or firsts[batch[i].reference] == i
+            ]
             prepared: list[tuple[list[MatterEvent], Matter, TriageDecision]] = []
             try:
-                for i, draft in enumerate(batch):
-                    prepared.append(self._prepare(actor, draft, start + i))
+                for i in fresh:
+                    prepared.append(self._prepare(actor, batch[i], start + i))
                 kept, changes = self._store(actor, prepared)
             except BaseException:
                 self.screening_index().remove(matter.id for _, matter, _ in prepared)
                 raise
             ids = {matter.id for matter in kept}
             self.screening_index().remove(m.id for _, m, _ in prepared if m.id not in ids)
-            stored += kept
+            by_reference = known | {m.reference: m for m in kept if m.reference is not None}
+            made = dict(zip(fresh, kept, strict=True))
+            stored += [
+                self._as_seen_by(actor, made[i] if i in made else by_reference[str(d.reference)])
+                for i, d in enumerate(batch)
+            ]
             try:
                 self._after_commit(changes)
             except PluginError as exc:  # observers never undo a commit: go on, report at the end
@@ -163,16 +178,33 @@ class StationService(StationQueries):
             raise observer_error
         return stored
 
+    def _known_references(self, batch: Sequence[MatterDraft]) -> dict[str, Matter]:
+        """Matters already stored under the batch's references (reported again: not prepared)."""
+        references = sorted({d.reference for d in batch if d.reference is not None})
+        found: dict[str, Matter] = {}
+        if references:
+            with self.storage.unit_of_work() as uow:
+                for reference in references:
+                    matter = uow.matters.find_by_reference(reference)
+                    if matter is not None:
+                        found[reference] = matter
+        return found
+
+    def _as_seen_by(self, actor: Actor, matter: Matter) -> Matter:
+        """Outside the station's staff a reporter does not learn what screening linked (L7)."""
+        if actor.role in _STAFF or not (matter.related or matter.alert):
+            return matter
+        return attrs.evolve(matter, related=(), alert=None)
+
     def _refuse_foreign_references(self, actor: Actor, drafts: Sequence[MatterDraft]) -> None:
         """A reference someone else reported is not handed to an actor outside its scope."""
         references = {d.reference for d in drafts if d.reference is not None}
-        if not references or actor.role in (Role.OFFICER, Role.AUXILIARY, Role.SYSTEM):
+        if not references or actor.role in _STAFF:
             return
-        with self.storage.unit_of_work() as uow:
-            for reference in sorted(references):
-                found = uow.matters.find_by_reference(reference)
-                if found is not None and not self.in_scope(actor, found):
-                    raise ConflictError(f"reference {reference!r:.40} is already reported")
+        for found in self._known_references(drafts).values():
+            if not self.in_scope(actor, found):
+                self._record_denial(actor, REPORT, "matter", found.id)
+                raise ConflictError("a draft's reference is already reported by someone else")
 
     def _prepare(
         self, actor: Actor, draft: MatterDraft, position: int
@@ -283,8 +315,15 @@ class StationService(StationQueries):
         for matter, _ in changes:
             for participant in matter.participants:
                 if participant.role == "steward":
-                    self.volunteers.record_assignment(participant.ref)
+                    self._count_assignment(participant.ref)
         return results, changes
+
+    def _count_assignment(self, steward_id: str) -> None:
+        """Count a steward's load after the commit; a failure here must not undo or hide it."""
+        try:
+            self.volunteers.record_assignment(steward_id)
+        except Exception as exc:  # the change is stored: load counting is best effort
+            _log.warning("volunteer load not counted (%s)", type(exc).__name__)
 
 
 def open_station(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from fengqiao_core.errors import RuleViolation, ValidationError
+from fengqiao_core.errors import PermissionDenied, RuleViolation, ValidationError
 from fengqiao_core.model import (
     Actor,
     AuxiliaryOfficer,
@@ -69,8 +69,13 @@ class LifecycleUseCases(ServiceCore):
         return self._change(actor, matter_id, A.REJECT, reason=_required(reason, "rejecting"))
 
     def accept(self, actor: Actor, matter_id: str) -> Matter:
-        """受理 Accept a registered dispute for mediation."""
-        return self._change(actor, matter_id, A.ACCEPT)
+        """受理 Accept a registered dispute for mediation (not once a party refused it: M1)."""
+
+        def guard(matter: Matter, uow: UnitOfWork) -> None:
+            if matter.refused_by:
+                raise RuleViolation("M1", "a party refused mediation: terminate and refer instead")
+
+        return self._change(actor, matter_id, A.ACCEPT, guard=guard)
 
     def triage(self, actor: Actor, matter_id: str) -> Matter:
         """分流 Confirm a help request's triage (also re-triages a reopened one)."""
@@ -93,7 +98,7 @@ class LifecycleUseCases(ServiceCore):
                 raise ValidationError("owner", "the matter has no owner yet; name one")
             self._no_auxiliary(chosen, "a dispute")
             if chosen not in {o.id for o in self.config.officers}:
-                raise ValidationError("owner", f"{chosen!r:.40} is not an officer of the station")
+                raise ValidationError("owner", "the owner is not an officer of the station")
             level = matter.level or LadderLevel.COMMUNITY
             return [
                 MatterAssigned(
@@ -136,9 +141,7 @@ class LifecycleUseCases(ServiceCore):
 
         def extra(matter: Matter, version: int, at: dt.datetime) -> list[MatterEvent]:
             if to not in known:
-                raise ValidationError(
-                    "to", f"{to!r:.40} is not a department or force of the station"
-                )
+                raise ValidationError("to", "not a department or force of the station")
             target = LadderLevel.BEYOND if court else LadderLevel.DEPARTMENT
             joined = Participant(to, "referred_to", Linkage.JOINT_GOVERNANCE, "L6")
             events: list[MatterEvent] = [
@@ -200,8 +203,18 @@ class LifecycleUseCases(ServiceCore):
         return self._change(actor, matter_id, A.CLOSE)
 
     def withdraw(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
-        """撤回 The reporter withdraws the matter before resolution (with a reason)."""
-        return self._change(actor, matter_id, A.WITHDRAW, reason=_required(reason, "withdrawal"))
+        """撤回 The reporter withdraws the matter before resolution (with a reason).
+
+        Outside the station's own staff only the person who reported it may withdraw it.
+        """
+        why = _required(reason, "withdrawal")
+
+        def guard(matter: Matter, uow: UnitOfWork) -> None:
+            staff = actor.role in (Role.OFFICER, Role.AUXILIARY, Role.SYSTEM)
+            if not staff and matter.reported_by != actor.person_id:
+                raise PermissionDenied(f"only the reporter may withdraw matter {matter.id}")
+
+        return self._change(actor, matter_id, A.WITHDRAW, reason=why, guard=guard)
 
     def reopen(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
         """重启 A closed matter comes back (e.g. an agreement was not performed)."""
@@ -224,6 +237,7 @@ class LifecycleUseCases(ServiceCore):
                 matter_id=matter.id, version=version, at=at, actor=actor, score=score, reason=note
             )
 
+        self._authorise(actor, A.FEEDBACK.value, "matter", matter_id)
         with self.storage.unit_of_work() as uow:
             kind = uow.matters.get(matter_id).kind
         if kind is MatterKind.HELP_REQUEST:
@@ -252,7 +266,7 @@ class LifecycleUseCases(ServiceCore):
         """
         if role == "owner":
             self._no_auxiliary(ref, "a matter")
-        joined = Participant(ref, role, linkage, rule)
+        joined = Participant(ref, role, linkage, rule)  # validated: ids, text, Linkage
         return self._annotate(
             actor,
             matter_id,

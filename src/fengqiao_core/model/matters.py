@@ -200,9 +200,9 @@ class Participant:
     """
 
     ref: str = field(validator=code)
-    role: str
-    linkage: Linkage
-    rule: str
+    role: str = field(validator=of_type(str))
+    linkage: Linkage = field(validator=of_type(Linkage))
+    rule: str = field(validator=of_type(str))
 
 
 @define(kw_only=True, eq=False)

@@ -64,9 +64,11 @@ def aware(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 def code(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Attrs validator: an identifier or code (1-64 characters: letters, digits, ``_.:-``)."""
     if not isinstance(value, str) or not _CODE.fullmatch(value):
+        kind = (
+            f"text of {len(value)} characters" if isinstance(value, str) else type(value).__name__
+        )
         raise ValidationError(
-            attribute.name,
-            f"{describe_value(value)} is not a code (1-64 letters, digits or _.:- )",
+            attribute.name, f"{kind} is not a code (1-64 letters, digits or _.:- )"
         )
 
 
