@@ -18,7 +18,14 @@ import msgspec
 
 from benchmarks.harness import Measurement, benchmark, interleave, per_call
 from fengqiao_core import model as m
-from fengqiao_core.privacy import Address, FreeText, IdNumber, PersonName, PhoneNumber, Sensitive
+from fengqiao_core.model.personal import (
+    Address,
+    FreeText,
+    IdNumber,
+    PersonName,
+    PhoneNumber,
+    Sensitive,
+)
 from fengqiao_core.serialization import make_converter
 
 _TZ = dt.timezone(dt.timedelta(hours=8))

@@ -15,10 +15,10 @@ import time
 from benchmarks.harness import Measurement, benchmark
 from fengqiao_core import model as m
 from fengqiao_core.builtin.declared_volunteers import DeclaredVolunteers
-from fengqiao_core.privacy import Address, FreeText, PersonName, PhoneNumber
+from fengqiao_core.model.personal import Address, FreeText, PersonName, PhoneNumber
 from fengqiao_core.rules.matching import skills_for
 from fengqiao_core.rules.screening import screen, screening_keys
-from fengqiao_core.screening_index import ScreeningIndex
+from fengqiao_core.station.screening import ScreeningIndex
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 SECRET = b"bench-secret-0123456789"

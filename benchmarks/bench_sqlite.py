@@ -41,12 +41,12 @@ from benchmarks.bench_station import _KINDS, TZ
 from benchmarks.harness import Measurement, benchmark, interleave
 from fengqiao_core import model as m
 from fengqiao_core.builtin.sqlite import SqliteStorage
-from fengqiao_core.builtin.sqlite.schema import prepare
+from fengqiao_core.builtin.sqlite.migrations import prepare
 from fengqiao_core.builtin.sqlite.store import _connect
+from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 from fengqiao_core.plugins import Plugins
-from fengqiao_core.privacy import FreeText, PersonName, PhoneNumber
 from fengqiao_core.station import MatterDraft, StationService, open_station
-from fengqiao_core.stationfile import load_station_config
+from fengqiao_core.station.file import load_station_config
 
 SECRET = b"bench-secret-0123456789"
 ACTOR = m.Actor("O01", m.Role.OFFICER)

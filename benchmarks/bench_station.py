@@ -17,10 +17,10 @@ from typing import Any
 from benchmarks.harness import Measurement, benchmark
 from fengqiao_core import hookimpl
 from fengqiao_core import model as m
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.plugins import Plugins, get_plugin_manager
-from fengqiao_core.privacy import FreeText
 from fengqiao_core.station import MatterDraft, StationService, open_station
-from fengqiao_core.stationfile import load_station_config
+from fengqiao_core.station.file import load_station_config
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 ACTOR = m.Actor("SYSTEM", m.Role.SYSTEM)

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from fengqiao_core import model as m
-from fengqiao_core.privacy import FreeText, PersonName, PhoneNumber
+from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 AT = dt.datetime(2026, 11, 2, 10, tzinfo=TZ)

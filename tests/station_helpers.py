@@ -3,12 +3,12 @@
 import datetime as dt
 
 from fengqiao_core import model as m
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.plugins import Plugins
-from fengqiao_core.privacy import FreeText
 from fengqiao_core.rules.lifecycle import Action
 from fengqiao_core.rules.mediation import Agreement
 from fengqiao_core.station import MatterDraft, open_station
-from fengqiao_core.stationfile import load_station_config
+from fengqiao_core.station.file import load_station_config
 
 MIAOSHAN = load_station_config("miaoshan").with_backends(storage="memory")
 PLUGINS = Plugins()

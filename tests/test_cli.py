@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fengqiao_core import __version__
-from fengqiao_core.cli import app
-from fengqiao_core.stationfile import COUNT_KEYS
+from fengqiao_core.cli.commands import app
+from fengqiao_core.station.file import COUNT_KEYS
 
 LAKESIDE = pathlib.Path(__file__).resolve().parent / "data" / "lakeside.toml"
 runner = CliRunner()

@@ -6,7 +6,7 @@ import sys
 
 from typer.testing import CliRunner
 
-from fengqiao_core.cli import app
+from fengqiao_core.cli.commands import app
 
 LAKESIDE = pathlib.Path(__file__).parent / "data" / "lakeside.toml"
 runner = CliRunner()
@@ -50,7 +50,7 @@ def test_check_refuses_an_unknown_backend_listing_the_valid_ones(tmp_path):
 
 def test_the_console_script_loads_plugin_commands():
     done = subprocess.run(
-        [sys.executable, "-c", "from fengqiao_core.cli import main; main()", "--help"],
+        [sys.executable, "-c", "from fengqiao_core.cli.commands import main; main()", "--help"],
         capture_output=True,
         text=True,
     )

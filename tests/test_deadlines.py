@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from fengqiao_core.errors import ConfigurationError, RuleViolation, ValidationError
 from fengqiao_core.model import Dispute, DisputeState, Location, Severity, Source
-from fengqiao_core.privacy import FreeText
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.rules.calendar import STATUTORY_CALENDAR, CalendarError, WorkingCalendar
 from fengqiao_core.rules.deadlines import (
     M5_MAX_SESSIONS,

@@ -2,7 +2,7 @@ import sqlite3
 
 from typer.testing import CliRunner
 
-from fengqiao_core.cli import app
+from fengqiao_core.cli.commands import app
 
 runner = CliRunner()
 INVENTED = ("林晓雨", "方志强", "孟凡东", "韩秋生", "宋桂兰", "许静", "13700000001", "13700000005")

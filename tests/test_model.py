@@ -6,7 +6,7 @@ from hypothesis import given
 
 from fengqiao_core import model as m
 from fengqiao_core.errors import NotFound, ValidationError
-from fengqiao_core.privacy import FreeText, PersonName
+from fengqiao_core.model.personal import FreeText, PersonName
 from fengqiao_core.testing.strategies import jurisdictions, strategy_for
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -210,7 +210,7 @@ def test_registries_are_open_but_refuse_duplicates():
 
 
 def test_party_age_comes_from_birth_date_or_id_number():
-    from fengqiao_core.privacy import IdNumber
+    from fengqiao_core.model.personal import IdNumber
 
     party = m.Party(id="p", name=PersonName("赵六"), id_number=IdNumber("11010519491231002X"))
     assert party.age_on(dt.date(2026, 12, 30)) == 76

@@ -9,11 +9,11 @@ import pytest
 from fengqiao_core import hookimpl, hookspecs
 from fengqiao_core import model as m
 from fengqiao_core.errors import ConfigurationError, PluginError
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.plugins import DEFAULT_PLUGINS, Plugins, get_plugin_manager
 from fengqiao_core.ports import BackendContext, BackendSpec, TriageAdvice
-from fengqiao_core.privacy import FreeText
 from fengqiao_core.rules.findings import Finding, FindingSeverity
-from fengqiao_core.stationfile import load_station_config
+from fengqiao_core.station.file import load_station_config
 
 LAKESIDE = pathlib.Path(__file__).parent / "data" / "lakeside.toml"
 AT = dt.datetime(2026, 11, 28, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))

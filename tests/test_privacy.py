@@ -6,14 +6,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fengqiao_core.errors import ValidationError
-from fengqiao_core.privacy import (
+from fengqiao_core.model.personal import (
     Address,
     FreeText,
     IdNumber,
     PersonName,
     PhoneNumber,
-    get_logger,
 )
+from fengqiao_core.security.logs import get_logger
 from fengqiao_core.testing.strategies import addresses, id_numbers, person_names, phone_numbers
 
 VALID_ID = "11010519491231002X"  # the textbook example of GB 11643 (not a real person)

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fengqiao_core import model as m
-from fengqiao_core.audit import seal, verify
 from fengqiao_core.builtin.declared_volunteers import read_roster
 from fengqiao_core.errors import FengqiaoError
-from fengqiao_core.privacy import get_logger
+from fengqiao_core.security.audit import seal, verify
+from fengqiao_core.security.logs import get_logger
 from fengqiao_core.serialization import make_converter
 from fengqiao_core.testing.strategies import strategy_for
 

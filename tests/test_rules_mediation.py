@@ -6,7 +6,7 @@ import pytest
 
 from fengqiao_core import model as m
 from fengqiao_core.errors import RuleViolation
-from fengqiao_core.privacy import IdNumber, PersonName
+from fengqiao_core.model.personal import IdNumber, PersonName
 from fengqiao_core.rules.mediation import (
     Agreement,
     PoliceMediationBar,

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fengqiao_core.errors import ConfigurationError
-from fengqiao_core.privacy import Address
+from fengqiao_core.model.personal import Address
 from fengqiao_core.rules.screening import (
     AlertColour,
     ScreeningSettings,

@@ -10,7 +10,7 @@ from fengqiao_core.ports import TriageAdvice
 from fengqiao_core.rules.linkages import ResolutionPath
 from fengqiao_core.rules.matching import rank_stewards, skills_for
 from fengqiao_core.rules.triage import TriageSettings, triage
-from fengqiao_core.stationfile import load_station_config
+from fengqiao_core.station.file import load_station_config
 from rules_helpers import TZ, matter
 
 HOME_CELL = "420115101008001"  # 湖畔社区第1网格 (PG01), where compound H01 lies
@@ -153,7 +153,7 @@ def test_triage_works_on_a_differently_shaped_station():
 def test_l8_own_community_first_then_neighbours_skills_then_load():
     def steward(sid, community, skills=(), day=0):
         window = m.TimeWindow(weekday=day, start=dt.time(8), end=dt.time(20))
-        from fengqiao_core.privacy import PersonName
+        from fengqiao_core.model.personal import PersonName
 
         return m.RedSteward(
             id=sid, name=PersonName("钱多多"), community=community,

@@ -22,7 +22,7 @@ from fengqiao_core.errors import (
     StorageUnavailable,
     ValidationError,
 )
-from fengqiao_core.privacy import Address, FreeText, PersonName
+from fengqiao_core.model.personal import Address, FreeText, PersonName
 from fengqiao_core.testing.contracts import _data as d
 from fengqiao_core.testing.contracts._base import snapshot
 from fengqiao_core.testing.histories import HOSTILE_STRINGS

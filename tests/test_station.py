@@ -8,7 +8,6 @@ import pytest
 
 from fengqiao_core import hookimpl
 from fengqiao_core import model as m
-from fengqiao_core.audit import verify
 from fengqiao_core.errors import (
     ConfigurationError,
     ConflictError,
@@ -17,10 +16,11 @@ from fengqiao_core.errors import (
     RuleViolation,
     ValidationError,
 )
+from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 from fengqiao_core.plugins import Plugins, get_plugin_manager
 from fengqiao_core.ports import DeliveryResult, TriageAdvice
-from fengqiao_core.privacy import FreeText, PersonName, PhoneNumber
 from fengqiao_core.rules.mediation import Agreement
+from fengqiao_core.security.audit import verify
 from fengqiao_core.station import open_station
 from station_helpers import MIAOSHAN, OFFICER, SECRET, Clock, draft, station
 

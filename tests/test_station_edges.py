@@ -5,7 +5,7 @@ import collections
 import pytest
 
 from fengqiao_core import model as m
-from fengqiao_core.privacy import PersonName, PhoneNumber
+from fengqiao_core.model.personal import PersonName, PhoneNumber
 from fengqiao_core.rules.lifecycle import Action, edges
 from station_helpers import CALLS, OFFICER, draft, station
 

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 from fengqiao_core import model as m
-from fengqiao_core.audit import verify
 from fengqiao_core.builtin.memory import MemoryStorage
 from fengqiao_core.errors import RuleViolation, TransitionError, ValidationError
 from fengqiao_core.ports import DeliveryResult
 from fengqiao_core.rules.lifecycle import Action
+from fengqiao_core.security.audit import verify
 from fengqiao_core.station import open_station
 from station_helpers import CALLS, MIAOSHAN, OFFICER, PLUGINS, SECRET, Clock, draft
 

@@ -15,7 +15,7 @@ from fengqiao_core.errors import ConfigurationError, ValidationError
 from fengqiao_core.model import GroupCategory, OfficerPost, PlaceKind
 from fengqiao_core.rules.findings import has_errors
 from fengqiao_core.rules.topology import check_topology
-from fengqiao_core.stationfile import (
+from fengqiao_core.station.file import (
     Backends,
     RuleSettings,
     counts,
@@ -28,7 +28,7 @@ from fengqiao_core.stationfile import (
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LAKESIDE = ROOT / "tests" / "data" / "lakeside.toml"
-SHIPPED = ROOT / "src" / "fengqiao_core" / "stations" / "miaoshan.toml"
+SHIPPED = ROOT / "src" / "fengqiao_core" / "station" / "presets" / "miaoshan.toml"
 
 
 @pytest.fixture(scope="module")
@@ -439,7 +439,7 @@ def test_native_toml_dates_and_iso_strings_are_both_accepted():
 
 def test_importing_the_package_does_not_import_typer_or_rich():
     code = (
-        "import sys, fengqiao_core, fengqiao_core.stationfile, fengqiao_core.rules.topology\n"
+        "import sys, fengqiao_core, fengqiao_core.station.file, fengqiao_core.rules.topology\n"
         "assert not {'typer', 'rich'} & {m.split('.')[0] for m in sys.modules}, 'ui imported'\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -451,4 +451,4 @@ def test_the_documented_example_loads_without_errors():
     (example,) = re.findall(r"```toml\n(.*?)```", doc, re.S)
     config = parse_station_config(example, source="example.toml")
     assert counts(config)["grid_cells"] == 1
-    assert not has_errors(check_topology(config))
+    assert not has_errors(check_topology(config, config.rules))

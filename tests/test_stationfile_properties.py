@@ -12,17 +12,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from fengqiao_core.cli import app
+from fengqiao_core.cli.commands import app
 from fengqiao_core.errors import ConfigurationError, ValidationError
 from fengqiao_core.rules.findings import Finding, FindingSeverity
 from fengqiao_core.rules.topology import check_topology
-from fengqiao_core.stationfile import (
+from fengqiao_core.station.file import (
     COUNT_KEYS,
     counts,
     parse_station_config,
     station_config_from_dict,
 )
-from fengqiao_core.summary import summarise
+from fengqiao_core.station.summary import summarise
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LAKESIDE = ROOT / "tests" / "data" / "lakeside.toml"
@@ -30,6 +30,10 @@ BASE = tomllib.loads(LAKESIDE.read_text("utf-8"))
 PEOPLE = ("officers", "auxiliary_officers", "red_stewards", "grid_workers", "mediators", "lawyers")
 SECRET = "".join(map(chr, (0x79D8, 0x5BC6, 0x7801)))  # built at run time: hypothesis mines literals
 SOURCE = "t.toml"
+
+
+def _topology(config):
+    return check_topology(config, config.rules)
 
 
 def _load_tool(name):
@@ -126,7 +130,7 @@ def _assert_clear(error):
 
 
 def _assert_usable(config):
-    findings = check_topology(config)
+    findings = check_topology(config, config.rules)
     assert all(isinstance(f, Finding) and re.fullmatch(r"T[123]", f.rule) for f in findings)
     assert all(f.severity in FindingSeverity for f in findings)
     assert list(counts(config)) == list(COUNT_KEYS)
@@ -191,7 +195,7 @@ def test_a_place_in_no_cell_is_a_t1_error(draw):
     lost = draw.draw(st.lists(st.sampled_from(placed), min_size=1, unique_by=lambda p: p["id"]))
     for place in lost:
         del place["cell"]
-    findings = check_topology(station_config_from_dict(data, source=SOURCE))
+    findings = _topology(station_config_from_dict(data, source=SOURCE))
     errors = [f.message for f in findings if f.severity is FindingSeverity.ERROR and f.rule == "T1"]
     assert errors == [
         f"{p['kind']} {p['id']} ({p['name']}) lies in no grid cell"
@@ -206,7 +210,7 @@ def test_communities_without_a_team_are_t2_errors(draw):
     data = copy.deepcopy(BASE)
     data["teams"] = draw.draw(st.lists(st.sampled_from(BASE["teams"]), unique_by=lambda t: t["id"]))
     data["rules"]["village_teams"] = draw.draw(st.booleans())
-    findings = check_topology(station_config_from_dict(data, source=SOURCE))
+    findings = _topology(station_config_from_dict(data, source=SOURCE))
     missing = {f.message.split()[1] for f in findings if f.message.endswith("has no team")}
     kinds = {"community", "village"} if data["rules"]["village_teams"] else {"community"}
     expected = {p["id"] for p in data["places"] if p["kind"] in kinds}

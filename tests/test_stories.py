@@ -4,7 +4,7 @@ import pytest
 
 from fengqiao_core import model as m
 from fengqiao_core.station import open_station
-from fengqiao_core.stories import SettableClock, run_stories
+from fengqiao_core.station.stories import SettableClock, run_stories
 from station_helpers import MIAOSHAN, PLUGINS, SECRET
 
 L = m.Linkage

@@ -12,10 +12,18 @@ from fengqiao_core.rules.topology import (
     check_t3_grid_workers,
     check_topology,
 )
-from fengqiao_core.stationfile import load_station_config, station_config_from_dict
+from fengqiao_core.station.file import load_station_config, station_config_from_dict
 
 LAKESIDE = pathlib.Path(__file__).resolve().parent / "data" / "lakeside.toml"
 ERROR, WARNING, INFO = FindingSeverity.ERROR, FindingSeverity.WARNING, FindingSeverity.INFO
+
+
+def _t2(config):
+    return check_t2_teams(config, config.rules)
+
+
+def _t3(config):
+    return check_t3_grid_workers(config, config.rules)
 
 
 def data():
@@ -31,13 +39,15 @@ def not_info(findings):
 
 
 def test_lakeside_has_no_errors_or_warnings():
-    findings = check_topology(load_station_config(LAKESIDE))
+    lakeside = load_station_config(LAKESIDE)
+    findings = check_topology(lakeside, lakeside.rules)
     assert not_info(findings) == []
     assert [f.rule for f in findings] == ["T1", "T3"]
 
 
 def test_miaoshan_has_no_errors_or_warnings():
-    assert not_info(check_topology(load_station_config("miaoshan"))) == []
+    miaoshan = load_station_config("miaoshan")
+    assert not_info(check_topology(miaoshan, miaoshan.rules)) == []
 
 
 def test_t1_reports_the_fan_out():
@@ -101,33 +111,27 @@ def test_t1_place_in_a_cell_of_another_community_is_a_warning():
 def test_t2_community_without_a_team_is_an_error():
     raw = data()
     del raw["teams"][1]
-    assert check_t2_teams(config_of(raw)) == [
-        Finding("T2", ERROR, "community maple (枫林社区) has no team")
-    ]
+    assert _t2(config_of(raw)) == [Finding("T2", ERROR, "community maple (枫林社区) has no team")]
 
 
 def test_t2_villages_need_teams_only_when_configured():
     raw = data()
-    assert check_t2_teams(config_of(raw)) == []
+    assert _t2(config_of(raw)) == []
     raw["rules"]["village_teams"] = True
-    assert check_t2_teams(config_of(raw)) == [
-        Finding("T2", ERROR, "village reed (芦荡村) has no team")
-    ]
+    assert _t2(config_of(raw)) == [Finding("T2", ERROR, "village reed (芦荡村) has no team")]
 
 
 def test_t2_two_teams_for_one_community_is_a_warning():
     raw = data()
     raw["teams"].append(dict(raw["teams"][0], id="team-willow-2"))
-    assert check_t2_teams(config_of(raw)) == [
-        Finding("T2", WARNING, "willow has 2 teams, expected one")
-    ]
+    assert _t2(config_of(raw)) == [Finding("T2", WARNING, "willow has 2 teams, expected one")]
 
 
 def test_t2_officer_must_be_a_community_officer_serving_a_covering_police_grid():
     raw = data()
     raw["teams"][0]["officer"] = "ofc-duty"
     raw["teams"][1]["officer"] = "ofc-north"
-    assert check_t2_teams(config_of(raw)) == [
+    assert _t2(config_of(raw)) == [
         Finding(
             "T2",
             ERROR,
@@ -152,12 +156,12 @@ def test_t2_lead_must_not_be_the_officer_and_n_is_configurable():
     raw = data()
     raw["teams"][0]["lead"] = "ofc-north"
     raw["teams"][1]["stewards"] = ["rs-4"]
-    assert check_t2_teams(config_of(raw)) == [
+    assert _t2(config_of(raw)) == [
         Finding("T2", ERROR, "team team-willow: the lead must not be the officer"),
         Finding("T2", ERROR, "team team-maple: 1 red stewards, at least 2 required"),
     ]
     raw["rules"]["team_min_stewards"] = 1
-    assert check_t2_teams(config_of(raw)) == [
+    assert _t2(config_of(raw)) == [
         Finding("T2", ERROR, "team team-willow: the lead must not be the officer")
     ]
 
@@ -165,7 +169,7 @@ def test_t2_lead_must_not_be_the_officer_and_n_is_configurable():
 def test_t2_steward_from_another_community_is_a_warning():
     raw = data()
     raw["teams"][0]["stewards"] = ["rs-1", "rs-4"]
-    assert check_t2_teams(config_of(raw)) == [
+    assert _t2(config_of(raw)) == [
         Finding("T2", WARNING, "team team-willow: red stewards of another community: rs-4")
     ]
 
@@ -173,7 +177,7 @@ def test_t2_steward_from_another_community_is_a_warning():
 def test_t3_cell_without_grid_worker_is_an_error():
     raw = data()
     raw["grid_workers"][3]["cells"] = ["330106005001001"]
-    assert not_info(check_t3_grid_workers(config_of(raw))) == [
+    assert not_info(_t3(config_of(raw))) == [
         Finding("T3", ERROR, "grid cell 330106005003001 has 0 grid workers, at least 1 required")
     ]
 
@@ -181,7 +185,7 @@ def test_t3_cell_without_grid_worker_is_an_error():
 def test_t3_minimum_grid_workers_is_configurable():
     raw = data()
     raw["rules"]["grid_workers_per_cell"] = 2
-    errors = not_info(check_t3_grid_workers(config_of(raw)))
+    errors = not_info(_t3(config_of(raw)))
     assert [f.message.split()[2] for f in errors] == [
         "330106005001001",
         "330106005002001",
@@ -193,7 +197,7 @@ def test_t3_minimum_grid_workers_is_configurable():
 def test_t3_density_is_reported_not_enforced():
     raw = data()
     raw["rules"]["steward_density_per_500"] = 2.0
-    findings = check_t3_grid_workers(config_of(raw))
+    findings = _t3(config_of(raw))
     assert findings == [
         Finding(
             "T3",
@@ -209,7 +213,7 @@ def test_t3_without_households_density_is_not_computed():
     raw = data()
     for cell in raw["cells"]:
         cell["households"] = 0
-    assert check_t3_grid_workers(config_of(raw)) == [
+    assert _t3(config_of(raw)) == [
         Finding("T3", INFO, "no households declared: steward density not computed")
     ]
 

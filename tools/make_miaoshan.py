@@ -1,4 +1,4 @@
-"""Generate the shipped Miaoshan station file 庙山派出所 (``src/fengqiao_core/stations/``).
+"""Generate the shipped Miaoshan station file 庙山派出所 (``src/fengqiao_core/station/presets/``).
 
 Every figure the seed states is reproduced (DOMAIN.md §5); everything else is synthetic and
 deterministic (a fixed random seed): place names, people's names and mobile numbers are
@@ -22,7 +22,7 @@ from tomlwrite import dumps
 
 __all__ = ["FORBIDDEN_NAMES", "TARGET", "main", "render", "station_data"]
 
-TARGET = Path(__file__).resolve().parent.parent / "src/fengqiao_core/stations/miaoshan.toml"
+TARGET = Path(__file__).resolve().parent.parent / "src/fengqiao_core/station/presets/miaoshan.toml"
 FORBIDDEN_NAMES = ("潘时涛", "伍文捷", "程民政", "汤莉芳", "王振国", "高茂新", "熊利兵", "李鹏程")
 """People named in the seed article: never generated (nor 陈某, 张某, 胡某某, 小芳)."""
 

@@ -3,7 +3,7 @@
 Every error the library raises on purpose is a :class:`FengqiaoError`. Messages name the field,
 the key path, the plugin or the rule involved and never contain raw personal data: values that
 come from a person (ID numbers, phone numbers, names, addresses, free text) are masked before
-they reach a message (see :mod:`fengqiao_core.privacy`).
+they reach a message (see :mod:`fengqiao_core.model.personal`).
 
 Backends translate their driver's exceptions into :class:`StorageError` and its subclasses, so a
 caller never has to catch ``sqlite3`` or ``psycopg`` types.
@@ -11,10 +11,9 @@ caller never has to catch ``sqlite3`` or ``psycopg`` types.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
-
-from fengqiao_core._scrub import scrub
 
 __all__ = [
     "ConfigurationError",
@@ -31,7 +30,18 @@ __all__ = [
     "TransitionError",
     "ValidationError",
     "describe_value",
+    "scrub",
 ]
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])([1-9]\d{5})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
+
+
+def scrub(text: str) -> str:
+    """``text`` with ID numbers shown as ``420115********1234`` and mobiles as ``138****5678``."""
+    text = _ID_IN_TEXT.sub(lambda m: f"{m[1]}********{m[2]}", text)
+    return _MOBILE_IN_TEXT.sub(lambda m: f"{m[1]}****{m[2]}", text)
+
 
 _MAX_SHOWN = 60
 
@@ -41,7 +51,7 @@ def describe_value(value: object) -> str:
 
     Long values are cut to 60 characters so that a megabyte of input never becomes a megabyte
     of message; ID and mobile numbers that land in the wrong field are scrubbed. Personal
-    values are instances of :class:`fengqiao_core.privacy.Sensitive`, whose ``repr`` is
+    values are instances of :class:`fengqiao_core.model.personal.Sensitive`, whose ``repr`` is
     already masked.
 
     Args:

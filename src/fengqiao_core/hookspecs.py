@@ -22,10 +22,9 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from fengqiao_core.model import Matter, MatterCategory, MatterEvent, MicroPillar
+    from fengqiao_core.model import Matter, MatterCategory, MatterEvent, MicroPillar, StationData
     from fengqiao_core.ports import BackendSpec, TriageAdvice
     from fengqiao_core.rules.findings import Finding
-    from fengqiao_core.stationconfig import StationConfig
 
 __all__ = ["PLUGIN_API", "PROJECT", "hookimpl", "hookspec"]
 
@@ -128,7 +127,7 @@ def fengqiao_register_micro_pillars() -> Iterable[MicroPillar]:
 
 
 @hookspec
-def fengqiao_check_jurisdiction(config: StationConfig) -> Iterable[Finding]:
+def fengqiao_check_jurisdiction(config: StationData) -> Iterable[Finding]:
     """Add a station's own jurisdiction checks to ``fengqiao check`` and station opening.
 
     Args:
@@ -151,7 +150,7 @@ def fengqiao_check_jurisdiction(config: StationConfig) -> Iterable[Finding]:
 
 
 @hookspec
-def fengqiao_triage_advice(matter: Matter, config: StationConfig) -> TriageAdvice | None:
+def fengqiao_triage_advice(matter: Matter, config: StationData) -> TriageAdvice | None:
     """Advise on a new matter's triage: add participants or raise its level.
 
     Advice never lowers what a rule decided: a ``raise_to`` below the decided level is

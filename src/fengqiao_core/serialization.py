@@ -29,7 +29,7 @@ from cattrs.strategies import configure_tagged_union, include_subclasses
 
 from fengqiao_core.errors import Problem, ValidationError, describe_value
 from fengqiao_core.model import GridCode, Matter, MatterEvent
-from fengqiao_core.privacy import Sensitive
+from fengqiao_core.model.personal import Sensitive
 
 __all__ = ["FengqiaoConverter", "make_converter"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import attrs
 
 from fengqiao_core import model as m
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.ports import AuditEntry
-from fengqiao_core.privacy import FreeText
 from fengqiao_core.serialization import make_converter
 
 V1_SCHEMA = """\

@@ -6,9 +6,9 @@ import pytest
 from fengqiao_example_channel import JsonLinesChannel
 
 from fengqiao_core.errors import ConfigurationError
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import OutboxMessage
-from fengqiao_core.privacy import FreeText
 
 AT = dt.datetime(2026, 11, 28, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from fengqiao_core.geo import distance_m, to_wgs84
 from fengqiao_core.hookspecs import hookimpl
-from fengqiao_core.model import CoordinateSystem, GridCell
+from fengqiao_core.model import CoordinateSystem, GridCell, StationData
+from fengqiao_core.model.geo import distance_m, to_wgs84
 from fengqiao_core.ports import BackendContext, BackendSpec
-from fengqiao_core.stationconfig import StationConfig
 
 __all__ = ["DeclaredGrid"]
 
@@ -33,7 +32,7 @@ class DeclaredGrid:
         max_distance_m: How far from a declared place a point may lie and still be located.
     """
 
-    def __init__(self, config: StationConfig, max_distance_m: float = 500.0) -> None:
+    def __init__(self, config: StationData, max_distance_m: float = 500.0) -> None:
         self._cells = config.cells
         self._max = max_distance_m
         self._bucket_deg = max(_BUCKET_DEG, max_distance_m / _METRES_PER_DEG_LON_AT_60)

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, ValidationError
 from fengqiao_core.hookspecs import hookimpl
 from fengqiao_core.model import Occupation, RedSteward, Skill, TimeWindow
+from fengqiao_core.model.personal import PersonName, PhoneNumber
 from fengqiao_core.ports import BackendContext, BackendSpec
-from fengqiao_core.privacy import PersonName, PhoneNumber
 
 __all__ = ["DeclaredVolunteers", "read_roster"]
 

@@ -6,7 +6,7 @@ import threading
 
 from fengqiao_core.hookspecs import hookimpl
 from fengqiao_core.ports import BackendContext, BackendSpec, DeliveryResult, OutboxMessage
-from fengqiao_core.privacy import get_logger
+from fengqiao_core.security.logs import get_logger
 
 __all__ = ["LogChannel"]
 

@@ -1,7 +1,9 @@
 """The domain model of a Fengqiao-style station: pure attrs classes, no I/O.
 
 Value objects are frozen; entities compare by ``id`` and carry a ``version``; matters are the
-fold of their events. Every name has its Chinese term in its docstring.
+fold of their events. Personal values (names, phones, ID numbers, addresses, free text) are
+types that mask themselves (:mod:`fengqiao_core.model.personal`). :class:`StationData` is what a
+station declares. Every name has its Chinese term in its docstring.
 """
 
 from fengqiao_core.model.base import Entity
@@ -72,6 +74,16 @@ from fengqiao_core.model.people import (
     Person,
     RedSteward,
 )
+from fengqiao_core.model.personal import (
+    Address,
+    FreeText,
+    IdNumber,
+    PersonName,
+    PhoneNumber,
+    Sensitive,
+    mask_text,
+)
+from fengqiao_core.model.station_data import StationData
 from fengqiao_core.model.values import (
     Actor,
     CoordinateSystem,
@@ -87,6 +99,7 @@ __all__ = [
     "DEFAULT_MICRO_PILLARS",
     "MATTER_TYPES",
     "Actor",
+    "Address",
     "AuxiliaryOfficer",
     "Commendation",
     "Commended",
@@ -99,6 +112,7 @@ __all__ = [
     "Feedback",
     "FeedbackRecorded",
     "Force",
+    "FreeText",
     "GeoPoint",
     "GridCell",
     "GridCode",
@@ -106,6 +120,7 @@ __all__ = [
     "GroupCategory",
     "HelpRequest",
     "HelpRequestState",
+    "IdNumber",
     "Incident",
     "IncidentState",
     "LabelledEnum",
@@ -132,6 +147,8 @@ __all__ = [
     "ParticipantAdded",
     "Party",
     "Person",
+    "PersonName",
+    "PhoneNumber",
     "Place",
     "PlaceKind",
     "PoliceGrid",
@@ -139,18 +156,21 @@ __all__ = [
     "Registry",
     "ResidentGroup",
     "Role",
+    "Sensitive",
     "SessionRecorded",
     "Severity",
     "Skill",
     "Source",
     "StateChanged",
     "Station",
+    "StationData",
     "TimeWindow",
     "Tip",
     "TipState",
     "VanguardTeam",
     "apply_event",
     "category_registry",
+    "mask_text",
     "micro_pillar_registry",
     "replay",
 ]

@@ -30,8 +30,8 @@ from fengqiao_core.model.matters import (
     Tip,
 )
 from fengqiao_core.model.people import Party
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.model.values import Actor, aware, code, of_type, score
-from fengqiao_core.privacy import FreeText
 
 __all__ = [
     "MATTER_TYPES",

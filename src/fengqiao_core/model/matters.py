@@ -17,9 +17,9 @@ from fengqiao_core.model.base import Entity
 from fengqiao_core.model.labels import LabelledEnum, Registry
 from fengqiao_core.model.method import Linkage
 from fengqiao_core.model.people import Party
+from fengqiao_core.model.personal import Address, FreeText
 from fengqiao_core.model.states import DisputeState, HelpRequestState, IncidentState, TipState
 from fengqiao_core.model.values import GeoPoint, aware, code, of_type, score
-from fengqiao_core.privacy import Address, FreeText
 
 __all__ = [
     "DEFAULT_CATEGORIES",

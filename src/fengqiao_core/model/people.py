@@ -1,6 +1,6 @@
 """People 人员: officers, auxiliaries, red stewards, grid workers, mediators, lawyers, parties.
 
-Names, phone numbers, ID numbers and addresses are :mod:`fengqiao_core.privacy` types, masked
+Names, phone numbers, ID numbers and addresses are :mod:`fengqiao_core.model.personal` types, masked
 wherever they are shown.
 """
 
@@ -13,8 +13,8 @@ from attrs import define, field
 
 from fengqiao_core.model.base import Entity
 from fengqiao_core.model.labels import LabelledEnum
+from fengqiao_core.model.personal import Address, IdNumber, PersonName, PhoneNumber
 from fengqiao_core.model.values import Skill, TimeWindow, code, of_type
-from fengqiao_core.privacy import Address, IdNumber, PersonName, PhoneNumber
 
 __all__ = [
     "AuxiliaryOfficer",

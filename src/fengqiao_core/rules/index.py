@@ -25,12 +25,12 @@ from fengqiao_core.model import (
 )
 
 if TYPE_CHECKING:
-    from fengqiao_core.stationconfig import StationConfig
+    from fengqiao_core.model import StationData
 
 __all__ = ["StationIndex"]
 
 _PARK_KINDS = (PlaceKind.INDUSTRIAL_PARK, PlaceKind.UNIVERSITY)
-_cache: dict[int, tuple[StationConfig, StationIndex]] = {}
+_cache: dict[int, tuple[StationData, StationIndex]] = {}
 _lock = threading.Lock()
 
 
@@ -58,7 +58,7 @@ def _compound(places: Mapping[str, Place], place: Place) -> str | None:
 
 @frozen
 class StationIndex:
-    """Precomputed look-ups over a :class:`~fengqiao_core.stationconfig.StationConfig`.
+    """Precomputed look-ups over a :class:`~fengqiao_core.model.StationData`.
 
     Attributes:
         cells: Cells by id.
@@ -85,7 +85,7 @@ class StationIndex:
     competent_departments: Mapping[str, tuple[str, ...]]
 
     @classmethod
-    def of(cls, config: StationConfig) -> StationIndex:
+    def of(cls, config: StationData) -> StationIndex:
         """The index of ``config``, built on first use and cached while ``config`` lives."""
         with _lock:
             cached = _cache.get(id(config))
@@ -96,7 +96,7 @@ class StationIndex:
             return index
 
     @classmethod
-    def build(cls, config: StationConfig) -> StationIndex:
+    def build(cls, config: StationData) -> StationIndex:
         """Build the index (prefer :meth:`of`, which caches)."""
         places = {p.id: p for p in config.places}
         officers: dict[str, list[str]] = {}

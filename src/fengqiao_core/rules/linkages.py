@@ -33,7 +33,7 @@ from fengqiao_core.model import (
 from fengqiao_core.rules.index import StationIndex
 
 if TYPE_CHECKING:
-    from fengqiao_core.stationconfig import StationConfig
+    from fengqiao_core.model import StationData
 
 __all__ = [
     "DEFAULT_LEGAL_CATEGORIES",
@@ -95,7 +95,7 @@ _POSTS = {
 }
 
 
-def one_body(config: StationConfig, community: str | None, lead: str = "管委会") -> OneBody:
+def one_body(config: StationData, community: str | None, lead: str = "管委会") -> OneBody:
     """The one body 一体 of a matter in ``community`` (the station is always responsible)."""
     return OneBody(lead=lead, responsible=config.station.id, main_body=community)
 

@@ -1,46 +1,90 @@
 """Topology and team rules T1-T3 拓扑与团队规则 (DOMAIN.md §3).
 
-Pure functions over a :class:`~fengqiao_core.stationconfig.StationConfig`. The configuration
-already guarantees unique ids and resolvable references (a cell names one declared police grid
-and one declared village or community); these rules check the rest and return
-:class:`~fengqiao_core.rules.findings.Finding` s that name ids and place names, never personal
-data.
+Pure functions over a :class:`~fengqiao_core.model.StationData` and the rules' own
+:class:`TopologySettings`. The data already guarantees unique ids and resolvable references
+(a cell names one declared police grid and one declared village or community); these rules
+check the rest and return :class:`~fengqiao_core.rules.findings.Finding` s that name ids and
+place names, never personal data.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING
+from typing import Any
 
-from fengqiao_core.model import OfficerPost, PlaceKind
+import attrs
+from attrs import field, frozen
+
+from fengqiao_core.errors import ValidationError, describe_value
+from fengqiao_core.model import OfficerPost, PlaceKind, StationData
 from fengqiao_core.rules.findings import Finding, FindingSeverity
 
-if TYPE_CHECKING:
-    from fengqiao_core.stationconfig import StationConfig
-
-__all__ = ["check_t1_partition", "check_t2_teams", "check_t3_grid_workers", "check_topology"]
+__all__ = [
+    "TopologySettings",
+    "check_t1_partition",
+    "check_t2_teams",
+    "check_t3_grid_workers",
+    "check_topology",
+]
 
 ERROR, WARNING, INFO = FindingSeverity.ERROR, FindingSeverity.WARNING, FindingSeverity.INFO
 _HOUSEHOLDS_UNIT = 500
 
 
-def check_topology(config: StationConfig) -> list[Finding]:
+def _int_at_least(low: int) -> Any:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 10_000:
+            raise ValidationError(
+                attribute.name, f"{describe_value(value)} is not a whole number in [{low}, 10000]"
+            )
+
+    return check
+
+
+def _density(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if number is None or not math.isfinite(number) or not 0 <= number <= 500:
+        raise ValidationError(
+            attribute.name, f"{describe_value(value)} is not a number in [0, 500]"
+        )
+
+
+@frozen(kw_only=True)
+class TopologySettings:
+    """Settings of the topology rules T2/T3 拓扑参数 (keys of the station file's ``[rules]``).
+
+    Attributes:
+        team_min_stewards: T2: the least N of a "1+1+N" team (N >= 1 by default).
+        village_teams: T2: villages 行政村 need a "1+1+N" team too, not only communities 社区.
+        grid_workers_per_cell: T3: the least number of grid workers 网格员 per grid cell.
+        steward_density_per_500: T3: target red stewards per 500 households (reported only).
+    """
+
+    team_min_stewards: int = field(default=1, validator=_int_at_least(1))
+    village_teams: bool = field(default=False, validator=attrs.validators.instance_of(bool))
+    grid_workers_per_cell: int = field(default=1, validator=_int_at_least(1))
+    steward_density_per_500: float = field(default=2.0, validator=_density)
+
+
+def check_topology(config: StationData, settings: TopologySettings) -> list[Finding]:
     """Run every topology rule 拓扑检查 (T1, T2, T3) in order.
 
     Args:
-        config: The station configuration.
+        config: The station's declared data.
+        settings: The topology settings (a station file's ``[rules]``).
 
     Returns:
         The findings of T1, then T2, then T3.
     """
     return [
         *check_t1_partition(config),
-        *check_t2_teams(config),
-        *check_t3_grid_workers(config),
+        *check_t2_teams(config, settings),
+        *check_t3_grid_workers(config, settings),
     ]
 
 
-def check_t1_partition(config: StationConfig) -> list[Finding]:
+def check_t1_partition(config: StationData) -> list[Finding]:
     """Rule T1 警格网格划分: police grids partition the cells; every place lies in one cell.
 
     Errors: a place that is not a village or community lies in no cell; a village or community
@@ -50,7 +94,7 @@ def check_t1_partition(config: StationConfig) -> list[Finding]:
     grid).
 
     Args:
-        config: The station configuration.
+        config: The station's declared data.
 
     Returns:
         The T1 findings.
@@ -107,7 +151,7 @@ def check_t1_partition(config: StationConfig) -> list[Finding]:
     return found
 
 
-def check_t2_teams(config: StationConfig) -> list[Finding]:
+def check_t2_teams(config: StationData, settings: TopologySettings) -> list[Finding]:
     """Rule T2 "1+1+N" 党员警务团队: every community has a 1+1+N team.
 
     A team is one community officer 社区民警 + one community lead 社区负责人 (party secretary or
@@ -120,13 +164,14 @@ def check_t2_teams(config: StationConfig) -> list[Finding]:
     stewards. Warnings: more than one team for a community; a steward from another community.
 
     Args:
-        config: The station configuration.
+        config: The station's declared data.
+        settings: The topology settings.
 
     Returns:
         The T2 findings.
     """
     found: list[Finding] = []
-    need = {PlaceKind.COMMUNITY} | ({PlaceKind.VILLAGE} if config.rules.village_teams else set())
+    need = {PlaceKind.COMMUNITY} | ({PlaceKind.VILLAGE} if settings.village_teams else set())
     teams_of = Counter(team.community for team in config.teams)
     for place in config.places:
         if place.kind in need and not teams_of[place.id]:
@@ -142,7 +187,7 @@ def check_t2_teams(config: StationConfig) -> list[Finding]:
     covering: defaultdict[str, set[str]] = defaultdict(set)
     for cell in config.cells:
         covering[cell.community].add(cell.police_grid)
-    minimum = config.rules.team_min_stewards
+    minimum = settings.team_min_stewards
     for team in config.teams:
         officer = officers[team.officer]
         grids = covering[team.community]
@@ -187,7 +232,7 @@ def check_t2_teams(config: StationConfig) -> list[Finding]:
     return found
 
 
-def check_t3_grid_workers(config: StationConfig) -> list[Finding]:
+def check_t3_grid_workers(config: StationData, settings: TopologySettings) -> list[Finding]:
     """Rule T3 网格员配备: every grid cell has grid workers; steward density is reported.
 
     Errors: a cell with fewer grid workers 网格员 than ``rules.grid_workers_per_cell``.
@@ -196,14 +241,15 @@ def check_t3_grid_workers(config: StationConfig) -> list[Finding]:
     Info: the station's overall steward density.
 
     Args:
-        config: The station configuration.
+        config: The station's declared data.
+        settings: The topology settings.
 
     Returns:
         The T3 findings.
     """
     found: list[Finding] = []
     workers = Counter(cell for worker in config.grid_workers for cell in set(worker.cells))
-    minimum = config.rules.grid_workers_per_cell
+    minimum = settings.grid_workers_per_cell
     for cell in config.cells:
         if workers[cell.id] < minimum:
             found.append(
@@ -214,7 +260,7 @@ def check_t3_grid_workers(config: StationConfig) -> list[Finding]:
                     f"at least {minimum} required",
                 )
             )
-    target = config.rules.steward_density_per_500
+    target = settings.steward_density_per_500
     households: Counter[str] = Counter()
     for cell in config.cells:
         households[cell.community] += cell.households

@@ -31,7 +31,7 @@ from fengqiao_core.rules.ladder import LadderSettings, SkipReason, initial_level
 from fengqiao_core.rules.micro import pillars_for
 
 if TYPE_CHECKING:
-    from fengqiao_core.stationconfig import StationConfig
+    from fengqiao_core.model import StationData
 
 __all__ = ["Reason", "TriageDecision", "TriageSettings", "triage"]
 
@@ -95,7 +95,7 @@ def _owner(index: StationIndex, police_grid: str | None) -> tuple[str | None, Re
 
 def triage(
     matter: Matter,
-    config: StationConfig,
+    config: StationData,
     *,
     cell: str | None,
     stewards: Sequence[str] = (),

@@ -15,8 +15,8 @@ import pytest
 
 from fengqiao_core.errors import ValidationError
 from fengqiao_core.plugins import get_plugin_manager
-from fengqiao_core.stationconfig import StationConfig
-from fengqiao_core.stationfile import load_station_config
+from fengqiao_core.station.config import StationConfig
+from fengqiao_core.station.file import load_station_config
 
 __all__ = ["FakeClock", "clock", "miaoshan", "plugin_manager", "register_plugin"]
 

@@ -15,8 +15,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from fengqiao_core import model as m
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.ports import AggregateQuery, Dimension, MatterFilter, Measure
-from fengqiao_core.privacy import FreeText
 from fengqiao_core.testing.strategies import codes, strategy_for
 
 __all__ = [

@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from fengqiao_core import model as m
-from fengqiao_core.privacy import FreeText
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.rules.lifecycle import Action, act, allowed_actions
 
 __all__ = ["lawful_histories"]

@@ -81,7 +81,7 @@ class SqliteStorage:
 
     def unit_of_work(self) -> SqliteUnitOfWork:
         """A new unit of work over this store."""
-        return SqliteUnitOfWork(self)
+        return SqliteUnitOfWork(self.pool, self.converter)
 
     def close(self) -> None:
         """Close the connections (units still open close theirs when they end)."""

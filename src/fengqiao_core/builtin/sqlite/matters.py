@@ -12,18 +12,14 @@ import copy
 import heapq
 import sqlite3
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from fengqiao_core.builtin.sqlite.aggregate import aggregate, filter_sql, pending_source
-from fengqiao_core.builtin.sqlite.rows import decode_event, event_row, matter_row, micros
+from fengqiao_core.builtin.sqlite.rows import Reader, decode_event, event_row, matter_row, micros
 from fengqiao_core.builtin.sqlite.schema import MATTER_COLUMNS
 from fengqiao_core.errors import ConflictError, NotFound
 from fengqiao_core.metrics.aggregate import matches
 from fengqiao_core.model import Matter, MatterEvent, replay
 from fengqiao_core.ports import AggregateQuery, AggregateRow, MatterFilter
-
-if TYPE_CHECKING:
-    from fengqiao_core.builtin.sqlite.unit import SqliteUnitOfWork
 
 __all__ = ["SqliteMatters"]
 
@@ -38,7 +34,7 @@ _UPDATE = (
 class SqliteMatters:
     """Matters of one unit of work: pending appends over the committed projection."""
 
-    def __init__(self, uow: SqliteUnitOfWork) -> None:
+    def __init__(self, uow: Reader) -> None:
         self._uow = uow
         self.reset()
 

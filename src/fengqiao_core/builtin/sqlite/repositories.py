@@ -7,17 +7,14 @@ import datetime as dt
 import heapq
 import sqlite3
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
-from fengqiao_core.builtin.sqlite.rows import entity_class, micros
+from fengqiao_core.builtin.sqlite.rows import Reader, entity_class, micros
 from fengqiao_core.errors import ConflictError, NotFound
 from fengqiao_core.model import Entity
 from fengqiao_core.ports import AuditEntry, OutboxMessage
-
-if TYPE_CHECKING:
-    from fengqiao_core.builtin.sqlite.unit import SqliteUnitOfWork
 
 __all__ = ["SqliteAudit", "SqliteEntities", "SqliteOutbox"]
 
@@ -28,7 +25,7 @@ _PAGE = 500
 class SqliteEntities(Generic[E]):
     """People, places or teams (``repo`` names which) with optimistic versions."""
 
-    def __init__(self, uow: SqliteUnitOfWork, repo: str) -> None:
+    def __init__(self, uow: Reader, repo: str) -> None:
         self._uow = uow
         self._repo = repo
         self.reset()
@@ -121,7 +118,7 @@ class SqliteEntities(Generic[E]):
 class SqliteAudit:
     """The append-only audit log: entries numbered from 1 without gaps."""
 
-    def __init__(self, uow: SqliteUnitOfWork) -> None:
+    def __init__(self, uow: Reader) -> None:
         self._uow = uow
         self.reset()
 
@@ -183,7 +180,7 @@ def _due(message: OutboxMessage, now: dt.datetime) -> bool:
 class SqliteOutbox:
     """Messages written with a change, delivered after commit."""
 
-    def __init__(self, uow: SqliteUnitOfWork) -> None:
+    def __init__(self, uow: Reader) -> None:
         self._uow = uow
         self.reset()
 

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from typing import Any
+import sqlite3
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from fengqiao_core.builtin.sqlite.schema import EVENT_SCHEMA, upcast
 from fengqiao_core.errors import StorageError
 from fengqiao_core.model import Entity, Matter, MatterEvent
 
-__all__ = ["decode_event", "entity_class", "event_row", "matter_row", "micros"]
+__all__ = ["Reader", "decode_event", "entity_class", "event_row", "matter_row", "micros"]
+
+
+class Reader(Protocol):
+    """What the repositories need of their unit of work: reads, pages and the converter."""
+
+    converter: Any
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The unit's connection (autocommit mode)."""
+        ...
+
+    def translated(self) -> contextlib.AbstractContextManager[None]:
+        """A context that turns ``sqlite3`` errors into the library's storage errors."""
+        ...
+
+    def fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """One row of a query, or ``None``."""
+        ...
+
+    def fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Every row of a query."""
+        ...
+
+    def pages(self, select: str, key: str, params: tuple[Any, ...]) -> Iterator[Any]:
+        """Rows of a query read page by page in ``key`` order."""
+        ...
+
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)

@@ -16,14 +16,20 @@ older one forward in one transaction, and refuses a newer one. Old events are no
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 from fengqiao_core.errors import StorageError
-from fengqiao_core.model import Matter
 
-__all__ = ["EVENT_SCHEMA", "SCHEMA_VERSION", "prepare", "upcast"]
+__all__ = [
+    "EVENT_SCHEMA",
+    "INDEXES",
+    "LATEST_TABLES",
+    "MATTERS_TABLE",
+    "MATTER_COLUMNS",
+    "SCHEMA_VERSION",
+    "upcast",
+]
 
 SCHEMA_VERSION = 3
 """The database layout this code writes (``PRAGMA user_version``)."""
@@ -51,7 +57,7 @@ MATTER_COLUMNS = (
 )
 """The projection's query columns, in the order :func:`matter_row` gives them."""
 
-_MATTERS = """
+MATTERS_TABLE = """
 CREATE TABLE matters (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -71,8 +77,8 @@ CREATE TABLE matters (
     version INTEGER NOT NULL CHECK (version >= 1)
 )"""
 
-_LATEST = (
-    _MATTERS,
+LATEST_TABLES = (
+    MATTERS_TABLE,
     """CREATE TABLE matter_bodies (
         id TEXT PRIMARY KEY REFERENCES matters (id),
         body TEXT NOT NULL
@@ -141,102 +147,3 @@ def upcast(body: dict[str, Any], schema: int) -> dict[str, Any]:
     for step in range(schema, EVENT_SCHEMA):
         body = _UPCASTERS[step](body)
     return body
-
-
-def _v1_to_v2(conn: sqlite3.Connection, converter: Any) -> None:
-    """Split the projection into query columns and bodies; number the old events' schema."""
-    from fengqiao_core.builtin.sqlite.rows import matter_row
-
-    conn.execute("ALTER TABLE events ADD COLUMN schema INTEGER NOT NULL DEFAULT 1")
-    conn.execute("ALTER TABLE matters RENAME TO matters_v1")
-    conn.execute(_MATTERS)
-    conn.execute(_LATEST[1])
-    placeholders = ", ".join("?" * len(MATTER_COLUMNS))
-    old = conn.execute("SELECT body FROM matters_v1 ORDER BY rowid")
-    while batch := old.fetchmany(500):
-        states = [converter.loads(body, Matter) for (body,) in batch]
-        conn.executemany(
-            f"INSERT INTO matters VALUES ({placeholders})",
-            [matter_row(state) for state in states],
-        )
-        conn.executemany(
-            "INSERT INTO matter_bodies VALUES (?, ?)",
-            [(state.id, body) for state, (body,) in zip(states, batch, strict=True)],
-        )
-    # events reference matters: rebuild the table so its foreign key names the new one
-    conn.execute("ALTER TABLE events RENAME TO events_v1")
-    conn.execute(_LATEST[2])
-    conn.execute("INSERT INTO events SELECT matter_id, version, schema, type, body FROM events_v1")
-    conn.execute("DROP TABLE events_v1")
-    conn.execute("DROP TABLE matters_v1")
-    conn.execute("ALTER TABLE audit ADD COLUMN object_type TEXT NOT NULL DEFAULT ''")
-    conn.execute("ALTER TABLE audit ADD COLUMN object_id TEXT NOT NULL DEFAULT ''")
-    conn.execute(
-        "UPDATE audit SET object_type = json_extract(body, '$.object_type'),"
-        " object_id = json_extract(body, '$.object_id')"
-    )
-    for statement in INDEXES:
-        conn.execute(statement)
-
-
-def _v2_to_v3(conn: sqlite3.Connection, converter: Any) -> None:
-    """Rebuild every projection from its events (a projection is a fold of its history).
-
-    Matters gained fields in version 3: who reported them, who refused mediation, screening.
-    """
-    from fengqiao_core.builtin.sqlite.rows import decode_event, matter_row
-    from fengqiao_core.model import replay
-
-    placeholders = ", ".join("?" * len(MATTER_COLUMNS))
-    ids = [row[0] for row in conn.execute("SELECT id FROM matters ORDER BY id")]
-    for start in range(0, len(ids), 500):
-        states = []
-        for matter_id in ids[start : start + 500]:
-            rows = conn.execute(
-                "SELECT schema, body FROM events WHERE matter_id = ? ORDER BY version", (matter_id,)
-            ).fetchall()
-            states.append(replay(decode_event(converter, schema, body) for schema, body in rows))
-        conn.executemany(
-            f"INSERT OR REPLACE INTO matters VALUES ({placeholders})",
-            [matter_row(state) for state in states],
-        )
-        conn.executemany(
-            "UPDATE matter_bodies SET body = ? WHERE id = ?",
-            [(converter.dumps(s, unstructure_as=Matter), s.id) for s in states],
-        )
-
-
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Any], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
-"""Database version ``n`` → ``n + 1``."""
-
-
-def prepare(conn: sqlite3.Connection, converter: Any) -> int:
-    """Create, migrate or refuse the database on ``conn`` (autocommit mode).
-
-    Returns:
-        The version the database was at before (0 for a new one).
-
-    Raises:
-        StorageError: The database is newer than this code, or not a fengqiao database.
-    """
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        found = conn.execute("PRAGMA user_version").fetchone()[0]
-        if found > SCHEMA_VERSION:
-            raise StorageError(
-                f"the database is at schema version {found}, newer than the {SCHEMA_VERSION} "
-                "this fengqiao_core understands: upgrade fengqiao_core to open it"
-            )
-        if found == 0:
-            if conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]:
-                raise StorageError("the file is an SQLite database but not a fengqiao one")
-            for statement in (*_LATEST, *INDEXES):
-                conn.execute(statement)
-        for step in range(found or SCHEMA_VERSION, SCHEMA_VERSION):
-            _MIGRATIONS[step](conn, converter)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return int(found)

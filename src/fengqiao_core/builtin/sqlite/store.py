@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from fengqiao_core.builtin.sqlite.schema import SCHEMA_VERSION, prepare
+from fengqiao_core.builtin.sqlite.migrations import prepare
+from fengqiao_core.builtin.sqlite.schema import SCHEMA_VERSION
 from fengqiao_core.errors import (
     ConfigurationError,
     ConflictError,

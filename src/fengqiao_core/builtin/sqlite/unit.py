@@ -14,16 +14,13 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from fengqiao_core.builtin.sqlite.matters import SqliteMatters
 from fengqiao_core.builtin.sqlite.repositories import SqliteAudit, SqliteEntities, SqliteOutbox
-from fengqiao_core.builtin.sqlite.store import translate
+from fengqiao_core.builtin.sqlite.store import ConnectionPool, translate
 from fengqiao_core.model import CommunityTeam, Person, Place
 from fengqiao_core.ports import AuditLog, EntityRepository, MatterRepository, Outbox
-
-if TYPE_CHECKING:
-    from fengqiao_core.builtin.sqlite import SqliteStorage
 
 __all__ = ["SqliteUnitOfWork"]
 
@@ -31,12 +28,17 @@ _PAGE = 500
 
 
 class SqliteUnitOfWork:
-    """One unit of work over a :class:`~fengqiao_core.builtin.sqlite.SqliteStorage`."""
+    """One unit of work over a :class:`~fengqiao_core.builtin.sqlite.SqliteStorage`'s pool.
 
-    def __init__(self, storage: SqliteStorage) -> None:
-        self._storage = storage
+    Args:
+        pool: The storage's connection pool.
+        converter: The storage's converter.
+    """
+
+    def __init__(self, pool: ConnectionPool, converter: Any) -> None:
+        self._pool = pool
         self._conn: sqlite3.Connection | None = None
-        self.converter: Any = storage.converter
+        self.converter: Any = converter
         matters = SqliteMatters(self)
         people: SqliteEntities[Person] = SqliteEntities(self, "people")
         places: SqliteEntities[Place] = SqliteEntities(self, "places")
@@ -54,12 +56,12 @@ class SqliteUnitOfWork:
     def connection(self) -> sqlite3.Connection:
         """This unit's connection (taken from the pool on first use)."""
         if self._conn is None:
-            self._conn = self._storage.pool.acquire()
+            self._conn = self._pool.acquire()
         return self._conn
 
     def translated(self) -> contextlib.AbstractContextManager[None]:
         """A block in which driver errors become our errors."""
-        return translate(self._storage.pool.timeout)
+        return translate(self._pool.timeout)
 
     def fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         """The first row of a query, or ``None``."""
@@ -96,7 +98,7 @@ class SqliteUnitOfWork:
         self.rollback()
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            self._storage.pool.release(conn)
+            self._pool.release(conn)
 
     def rollback(self) -> None:
         """Discard every change made since the last commit."""

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from fengqiao_core import model as m
+from fengqiao_core.model.personal import FreeText, PersonName
 from fengqiao_core.ports import AuditEntry, OutboxMessage, UnitOfWork
-from fengqiao_core.privacy import FreeText, PersonName
 
 __all__ = ["AT", "audit_entry", "message", "person", "report", "state_changed", "store", "triage"]
 

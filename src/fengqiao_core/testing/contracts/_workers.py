@@ -7,8 +7,8 @@ from typing import Any
 
 from fengqiao_core import model as m
 from fengqiao_core.errors import ConflictError
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.ports import StorageBackend
-from fengqiao_core.privacy import FreeText
 from fengqiao_core.testing.contracts._data import ACTOR, AT
 
 __all__ = ["MAX_TRIES", "record_sessions", "run_in_process"]

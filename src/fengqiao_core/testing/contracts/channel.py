@@ -11,8 +11,8 @@ import threading
 
 import pytest
 
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.ports import Channel, DeliveryResult, OutboxMessage
-from fengqiao_core.privacy import FreeText
 from fengqiao_core.testing.contracts._base import Contract
 from fengqiao_core.testing.contracts._data import AT
 from fengqiao_core.testing.histories import HOSTILE_STRINGS

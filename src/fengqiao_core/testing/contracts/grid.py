@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fengqiao_core.geo import wgs84_to_gcj02
 from fengqiao_core.model import CoordinateSystem, GeoPoint
+from fengqiao_core.model.geo import wgs84_to_gcj02
 from fengqiao_core.ports import GridBackend
-from fengqiao_core.stationconfig import StationConfig
-from fengqiao_core.stationfile import load_station_config
+from fengqiao_core.station.config import StationConfig
+from fengqiao_core.station.file import load_station_config
 from fengqiao_core.testing.contracts._base import Contract, run_settings
 
 __all__ = ["GridContract", "with_lattice_points"]

@@ -20,8 +20,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from fengqiao_core import model as m
 from fengqiao_core.builtin.memory import MemoryStorage
 from fengqiao_core.errors import FengqiaoError
+from fengqiao_core.model.personal import FreeText, PersonName
 from fengqiao_core.ports import AggregateQuery, Dimension, Measure, StorageBackend, UnitOfWork
-from fengqiao_core.privacy import FreeText, PersonName
 from fengqiao_core.testing.contracts import _data as d
 from fengqiao_core.testing.contracts._base import run_settings, snapshot
 from fengqiao_core.testing.contracts._storage_base import BackendFactory, StorageFixtures
@@ -30,7 +30,7 @@ from fengqiao_core.testing.histories import OWNERS, matter_histories
 
 __all__ = ["StorageMachine", "StorageModelCheck", "storage_machine"]
 
-_MATTERS = [f"m{i}" for i in range(5)]
+MATTERS_TABLE = [f"m{i}" for i in range(5)]
 _PEOPLE = [f"p{i}" for i in range(3)]
 _MESSAGES = [f"msg{i}" for i in range(3)]
 _QUERIES = [AggregateQuery(measures=tuple(Measure), group_by=(dim,)) for dim in Dimension]
@@ -108,7 +108,7 @@ class StorageMachine(RuleBasedStateMachine):
         assert tested == _outcome(self.reference, write, commit)
 
     @rule(
-        history=st.sampled_from(_MATTERS).flatmap(lambda i: matter_histories(i, max_events=3)),
+        history=st.sampled_from(MATTERS_TABLE).flatmap(lambda i: matter_histories(i, max_events=3)),
         commit=st.booleans(),
     )
     def report(self, history: list[m.MatterEvent], commit: bool) -> None:
@@ -116,7 +116,7 @@ class StorageMachine(RuleBasedStateMachine):
         self._both(lambda uow: uow.matters.append(history, 0), commit)
 
     @rule(
-        matter_id=st.sampled_from(_MATTERS),
+        matter_id=st.sampled_from(MATTERS_TABLE),
         offset=st.sampled_from([0, 0, 0, -1, 1]),
         step=st.sampled_from(["session", "assign", "triage", "closed", "reopened"]),
         owner=st.sampled_from(OWNERS),
@@ -128,7 +128,7 @@ class StorageMachine(RuleBasedStateMachine):
         self._both(lambda uow: uow.matters.append([event], expected))
 
     @rule(
-        matter_id=st.sampled_from(_MATTERS),
+        matter_id=st.sampled_from(MATTERS_TABLE),
         owners=st.lists(st.sampled_from(OWNERS), min_size=2, max_size=2),
     )
     def race(self, matter_id: str, owners: list[str]) -> None:

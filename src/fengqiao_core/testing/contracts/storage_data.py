@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from fengqiao_core import model as m
 from fengqiao_core.metrics.aggregate import evaluate, matches
 from fengqiao_core.model import Matter
+from fengqiao_core.model.personal import Address, FreeText, PersonName
 from fengqiao_core.ports import (
     AggregateQuery,
     AggregateRow,
@@ -25,7 +26,6 @@ from fengqiao_core.ports import (
     Measure,
     StorageBackend,
 )
-from fengqiao_core.privacy import Address, FreeText, PersonName
 from fengqiao_core.testing.contracts import _data as d
 from fengqiao_core.testing.contracts._base import run_settings, snapshot
 from fengqiao_core.testing.contracts._storage_base import (

@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fengqiao_core.model import RedSteward, Skill, TimeWindow
+from fengqiao_core.model.personal import PersonName
 from fengqiao_core.ports import VolunteerBackend
-from fengqiao_core.privacy import PersonName
 from fengqiao_core.testing.contracts._base import Contract, run_settings
 
 __all__ = ["VolunteerContract", "VolunteerFactory"]

@@ -26,7 +26,6 @@ import pluggy
 from attrs import frozen
 
 from fengqiao_core import __version__, hookspecs
-from fengqiao_core._calls import HookCaller, flag
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError
 from fengqiao_core.model import (
     MatterCategory,
@@ -35,13 +34,13 @@ from fengqiao_core.model import (
     category_registry,
     micro_pillar_registry,
 )
+from fengqiao_core.plugins.calls import HookCaller, flag
 
 if TYPE_CHECKING:
-    from fengqiao_core.model import Matter, MatterEvent
+    from fengqiao_core.model import Matter, MatterEvent, StationData
     from fengqiao_core.ports import BackendContext, BackendSpec, Port, TriageAdvice
     from fengqiao_core.rules.findings import Finding
     from fengqiao_core.serialization import FengqiaoConverter
-    from fengqiao_core.stationconfig import StationConfig
 
 __all__ = ["DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "PluginInfo", "Plugins", "get_plugin_manager"]
 
@@ -280,16 +279,14 @@ class Plugins:
                 culprit, " ".join(_origin(self.pm, culprit)), f"hook {hook}: {exc}"
             ) from None
 
-    def check_jurisdiction(self, config: StationConfig) -> list[Finding]:
+    def check_jurisdiction(self, config: StationData) -> list[Finding]:
         """Every plugin's extra jurisdiction findings."""
         from fengqiao_core.rules.findings import Finding
 
         results = self._calls.each("fengqiao_check_jurisdiction", config=config)
         return [f for name, found in results for f in self._calls.typed(name, found, Finding)]
 
-    def triage_advice(
-        self, matter: Matter, config: StationConfig
-    ) -> list[tuple[str, TriageAdvice]]:
+    def triage_advice(self, matter: Matter, config: StationData) -> list[tuple[str, TriageAdvice]]:
         """Every plugin's advice on a new matter, with the advising plugin's name."""
         from fengqiao_core.ports import TriageAdvice
 

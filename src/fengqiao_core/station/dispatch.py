@@ -17,9 +17,9 @@ from collections.abc import Callable
 import attrs
 from attrs import frozen
 
-from fengqiao_core._scrub import scrub
+from fengqiao_core.errors import scrub
 from fengqiao_core.ports import Channel, DeliveryResult, OutboxMessage, StorageBackend
-from fengqiao_core.privacy import get_logger
+from fengqiao_core.security.logs import get_logger
 
 __all__ = ["DeliveryReport", "Dispatcher", "RetryPolicy"]
 

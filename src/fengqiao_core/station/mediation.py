@@ -30,8 +30,8 @@ from fengqiao_core.model import (
     SessionRecorded,
     StateChanged,
 )
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.ports import UnitOfWork
-from fengqiao_core.privacy import FreeText
 from fengqiao_core.rules.deadlines import check_police_session
 from fengqiao_core.rules.lifecycle import Action
 from fengqiao_core.rules.linkages import ResolutionPath
@@ -44,7 +44,7 @@ from fengqiao_core.rules.mediation import (
     check_termination,
     is_effective,
 )
-from fengqiao_core.usecases import LifecycleUseCases
+from fengqiao_core.station.core import StationCore, state_names
 
 __all__ = ["MediationUseCases"]
 
@@ -56,10 +56,6 @@ def _ids(values: Sequence[str], field: str) -> list[str]:
     if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
         raise ValidationError(field, "expected a list of ids (not one string)")
     return list(values)
-
-
-def _states(history: Iterable[MatterEvent]) -> set[str]:
-    return {e.state for e in history if isinstance(e, StateChanged)}
 
 
 def _check_refusals(matter: Matter) -> None:
@@ -77,8 +73,8 @@ def _police(matter: Matter) -> bool:
     )
 
 
-class MediationUseCases(LifecycleUseCases):
-    """The mediation edges and their legal checks (mixed into the Station service)."""
+class MediationUseCases(StationCore):
+    """The mediation edges and their legal checks 调解 (a mixin over the core, combined once)."""
 
     def refuse_mediation(self, actor: Actor, matter_id: str, *, parties: Sequence[str]) -> Matter:
         """拒绝调解 Record that parties explicitly refuse mediation (rule M1)."""
@@ -242,7 +238,7 @@ class MediationUseCases(LifecycleUseCases):
         """归档 Archive a closed dispute once its records are complete (rule M3)."""
 
         def guard(matter: Matter, uow: UnitOfWork) -> None:
-            seen = _states(uow.matters.history(matter.id))
+            seen = state_names(uow.matters.history(matter.id))
             if "rejected" in seen and "accepted" not in seen:
                 return
             check_archivable(

@@ -8,33 +8,28 @@ so any entity that holds them, any f-string and any log record is masked without
 The raw value is only reachable by calling :meth:`Sensitive.reveal`, which storage backends and
 explicitly authorised exports do.
 
-The package logs through :func:`get_logger`: a ``NullHandler`` on the ``fengqiao_core`` logger
-and a :class:`MaskingFilter` on every module logger that also scrubs ID and mobile numbers that
-reach a message as plain strings.
+Logging, which also scrubs numbers that reach a message as plain strings, is
+:mod:`fengqiao_core.security.logs`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import operator
 import re
 from typing import ClassVar, Self
 
 from attrs import field, frozen
 
-from fengqiao_core._scrub import scrub
 from fengqiao_core.errors import ValidationError
 
 __all__ = [
     "Address",
     "FreeText",
     "IdNumber",
-    "MaskingFilter",
     "PersonName",
     "PhoneNumber",
     "Sensitive",
-    "get_logger",
     "mask_text",
 ]
 
@@ -233,39 +228,3 @@ class FreeText(Sensitive):
     def __attrs_post_init__(self) -> None:
         if not isinstance(self._raw, str):
             raise ValidationError(self.kind, f"must be text, not {type(self._raw).__name__}")
-
-
-class MaskingFilter(logging.Filter):
-    """Logging filter that renders the message once and scrubs ID and mobile numbers from it.
-
-    :class:`Sensitive` arguments are already masked by their ``str``; the scrub catches numbers
-    that reached a message as plain strings.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Replace the record's message by its scrubbed rendering; never drops a record."""
-        record.msg = scrub(record.getMessage())
-        record.args = None
-        return True
-
-
-_ROOT = "fengqiao_core"
-
-
-def get_logger(name: str) -> logging.Logger:
-    """Return the package logger ``name`` with the masking filter attached (idempotent).
-
-    Args:
-        name: A module's ``__name__``, or any name under ``fengqiao_core``.
-
-    Returns:
-        The logger. The package root logger has a ``NullHandler``: the application decides
-        where records go.
-    """
-    root = logging.getLogger(_ROOT)
-    if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
-        root.addHandler(logging.NullHandler())
-    logger = logging.getLogger(name)
-    if not any(isinstance(f, MaskingFilter) for f in logger.filters):
-        logger.addFilter(MaskingFilter())
-    return logger

@@ -8,7 +8,6 @@ in ``docs/use-cases.md`` maps every edge to its method.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from fengqiao_core.errors import PermissionDenied, RuleViolation, ValidationError
 from fengqiao_core.model import (
@@ -26,7 +25,6 @@ from fengqiao_core.model import (
     Participant,
     ParticipantAdded,
     Role,
-    StateChanged,
 )
 from fengqiao_core.ports import UnitOfWork
 from fengqiao_core.rules.ladder import SkipReason
@@ -34,7 +32,7 @@ from fengqiao_core.rules.lifecycle import Action
 from fengqiao_core.rules.mediation import (
     check_owner,
 )
-from fengqiao_core.service import ServiceCore
+from fengqiao_core.station.core import StationCore
 
 __all__ = ["LifecycleUseCases"]
 
@@ -47,12 +45,8 @@ def _required(reason: str | None, what: str) -> str:
     return reason
 
 
-def _states(history: Iterable[MatterEvent]) -> set[str]:
-    return {e.state for e in history if isinstance(e, StateChanged)}
-
-
-class LifecycleUseCases(ServiceCore):
-    """The lifecycle edges as named use cases (mixed into the Station service)."""
+class LifecycleUseCases(StationCore):
+    """The lifecycle edges as named use cases 生命周期 (a mixin over the core, combined once)."""
 
     def _no_auxiliary(self, person_id: str | None, step: str) -> None:
         """Rule T4 on a person named as owner."""

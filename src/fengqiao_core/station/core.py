@@ -1,6 +1,6 @@
 """The service core 服务内核: backends, clock, secret, and the one way a change is made.
 
-Every use case runs through :meth:`ServiceCore._change`: check the actor's role (denials are
+Every use case runs through :meth:`StationCore._change`: check the actor's role (denials are
 audited), open one unit of work, read the matter, apply the rules, append the events, an audit
 entry and any outgoing messages together, commit — retrying when a concurrent writer got there
 first — and only then wake the dispatcher and tell the observers.
@@ -15,23 +15,21 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fengqiao_core.access import check_access
-from fengqiao_core.audit import seal
-from fengqiao_core.dispatch import Dispatcher
 from fengqiao_core.errors import (
     ConfigurationError,
     ConflictError,
     PermissionDenied,
     ValidationError,
 )
-from fengqiao_core.keys import MIN_SECRET_BYTES, load_secret, require_secret
 from fengqiao_core.model import (
     Actor,
     GroupCategory,
     Matter,
     MatterEvent,
     Role,
+    StateChanged,
 )
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import (
     BackendContext,
@@ -43,16 +41,20 @@ from fengqiao_core.ports import (
     UnitOfWork,
     VolunteerBackend,
 )
-from fengqiao_core.privacy import FreeText, get_logger
 from fengqiao_core.rules.calendar import WorkingCalendar
 from fengqiao_core.rules.index import StationIndex
 from fengqiao_core.rules.lifecycle import Action, act, is_open
 from fengqiao_core.rules.screening import screening_keys
 from fengqiao_core.rules.triage import TriageSettings
-from fengqiao_core.screening_index import ScreeningIndex
-from fengqiao_core.stationconfig import StationConfig
+from fengqiao_core.security.access import check_access
+from fengqiao_core.security.audit import seal
+from fengqiao_core.security.keys import MIN_SECRET_BYTES, load_secret, require_secret
+from fengqiao_core.security.logs import get_logger
+from fengqiao_core.station.config import StationConfig
+from fengqiao_core.station.dispatch import Dispatcher
+from fengqiao_core.station.screening import ScreeningIndex
 
-__all__ = ["Clock", "ServiceCore"]
+__all__ = ["Clock", "StationCore", "new_id", "state_names"]
 
 Clock = Callable[[], dt.datetime]
 """A zone-aware clock; injected so that tests and simulations control time."""
@@ -65,6 +67,11 @@ _UNINDEXED_MAX = 30
 _log = get_logger(__name__)
 
 
+def state_names(history: Iterable[MatterEvent]) -> set[str]:
+    """The states a matter has been in, from its history (e.g. to ask "was it ever agreed?")."""
+    return {e.state for e in history if isinstance(e, StateChanged)}
+
+
 def new_id() -> str:
     """A new id: 16 hex digits of nanoseconds, then 8 random ones (time-ordered, like UUIDv7).
 
@@ -73,7 +80,7 @@ def new_id() -> str:
     return f"{time.time_ns():016x}{os.urandom(4).hex()}"
 
 
-class ServiceCore:
+class StationCore:
     """What every use case needs: configuration, plugins, backends, clock, secret, dispatcher.
 
     Args:

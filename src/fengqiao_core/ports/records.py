@@ -11,10 +11,9 @@ from typing import Any, Literal
 
 from attrs import field, frozen
 
-from fengqiao_core.model import LabelledEnum, LadderLevel, Participant, Role
+from fengqiao_core.model import LabelledEnum, LadderLevel, Participant, Role, StationData
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.model.values import aware
-from fengqiao_core.privacy import FreeText
-from fengqiao_core.stationconfig import StationConfig
 
 __all__ = [
     "AggregateQuery",
@@ -55,7 +54,7 @@ class BackendContext:
     """
 
     url: str
-    station: StationConfig
+    station: StationData
     converter: Any
 
 

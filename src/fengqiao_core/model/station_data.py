@@ -1,7 +1,10 @@
-"""Integrity of a station configuration 配置完整性: unique ids, resolvable references, safe text.
+"""What a station declares 辖区、人员与组织: :class:`StationData`, checked for integrity when built.
 
-Used by :class:`fengqiao_core.stationconfig.StationConfig` when it is built; every problem has a
-path such as ``$.cells[3].police_grid`` and never echoes personal data.
+:class:`StationData` holds the :class:`~fengqiao_core.model.Station` and a tuple of every
+entity kind; the rules read it. The station file's configuration
+(:class:`fengqiao_core.station.config.StationConfig`) extends it with backends and rule
+settings. Building one runs :func:`integrity_problems`: unique ids, resolvable references, safe
+text; every problem has a path such as ``$.cells[3].police_grid`` and never echoes personal data.
 """
 
 from __future__ import annotations
@@ -11,17 +14,32 @@ import math
 import unicodedata
 import zoneinfo
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
+from attrs import frozen
 
-from fengqiao_core.errors import Problem, describe_value
-from fengqiao_core.privacy import Sensitive
+from fengqiao_core.errors import Problem, ValidationError, describe_value
+from fengqiao_core.model.jurisdiction import GridCell, Place, PlaceKind, PoliceGrid, Station
+from fengqiao_core.model.organisation import (
+    CommunityTeam,
+    Department,
+    Force,
+    MediationPanel,
+    ResidentGroup,
+    VanguardTeam,
+)
+from fengqiao_core.model.people import (
+    AuxiliaryOfficer,
+    GridWorker,
+    Lawyer,
+    Mediator,
+    Officer,
+    RedSteward,
+)
+from fengqiao_core.model.personal import Sensitive
 
-if TYPE_CHECKING:
-    from fengqiao_core.stationconfig import StationConfig
-
-__all__ = ["ENTITY_KINDS", "PEOPLE_KINDS", "integrity_problems"]
+__all__ = ["ENTITY_KINDS", "PEOPLE_KINDS", "StationData", "integrity_problems"]
 
 PEOPLE_KINDS = (
     "officers",
@@ -31,7 +49,7 @@ PEOPLE_KINDS = (
     "mediators",
     "lawyers",
 )
-"""The tuples of :class:`StationConfig` that hold people; their ids share one id space."""
+"""The tuples of :class:`StationData` that hold people; their ids share one id space."""
 
 ENTITY_KINDS = (
     "police_grids",
@@ -80,7 +98,51 @@ _TARGET_LABEL = {
 _MAX_TEXT = 200
 
 
-def integrity_problems(config: StationConfig) -> list[Problem]:
+@frozen(kw_only=True, repr=False)
+class StationData:
+    """What a station declares 辖区、人员与组织: its facts, jurisdiction, people and organisation.
+
+    Construction checks that ids are unique per kind (people share one id space), that every
+    reference names a declared entity of the right kind, that place parents do not form a
+    cycle and that names hold no control characters; it raises one
+    :class:`~fengqiao_core.errors.ValidationError` whose problems have paths such as
+    ``$.cells[3].police_grid``. Its ``repr`` shows only the station id and counts.
+    """
+
+    station: Station
+    police_grids: tuple[PoliceGrid, ...] = ()
+    cells: tuple[GridCell, ...] = ()
+    places: tuple[Place, ...] = ()
+    officers: tuple[Officer, ...] = ()
+    auxiliary_officers: tuple[AuxiliaryOfficer, ...] = ()
+    red_stewards: tuple[RedSteward, ...] = ()
+    grid_workers: tuple[GridWorker, ...] = ()
+    mediators: tuple[Mediator, ...] = ()
+    lawyers: tuple[Lawyer, ...] = ()
+    forces: tuple[Force, ...] = ()
+    departments: tuple[Department, ...] = ()
+    teams: tuple[CommunityTeam, ...] = ()
+    mediation_panels: tuple[MediationPanel, ...] = ()
+    resident_groups: tuple[ResidentGroup, ...] = ()
+    vanguard_teams: tuple[VanguardTeam, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[Problem] = integrity_problems(self)
+        if problems:
+            raise ValidationError.from_problems(problems)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(station={self.station.id!r}, "
+            f"cells={len(self.cells)}, places={len(self.places)})"
+        )
+
+    def places_of(self, kind: PlaceKind) -> tuple[Place, ...]:
+        """The declared places of one kind 场所, in file order."""
+        return tuple(p for p in self.places if p.kind is kind)
+
+
+def integrity_problems(config: StationData) -> list[Problem]:
     """Check a station configuration's integrity 配置完整性.
 
     Args:
@@ -112,7 +174,7 @@ def integrity_problems(config: StationConfig) -> list[Problem]:
     return problems
 
 
-def _id_spaces(config: StationConfig) -> tuple[dict[str, set[str]], list[Problem]]:
+def _id_spaces(config: StationData) -> tuple[dict[str, set[str]], list[Problem]]:
     problems: list[Problem] = []
     ids: dict[str, set[str]] = {}
     people: dict[str, str] = {}
@@ -136,7 +198,7 @@ def _id_spaces(config: StationConfig) -> tuple[dict[str, set[str]], list[Problem
     return ids, problems
 
 
-def _station_problems(config: StationConfig) -> Iterator[Problem]:
+def _station_problems(config: StationData) -> Iterator[Problem]:
     station = config.station
     yield from _text_problems("$.station", station)
     try:
@@ -153,7 +215,7 @@ def _station_problems(config: StationConfig) -> Iterator[Problem]:
         yield Problem("$.station.area_km2", f"{describe_value(area)} is not an area in (0, 100000]")
 
 
-def _cycle_problems(config: StationConfig) -> Iterator[Problem]:
+def _cycle_problems(config: StationData) -> Iterator[Problem]:
     parents = {p.id: p.parent for p in config.places}
     for index, place in enumerate(config.places):
         seen = {place.id}

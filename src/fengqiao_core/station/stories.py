@@ -14,7 +14,7 @@ from collections.abc import Callable
 from attrs import define, frozen
 
 from fengqiao_core import model as m
-from fengqiao_core.privacy import FreeText, PersonName, PhoneNumber
+from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 from fengqiao_core.rules.ladder import counts_against_no_escalation, is_ceiling_breached
 from fengqiao_core.rules.lifecycle import Action
 from fengqiao_core.rules.mediation import Agreement

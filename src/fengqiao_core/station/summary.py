@@ -12,7 +12,7 @@ from collections.abc import Callable
 from attrs import frozen
 
 from fengqiao_core.model import GroupCategory, OfficerPost, micro_pillar_registry
-from fengqiao_core.stationconfig import StationConfig, counts
+from fengqiao_core.station.config import StationConfig, counts
 
 __all__ = ["Section", "summarise"]
 

@@ -1,15 +1,13 @@
-"""The station configuration 派出所配置: what a station file declares, checked for integrity.
+"""The station configuration 派出所配置: what a station file declares, with backends and rules.
 
-:class:`StationConfig` holds the :class:`~fengqiao_core.model.Station` and a tuple of every
-entity kind, the :class:`Backends` chosen per port and the :class:`RuleSettings`. Building one
-checks referential integrity (every id it names exists, ids are unique) and refuses hostile
-text, so the rules in :mod:`fengqiao_core.rules` can rely on a consistent jurisdiction. Files are
-read by :mod:`fengqiao_core.stationfile`.
+:class:`StationConfig` is the :class:`~fengqiao_core.model.StationData` the rules read (checked
+for integrity when built) plus the :class:`Backends` chosen per port and the
+:class:`RuleSettings`, which are built from the rules' own settings types. Files are read by
+:mod:`fengqiao_core.station.file`.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from typing import Any
@@ -17,33 +15,15 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from fengqiao_core.errors import Problem, ValidationError, describe_value
-from fengqiao_core.model import (
-    AuxiliaryOfficer,
-    CommunityTeam,
-    Department,
-    Force,
-    GridCell,
-    GridWorker,
-    Lawyer,
-    MediationPanel,
-    Mediator,
-    Officer,
-    OfficerPost,
-    Place,
-    PlaceKind,
-    PoliceGrid,
-    RedSteward,
-    ResidentGroup,
-    Station,
-    VanguardTeam,
-)
+from fengqiao_core.errors import ValidationError, describe_value
+from fengqiao_core.model import OfficerPost, PlaceKind
+from fengqiao_core.model.station_data import StationData
 from fengqiao_core.rules.calendar import CalendarFallback
 from fengqiao_core.rules.deadlines import DeadlineSettings
 from fengqiao_core.rules.ladder import LadderSettings
 from fengqiao_core.rules.linkages import DEFAULT_LEGAL_CATEGORIES
 from fengqiao_core.rules.screening import ScreeningSettings
-from fengqiao_core.stationcheck import integrity_problems
+from fengqiao_core.rules.topology import TopologySettings
 
 __all__ = ["COUNT_KEYS", "Backends", "RuleSettings", "StationConfig", "counts", "mask_backend"]
 
@@ -100,36 +80,17 @@ class Backends:
     channel: str = field(default="log", validator=_backend, repr=_backend_repr)
 
 
-def _int_at_least(low: int) -> Any:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 10_000:
-            raise ValidationError(
-                attribute.name, f"{describe_value(value)} is not a whole number in [{low}, 10000]"
-            )
-
-    return check
-
-
-def _density(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-    if number is None or not math.isfinite(number) or not 0 <= number <= 500:
-        raise ValidationError(
-            attribute.name, f"{describe_value(value)} is not a number in [0, 500]"
-        )
-
-
 @frozen(kw_only=True)
-class RuleSettings:
+class RuleSettings(TopologySettings):
     """Configurable rule parameters 规则参数 (the ``[rules]`` table).
 
-    Every key has a default, so a station file only names what it changes. Later rules add
-    their own keys here.
+    Every key has a default, so a station file only names what it changes. The topology keys
+    (``team_min_stewards``, ``village_teams``, ``grid_workers_per_cell``,
+    ``steward_density_per_500``) come from
+    :class:`~fengqiao_core.rules.topology.TopologySettings`; each rule module owns its settings
+    type and this table is built from them.
 
     Attributes:
-        team_min_stewards: T2: the least N of a "1+1+N" team (N >= 1 by default).
-        village_teams: T2: villages 行政村 need a "1+1+N" team too, not only communities 社区.
-        grid_workers_per_cell: T3: the least number of grid workers 网格员 per grid cell.
-        steward_density_per_500: T3: target red stewards per 500 households (reported only).
         ladder: L2: the first rung per severity (``[rules.ladder]``).
         deadlines: D1/D2: time limits and warning thresholds (``[rules.deadlines]``).
         screening: L7: linked-screening thresholds (``[rules.screening]``).
@@ -139,10 +100,6 @@ class RuleSettings:
             counts them Monday to Friday and marks results estimated.
     """
 
-    team_min_stewards: int = field(default=1, validator=_int_at_least(1))
-    village_teams: bool = field(default=False, validator=attrs.validators.instance_of(bool))
-    grid_workers_per_cell: int = field(default=1, validator=_int_at_least(1))
-    steward_density_per_500: float = field(default=2.0, validator=_density)
     ladder: LadderSettings = field(factory=LadderSettings)
     deadlines: DeadlineSettings = field(factory=DeadlineSettings)
     screening: ScreeningSettings = field(factory=ScreeningSettings)
@@ -152,40 +109,17 @@ class RuleSettings:
 
 
 @frozen(kw_only=True, repr=False)
-class StationConfig:
-    """A station's configuration 派出所配置: its facts, jurisdiction, people and organisation.
+class StationConfig(StationData):
+    """A station's configuration 派出所配置: its declared data, backends and rule settings.
 
-    Construction checks that ids are unique per kind (people share one id space), that every
-    reference names a declared entity of the right kind, that place parents do not form a
-    cycle and that names hold no control characters; it raises one
-    :class:`~fengqiao_core.errors.ValidationError` whose problems have paths such as
-    ``$.cells[3].police_grid``. Its ``repr`` shows only the station id and counts.
+    Everything of :class:`~fengqiao_core.model.StationData` (checked for integrity when built)
+    plus the backend per port, the ``[rules]`` table and the secret file. Its ``repr`` shows
+    only the station id and counts.
     """
 
-    station: Station
     backends: Backends = Backends()
     rules: RuleSettings = RuleSettings()
     secret_file: str | None = None
-    police_grids: tuple[PoliceGrid, ...] = ()
-    cells: tuple[GridCell, ...] = ()
-    places: tuple[Place, ...] = ()
-    officers: tuple[Officer, ...] = ()
-    auxiliary_officers: tuple[AuxiliaryOfficer, ...] = ()
-    red_stewards: tuple[RedSteward, ...] = ()
-    grid_workers: tuple[GridWorker, ...] = ()
-    mediators: tuple[Mediator, ...] = ()
-    lawyers: tuple[Lawyer, ...] = ()
-    forces: tuple[Force, ...] = ()
-    departments: tuple[Department, ...] = ()
-    teams: tuple[CommunityTeam, ...] = ()
-    mediation_panels: tuple[MediationPanel, ...] = ()
-    resident_groups: tuple[ResidentGroup, ...] = ()
-    vanguard_teams: tuple[VanguardTeam, ...] = ()
-
-    def __attrs_post_init__(self) -> None:
-        problems: list[Problem] = integrity_problems(self)
-        if problems:
-            raise ValidationError.from_problems(problems)
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{key}={value}" for key, value in counts(self).items())
@@ -201,10 +135,6 @@ class StationConfig:
         if unknown:
             raise ValidationError("backends", f"unknown ports: {', '.join(unknown)}")
         return attrs.evolve(self, backends=attrs.evolve(self.backends, **choices))
-
-    def places_of(self, kind: PlaceKind) -> tuple[Place, ...]:
-        """The declared places of one kind 场所, in file order."""
-        return tuple(p for p in self.places if p.kind is kind)
 
 
 COUNT_KEYS: tuple[str, ...] = (
@@ -229,7 +159,7 @@ COUNT_KEYS: tuple[str, ...] = (
 """The keys of :func:`counts`, in display order."""
 
 
-def counts(config: StationConfig) -> dict[str, int]:
+def counts(config: StationData) -> dict[str, int]:
     """Count a station's entities per kind 数量统计 (the ``counts`` of ``fengqiao check``).
 
     Args:

@@ -9,23 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from fengqiao_core.access import READ, READ_AUDIT
-from fengqiao_core.audit import verify
 from fengqiao_core.errors import PermissionDenied, ValidationError
-from fengqiao_core.keys import require_secret
-from fengqiao_core.mediation_usecases import MediationUseCases
 from fengqiao_core.model import Actor, LadderLevel, Matter, MatterEvent, MatterTriaged
 from fengqiao_core.ports import AuditEntry, MatterFilter, UnitOfWork
 from fengqiao_core.rules.deadlines import SlaStatus, matter_sla_status
 from fengqiao_core.rules.lifecycle import is_open
+from fengqiao_core.security.access import READ, READ_AUDIT
+from fengqiao_core.security.audit import verify
+from fengqiao_core.security.keys import require_secret
+from fengqiao_core.station.core import StationCore
 
 __all__ = ["StationQueries"]
 
 T = TypeVar("T")
 
 
-class StationQueries(MediationUseCases):
-    """The read side of the Station service (mixed into it)."""
+class StationQueries(StationCore):
+    """The read side of the Station service 查询 (a mixin over the core, combined once)."""
 
     def get(self, actor: Actor, matter_id: str) -> Matter:
         """One matter's current state (within the actor's scope)."""

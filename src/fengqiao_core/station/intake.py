@@ -1,9 +1,4 @@
-"""The Station service 派出所服务: what developers import — :func:`open_station` and the use cases.
-
-.. code-block:: python
-
-    station = open_station("miaoshan", secret=b"a key of 16+ bytes")
-    matter = station.report(actor, MatterDraft(...))
+"""Intake 受理: a :class:`MatterDraft` becomes a reported, triaged matter.
 
 Reporting validates the draft, locates it in a grid cell, matches red stewards (L8), asks the
 plugins for advice and triages it (L1-L6, D1) — then stores the report, the triage, the audit
@@ -14,14 +9,12 @@ idempotent: the same reference returns the first matter.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 from attrs import field, frozen
 
-from fengqiao_core.access import REPORT
 from fengqiao_core.errors import (
     ConflictError,
     NotFound,
@@ -29,7 +22,6 @@ from fengqiao_core.errors import (
     ValidationError,
     describe_value,
 )
-from fengqiao_core.keys import require_secret
 from fengqiao_core.model import (
     Actor,
     Location,
@@ -44,19 +36,18 @@ from fengqiao_core.model import (
     Source,
     replay,
 )
+from fengqiao_core.model.personal import FreeText
 from fengqiao_core.model.values import code, non_negative, of_type
-from fengqiao_core.ports import Port
-from fengqiao_core.privacy import FreeText, get_logger
-from fengqiao_core.queries import StationQueries
 from fengqiao_core.rules.matching import skills_for
 from fengqiao_core.rules.screening import screen, screening_keys
 from fengqiao_core.rules.triage import TriageDecision, triage
-from fengqiao_core.service import RETRIES as _RETRIES
-from fengqiao_core.service import Clock, new_id
-from fengqiao_core.stationconfig import StationConfig
-from fengqiao_core.stationfile import load_station_config
+from fengqiao_core.security.access import REPORT
+from fengqiao_core.security.keys import require_secret
+from fengqiao_core.security.logs import get_logger
+from fengqiao_core.station.core import RETRIES as _RETRIES
+from fengqiao_core.station.core import StationCore, new_id
 
-__all__ = ["MatterDraft", "StationService", "open_station"]
+__all__ = ["IntakeUseCases", "MatterDraft"]
 
 _BATCH = 1000
 _STAFF = (Role.OFFICER, Role.AUXILIARY, Role.SYSTEM)
@@ -104,20 +95,8 @@ class MatterDraft:
             )
 
 
-class StationService(StationQueries):
-    """A station at work: report and triage matters, take them through their lifecycles.
-
-    Build one with :func:`open_station`; use it as a context manager (or call
-    :meth:`shutdown`) so the dispatcher stops and the store closes.
-    """
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-
-    # --- intake -----------------------------------------------------------------------------
+class IntakeUseCases(StationCore):
+    """Intake 受理: report matters one at a time or in batches (a mixin over the core)."""
 
     def report(self, actor: Actor, draft: MatterDraft) -> Matter:
         """报告 Report one matter; returns it triaged (or the earlier one with its reference)."""
@@ -324,33 +303,3 @@ class StationService(StationQueries):
             self.volunteers.record_assignment(steward_id)
         except Exception as exc:  # the change is stored: load counting is best effort
             _log.warning("volunteer load not counted (%s)", type(exc).__name__)
-
-
-def open_station(
-    station: StationConfig | str | os.PathLike[str],
-    *,
-    clock: Clock | None = None,
-    plugins: Any = None,
-    secret: bytes | None = None,
-    backends: dict[Port, Any] | None = None,
-    dispatch: bool = True,
-) -> StationService:
-    """Open a station: load its file (or take a config), pick its backends, start dispatching.
-
-    Args:
-        station: A :class:`StationConfig`, a station file path or a shipped station's name.
-        clock: A zone-aware clock (the station zone's wall clock by default).
-        plugins: A :class:`~fengqiao_core.plugins.Plugins` facade (a fresh one by default).
-        secret: The station secret (else ``FENGQIAO_SECRET`` or the file's ``secret_file``).
-        backends: Ready backends by port, replacing configured ones.
-        dispatch: Deliver outbox messages in a background thread.
-
-    Raises:
-        ConfigurationError: The file cannot be read, or a backend is unknown.
-        ValidationError: The station file is invalid.
-        PluginError: A plugin failed while opening a backend.
-    """
-    config = station if isinstance(station, StationConfig) else load_station_config(station)
-    return StationService(
-        config, plugins=plugins, clock=clock, secret=secret, backends=backends, dispatch=dispatch
-    )

@@ -25,8 +25,8 @@ from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError,
 from fengqiao_core.plugins import PORTS, Plugins
 from fengqiao_core.rules.findings import Finding, FindingSeverity, has_errors
 from fengqiao_core.rules.topology import check_topology
-from fengqiao_core.stationfile import StationConfig, counts, load_station_config
-from fengqiao_core.summary import summarise
+from fengqiao_core.station.file import StationConfig, counts, load_station_config
+from fengqiao_core.station.summary import summarise
 
 __all__ = ["app", "main"]
 
@@ -82,7 +82,7 @@ def check(
 ) -> None:
     """Validate a station file and report counts and topology findings (rules T1-T3)."""
     config = _load(station, as_json=as_json)
-    findings = check_topology(config) + _plugin_findings(config, as_json=as_json)
+    findings = check_topology(config, config.rules) + _plugin_findings(config, as_json=as_json)
     if as_json:
         typer.echo(json.dumps(_report(config, findings), ensure_ascii=False, indent=2))
     else:
@@ -110,7 +110,7 @@ def demo(
         err.print(Text("error: --lang is zh or en", style="bold red"))
         raise typer.Exit(EXIT_UNREADABLE)
     config = _load(DEMO_STATION, as_json=False)
-    findings = check_topology(config)
+    findings = check_topology(config, config.rules)
     _print_station(config)
     for section in summarise(config):
         table = Table(title=Text(section.title), box=rich.box.SIMPLE, show_header=False)
@@ -134,7 +134,7 @@ def demo(
 
 def _print_stories(config: StationConfig, lang: str) -> None:
     from fengqiao_core.station import open_station
-    from fengqiao_core.stories import SettableClock, describe, run_stories
+    from fengqiao_core.station.stories import SettableClock, describe, run_stories
 
     clock = SettableClock()
     secret = os.environ.get("FENGQIAO_SECRET", "").encode() or secrets.token_hex(16).encode()

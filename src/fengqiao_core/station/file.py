@@ -2,8 +2,8 @@
 
 A station file is read with :mod:`tomllib` and structured with the project's converter
 (:func:`fengqiao_core.serialization.make_converter`). Shipped stations (package data under
-``fengqiao_core/stations``) are addressed by name, e.g. ``miaoshan``, wherever a station file is
-accepted. Errors never show a traceback or raw personal data:
+``fengqiao_core/station/presets``) are addressed by name, e.g. ``miaoshan``, wherever a station
+file is accepted. Errors never show a traceback or raw personal data:
 
 - :class:`~fengqiao_core.errors.ConfigurationError` when the file cannot be read (missing,
   a directory, not UTF-8, not TOML, too large) or no shipped station has that name;
@@ -30,9 +30,9 @@ from cattrs.errors import AttributeValidationNote, ClassValidationError
 
 from fengqiao_core.errors import ConfigurationError, ValidationError, describe_value
 from fengqiao_core.model import LabelledEnum, Skill
-from fengqiao_core.privacy import Sensitive
+from fengqiao_core.model.personal import Sensitive
 from fengqiao_core.serialization import FengqiaoConverter, make_converter
-from fengqiao_core.stationconfig import (
+from fengqiao_core.station.config import (
     COUNT_KEYS,
     Backends,
     RuleSettings,
@@ -63,7 +63,7 @@ _SUFFIX = ".toml"
 
 def shipped_stations() -> tuple[str, ...]:
     """The names of the stations shipped with the package 内置派出所, e.g. ``("miaoshan",)``."""
-    folder = resources.files("fengqiao_core") / "stations"
+    folder = resources.files("fengqiao_core") / "station" / "presets"
     names = (entry.name for entry in folder.iterdir() if entry.name.endswith(_SUFFIX))
     return tuple(sorted(name.removesuffix(_SUFFIX) for name in names))
 
@@ -90,7 +90,7 @@ def load_station_config(source: str | os.PathLike[str]) -> StationConfig:
     name = os.fspath(source)
     if not path.exists() and name in shipped_stations():
         label = f"{name}{_SUFFIX}"
-        data = (resources.files("fengqiao_core") / "stations" / label).read_bytes()
+        data = (resources.files("fengqiao_core") / "station" / "presets" / label).read_bytes()
         return parse_station_config(_decode(data, label), source=label)
     return parse_station_config(_decode(_read(path, name), name), source=name)
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import pluggy
 
 from fengqiao_core.errors import FengqiaoError, PluginError
-from fengqiao_core.privacy import get_logger
+from fengqiao_core.security.logs import get_logger
 
 __all__ = ["HookCaller", "flag"]
 

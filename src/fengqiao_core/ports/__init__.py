@@ -1,6 +1,6 @@
 """Ports 端口: what a storage, grid, volunteer or channel backend must provide.
 
-The records they exchange live in :mod:`fengqiao_core.records` and are re-exported here. A
+The records they exchange live in :mod:`fengqiao_core.ports.records` and are re-exported here. A
 backend is registered by a plugin as a :class:`BackendSpec` (see
 :func:`fengqiao_core.hookspecs.fengqiao_register_backends`) whose factory receives a
 :class:`BackendContext` and returns an object satisfying one of the protocols below. Ports speak
@@ -27,7 +27,7 @@ from fengqiao_core.model import (
     RedSteward,
     Skill,
 )
-from fengqiao_core.records import (
+from fengqiao_core.ports.records import (
     AggregateQuery,
     AggregateRow,
     AuditEntry,
