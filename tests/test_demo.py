@@ -1,3 +1,4 @@
+import pathlib
 import sqlite3
 
 from typer.testing import CliRunner
@@ -54,3 +55,23 @@ def test_backup_copies_a_live_database(tmp_path):
     assert counts(copy) == counts(db)
     missing = runner.invoke(app, ["backup", "--db", str(tmp_path / "nope.db"), "--to", str(copy)])
     assert missing.exit_code == 2
+
+
+def test_demo_runs_the_stories_on_any_station_file(tmp_path):
+    lakeside = tmp_path.parent / "lakeside-copy.toml"
+    source = pathlib.Path(__file__).parent / "data" / "lakeside.toml"
+    lakeside.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    result = runner.invoke(
+        app, ["demo", "--station", str(lakeside), "--out", str(tmp_path), "--lang", "en"]
+    )
+    assert result.exit_code in (0, 1), result.stdout
+    assert "E0001" not in result.stdout  # no Miaoshan ids
+    assert "people_court" not in result.stdout
+    assert counts(tmp_path / "lakeside.db")[0] == 6
+    key = tmp_path / "lakeside.key"
+    assert key.stat().st_mode & 0o077 == 0  # the demo's secret is the owner's only
+    again = runner.invoke(
+        app, ["demo", "--station", str(lakeside), "--out", str(tmp_path), "--lang", "en"]
+    )
+    assert again.exit_code == result.exit_code
+    assert counts(tmp_path / "lakeside.db")[0] == 6

@@ -229,6 +229,12 @@ def _raise(*_args, **_kwargs):
     raise RuntimeError("plugin bug")
 
 
+def _first(errors):
+    """Observers' errors are returned, not raised (they come after a commit): raise the first."""
+    assert errors, "the failing observer's error was not returned"
+    raise errors[0]
+
+
 CALLS = {
     "fengqiao_register_backends": lambda p, c: p.backends("storage"),
     "fengqiao_configure_converter": lambda p, c: p.make_converter(),
@@ -236,7 +242,7 @@ CALLS = {
     "fengqiao_register_micro_pillars": lambda p, c: p.micro_pillars(),
     "fengqiao_check_jurisdiction": lambda p, c: p.check_jurisdiction(c),
     "fengqiao_triage_advice": lambda p, c: p.triage_advice(a_matter()[0], c),
-    "fengqiao_on_matter_changed": lambda p, c: p.notify_matter_changed(*a_matter()),
+    "fengqiao_on_matter_changed": lambda p, c: _first(p.notify_matter_changed(*a_matter())),
     "fengqiao_register_commands": lambda p, c: p.register_commands(object()),
 }
 

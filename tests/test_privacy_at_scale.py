@@ -68,7 +68,7 @@ def chain(length, key):
     entries, previous = [], None
     for i in range(length):
         previous = seal(
-            previous,
+            None if previous is None else (previous.seq, previous.entry_hash),
             key=key,
             at=at,
             actor=actor,

@@ -8,6 +8,7 @@ from fengqiao_core.station.stories import SettableClock, run_stories
 from station_helpers import MIAOSHAN, PLUGINS, SECRET
 
 L = m.Linkage
+ROOT_DATA = __import__("pathlib").Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +109,57 @@ def test_running_the_stories_again_on_the_same_store_adds_nothing():
     assert [s.steps for s in first] == [s.steps for s in second]
     with store.unit_of_work() as uow:
         assert len(list(uow.matters.stream())) == 6
+
+
+def _final(station, clock):
+    return [
+        (s.key, s.matter.state.value, s.matter.level, tuple(x.action for x in s.steps))
+        for s in run_stories(station, clock)
+    ]
+
+
+def test_the_stories_run_on_another_station_with_its_own_places_and_people():
+    from fengqiao_core.station.file import load_station_config
+    from fengqiao_core.station.stories import Cast
+
+    lakeside = load_station_config(ROOT_DATA / "lakeside.toml").with_backends(storage="memory")
+    cast = Cast.of(lakeside)
+    declared = {p.id for p in lakeside.places} | {o.id for o in lakeside.officers}
+    assert {cast.officer, cast.duty_officer, cast.workplace, *cast.compounds} <= declared
+    clock = SettableClock()
+    with open_station(lakeside, secret=SECRET, clock=clock, dispatch=False) as station:
+        results = run_stories(station, clock)
+    assert [r.key for r in results] == ["a", "b", "c", "d", "e", "f"]
+    assert all(r.matter.location.place in declared for r in results)
+    assert results[0].matter.state is m.HelpRequestState.CLOSED
+
+
+def test_a_rerun_after_a_crash_carries_every_story_on_to_the_same_end(tmp_path, monkeypatch):
+    from fengqiao_core.station import stories as module
+
+    config = MIAOSHAN.with_backends(storage=f"sqlite:///{tmp_path / 'crash.db'}")
+    clock = SettableClock()
+    with open_station(MIAOSHAN, secret=SECRET, clock=clock, dispatch=False) as clean:
+        expected = _final(clean, clock)
+
+    real_do, calls = module._Story.do, {"n": 0, "at": 0}
+
+    def crashing(self, name, call, **options):
+        calls["n"] += 1
+        if calls["n"] == calls["at"]:
+            raise KeyboardInterrupt  # a kill between two committed steps
+        return real_do(self, name, call, **options)
+
+    monkeypatch.setattr(module._Story, "do", crashing)
+    for crash_at in (3, 17, 31):
+        calls.update(n=0, at=crash_at)
+        clock = SettableClock()
+        station = open_station(config, secret=SECRET, clock=clock, dispatch=False)
+        with station, pytest.raises(KeyboardInterrupt):
+            run_stories(station, clock)
+    monkeypatch.setattr(module._Story, "do", real_do)
+    clock = SettableClock()
+    with open_station(config, secret=SECRET, clock=clock, dispatch=False) as station:
+        assert _final(station, clock) == expected
+        with station.storage.unit_of_work() as uow:
+            assert len(list(uow.matters.stream())) == 6

@@ -124,17 +124,20 @@ class ConfigurationError(FengqiaoError):
 
 
 class NotFound(FengqiaoError):
-    """No object of this kind with this identifier.
+    """No object of this kind with this identifier (or none the caller may see).
+
+    The message never echoes the identifier: a station answers an unknown id and an id outside
+    the caller's scope with the same words.
 
     Attributes:
         kind: What was looked for, e.g. ``"matter"``.
-        ident: The identifier that was not found.
+        ident: The identifier that was not found (for programs; not in the message).
     """
 
-    def __init__(self, kind: str, ident: str) -> None:
+    def __init__(self, kind: str, ident: object) -> None:
         self.kind = kind
         self.ident = ident
-        super().__init__(f"no {kind} with id {describe_value(ident)}")
+        super().__init__(f"no {kind} with that id")
 
 
 class TransitionError(FengqiaoError):

@@ -192,9 +192,13 @@ class _Audit:
         stored = self._uow._state.audit
         return stored[-1] if stored else None
 
-    def append(self, entry: AuditEntry) -> None:
+    def head(self) -> tuple[int, str] | None:
         last = self.last()
-        expected = (last.seq if last else 0) + 1
+        return None if last is None else (last.seq, last.entry_hash)
+
+    def append(self, entry: AuditEntry) -> None:
+        head = self.head()
+        expected = (head[0] if head else 0) + 1
         if entry.seq != expected:
             raise ConflictError(f"audit entry {entry.seq} does not follow {expected - 1}")
         if not self._uow._audit:

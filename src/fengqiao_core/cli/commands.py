@@ -95,6 +95,9 @@ def check(
 @app.command()
 def demo(
     lang: Annotated[str, typer.Option("--lang", help="zh (中文) or en.")] = "zh",
+    station: Annotated[
+        str, typer.Option("--station", help="A station file, or a shipped station's name.")
+    ] = DEMO_STATION,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's files.")] = Path(
         "fengqiao-demo"
     ),
@@ -102,14 +105,15 @@ def demo(
         Path | None, typer.Option("--db", help="SQLite database (default: OUT/miaoshan.db).")
     ] = None,
 ) -> None:
-    """Run the Miaoshan station 庙山派出所: its structure, then the article's six stories.
+    """Run a station (庙山派出所 by default): its structure, then the article's six stories.
 
-    The stories are stored in an SQLite database (run it twice: nothing is duplicated).
+    The stories are stored in an SQLite database (run it twice: nothing is duplicated, and a
+    run that was interrupted is carried on). Places and people come from the station file.
     """
     if lang not in ("zh", "en"):
         err.print(Text("error: --lang is zh or en", style="bold red"))
         raise typer.Exit(EXIT_UNREADABLE)
-    config = _load(DEMO_STATION, as_json=False)
+    config = _load(station, as_json=False)
     findings = check_topology(config, config.rules)
     _print_station(config)
     for section in summarise(config):
@@ -121,10 +125,11 @@ def demo(
         out.print(table)
     _print_counts(config)
     _print_findings(findings)
-    database = (db or out_dir / "miaoshan.db").resolve()
+    database = (db or out_dir / f"{config.station.id}.db").resolve()
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
-        _print_stories(config.with_backends(storage=f"sqlite:///{database}"), lang)
+        secret = _demo_secret(database.parent / f"{config.station.id}.key")
+        _print_stories(config.with_backends(storage=f"sqlite:///{database}"), lang, secret)
     except (OSError, FengqiaoError) as exc:
         err.print(Text(f"error: {exc}", style="bold red"))
         raise typer.Exit(EXIT_UNREADABLE) from None
@@ -132,12 +137,27 @@ def demo(
     raise typer.Exit(EXIT_ERRORS if has_errors(findings) else EXIT_OK)
 
 
-def _print_stories(config: StationConfig, lang: str) -> None:
+def _demo_secret(path: Path) -> bytes:
+    """The demo store's secret: ``FENGQIAO_SECRET``, else a random key kept beside the store.
+
+    The same key must sign every run's audit entries, so it is made once (owner-only) and read
+    on later runs.
+    """
+    given = os.environ.get("FENGQIAO_SECRET", "").encode()
+    if given:
+        return given
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_bytes().strip()
+
+
+def _print_stories(config: StationConfig, lang: str, secret: bytes) -> None:
     from fengqiao_core.station import open_station
     from fengqiao_core.station.stories import SettableClock, describe, run_stories
 
     clock = SettableClock()
-    secret = os.environ.get("FENGQIAO_SECRET", "").encode() or secrets.token_hex(16).encode()
     with open_station(config, clock=clock, secret=secret, dispatch=False) as station:
         out.print(Text("六个案例 The six stories", style="bold"))
         for story in run_stories(station, clock):

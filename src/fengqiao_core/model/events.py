@@ -63,13 +63,25 @@ def _positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None
         raise ValidationError(attribute.name, f"{value!r:.40} is not a version >= 1")
 
 
-def _free_text(value: object) -> FreeText | None:
-    """Reasons are people's words (class S2): plain text is wrapped so it masks itself."""
+def _free_text(value: object, name: str) -> FreeText | None:
+    """People's words (class S2): plain text is wrapped so it masks itself."""
     if value is None or isinstance(value, FreeText):
         return value
     if isinstance(value, str):
         return FreeText(value)
-    raise ValidationError("reason", f"expected text, got {type(value).__name__}")
+    raise ValidationError(name, f"expected text, got {type(value).__name__}")
+
+
+def _reason(value: object) -> FreeText | None:
+    return _free_text(value, "reason")
+
+
+def _inscription(value: object) -> FreeText | None:
+    return _free_text(value, "inscription")
+
+
+def _comment(value: object) -> FreeText | None:
+    return _free_text(value, "comment")
 
 
 @frozen(kw_only=True)
@@ -83,7 +95,7 @@ class MatterEvent:
     version: int = field(validator=_positive)
     at: dt.datetime = field(validator=aware)
     actor: Actor = field(validator=of_type(Actor))
-    reason: FreeText | None = field(default=None, converter=_free_text)
+    reason: FreeText | None = field(default=None, converter=_reason)
 
 
 @frozen(kw_only=True)
@@ -166,7 +178,7 @@ class Commended(MatterEvent):
     """A banner 锦旗 was given for the matter to ``recipient`` (an officer, steward or station)."""
 
     recipient: str = field(validator=code)
-    inscription: str = ""
+    inscription: FreeText | None = field(default=None, converter=_inscription)
 
 
 @frozen(kw_only=True)
@@ -178,9 +190,13 @@ class MediationRefused(MatterEvent):
 
 @frozen(kw_only=True)
 class FeedbackRecorded(MatterEvent):
-    """The resident's satisfaction score 满意度 (1-5) was recorded on the matter."""
+    """The resident's satisfaction score 满意度 (1-5) was recorded on the matter.
+
+    ``comment`` is the resident's words (masked wherever shown).
+    """
 
     score: int = field(validator=score)
+    comment: FreeText | None = field(default=None, converter=_comment)
 
 
 def _reported(event: MatterReported) -> Matter:

@@ -200,9 +200,9 @@ class Participant:
     """
 
     ref: str = field(validator=code)
-    role: str = field(validator=of_type(str))
+    role: str = field(validator=code)
     linkage: Linkage = field(validator=of_type(Linkage))
-    rule: str = field(validator=of_type(str))
+    rule: str = field(validator=code)
 
 
 @define(kw_only=True, eq=False)
@@ -306,4 +306,6 @@ class Commendation(Entity):
     recipient: str = field(validator=code)
     given_at: dt.datetime = field(validator=aware)
     matter_id: str | None = field(default=None, validator=_opt_code)
-    inscription: str = ""
+    inscription: FreeText | None = field(
+        default=None, validator=attrs.validators.optional(_of(FreeText))
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from typing import Any
 
 import attrs
@@ -51,6 +52,28 @@ def score(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Attrs validator: a satisfaction score, a whole number from 1 to 5."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
         raise ValidationError(attribute.name, f"{describe_value(value)} is not a score from 1 to 5")
+
+
+def plain_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: short plain text a program wrote (1-200 characters, none invisible).
+
+    For labels and explanations that plugins or rules write (not people's words, which are
+    :class:`~fengqiao_core.model.personal.FreeText`): control, format and surrogate characters
+    are refused so that such text is safe in any terminal and any store.
+    """
+    if not isinstance(value, str) or not 1 <= len(value) <= 200:
+        kind = (
+            f"text of {len(value)} characters" if isinstance(value, str) else type(value).__name__
+        )
+        raise ValidationError(attribute.name, f"{kind} is not 1-200 characters of text")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in value):
+        raise ValidationError(attribute.name, "holds control, format or unassigned characters")
+
+
+def code_or_any(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: a :func:`code`, or ``"*"`` (every object of a kind)."""
+    if value != "*":
+        code(_, attribute, value)
 
 
 def aware(_: object, attribute: attrs.Attribute[Any], value: object) -> None:

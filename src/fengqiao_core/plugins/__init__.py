@@ -295,9 +295,15 @@ class Plugins:
             (n, a) for n, advice in results for a in self._calls.typed(n, [advice], TriageAdvice)
         ]
 
-    def notify_matter_changed(self, matter: Matter, events: list[MatterEvent]) -> None:
-        """Tell observers about a committed change (after commit; results ignored)."""
-        self._calls.each("fengqiao_on_matter_changed", matter=matter, events=events)
+    def notify_matter_changed(self, matter: Matter, events: list[MatterEvent]) -> list[PluginError]:
+        """Tell every observer about a committed change; returns the failures, never raises.
+
+        Called after commit: an observer's error must neither undo nor hide the change, and
+        one failing observer does not keep the others from being told.
+        """
+        return self._calls.each_contained(
+            "fengqiao_on_matter_changed", matter=matter, events=events
+        )
 
     def register_commands(self, cli: Any) -> None:
         """Let plugins add commands to the ``fengqiao`` command line."""

@@ -71,6 +71,26 @@ class HookCaller:
                 results.append((name, result))
         return results
 
+    def each_contained(self, hook: str, **kwargs: Any) -> list[PluginError]:
+        """Call every implementation of ``hook``; one failing never stops the others.
+
+        For hooks called after a commit (observers), whose failures must not reach the caller.
+
+        Returns:
+            One ``PluginError`` per implementation that raised, naming its plugin.
+        """
+        caller: pluggy.HookCaller = getattr(self._pm.hook, hook)
+        errors: list[PluginError] = []
+        for impl in reversed(caller.get_hookimpls()):
+            try:
+                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except Exception as exc:
+                detail = str(exc) if isinstance(exc, FengqiaoError) else type(exc).__name__
+                error = self.error(impl.plugin_name, f"hook {hook} raised {detail}")
+                error.__cause__ = exc
+                errors.append(error)
+        return errors
+
     def typed(self, plugin: str, records: Iterable[Any], kind: type[T]) -> list[T]:
         """Check that every record a plugin returned is a ``kind``.
 

@@ -149,6 +149,14 @@ class AuditLog(Protocol):
         """The newest entry, or ``None`` for an empty log."""
         ...
 
+    def head(self) -> tuple[int, str] | None:
+        """The newest entry's ``(seq, entry_hash)``, or ``None`` for an empty log.
+
+        The chain head is what a new entry links to; a backend keeps it cheap to read and never
+        needs to decode a stored entry to give it (so one unreadable entry cannot stop writing).
+        """
+        ...
+
     def stream(self) -> Iterator[AuditEntry]:
         """Every entry in ``seq`` order."""
         ...

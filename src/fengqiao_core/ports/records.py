@@ -6,14 +6,17 @@ Frozen attrs values, re-exported by :mod:`fengqiao_core.ports` (import them from
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any, Literal
 
+import attrs
 from attrs import field, frozen
 
+from fengqiao_core.errors import ValidationError
 from fengqiao_core.model import LabelledEnum, LadderLevel, Participant, Role, StationData
 from fengqiao_core.model.personal import FreeText
-from fengqiao_core.model.values import aware
+from fengqiao_core.model.values import aware, code, code_or_any, of_type, plain_text
 
 __all__ = [
     "AggregateQuery",
@@ -31,8 +34,20 @@ __all__ = [
     "TriageAdvice",
 ]
 
+_HEX = re.compile(r"[0-9a-f]{16,128}")
+
 Port = Literal["storage", "grid", "volunteers", "channel"]
 """The four ports; the same words are the station file's backend keys."""
+
+
+def _sequence(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(attribute.name, "expected a whole number >= 1")
+
+
+def _hex_digest(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or (value and not _HEX.fullmatch(value)):
+        raise ValidationError(attribute.name, "expected a hex digest (or nothing)")
 
 
 class Capability(LabelledEnum):
@@ -147,16 +162,16 @@ class AuditEntry:
     computed by the core). Entries never hold personal values.
     """
 
-    seq: int
+    seq: int = field(validator=_sequence)
     at: dt.datetime = field(validator=aware)
-    actor: str
-    role: Role
-    action: str
-    object_type: str
-    object_id: str
-    outcome: str = "success"
-    prev_hash: str = ""
-    entry_hash: str = ""
+    actor: str = field(validator=code)
+    role: Role = field(validator=of_type(Role))
+    action: str = field(validator=code)
+    object_type: str = field(validator=code)
+    object_id: str = field(validator=code_or_any)
+    outcome: str = field(default="success", validator=code)
+    prev_hash: str = field(default="", validator=_hex_digest)
+    entry_hash: str = field(default="", validator=_hex_digest)
 
 
 @frozen(kw_only=True)
@@ -174,9 +189,9 @@ class OutboxMessage:
         last_error: Why the last attempt failed.
     """
 
-    id: str
-    target: str
-    text: FreeText
+    id: str = field(validator=code)
+    target: str = field(validator=code)
+    text: FreeText = field(validator=of_type(FreeText))
     created_at: dt.datetime = field(validator=aware)
     attempts: int = 0
     delivered_at: dt.datetime | None = None
@@ -196,7 +211,7 @@ class TriageAdvice:
         raise_to: A ladder level to raise the matter to, if higher than the decided one.
     """
 
-    reason: str
+    reason: str = field(validator=plain_text)
     participants: tuple[Participant, ...] = ()
     raise_to: LadderLevel | None = None
 

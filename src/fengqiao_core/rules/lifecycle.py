@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from fengqiao_core.errors import TransitionError
 from fengqiao_core.model import (
     Actor,
+    FreeText,
     LabelledEnum,
     LadderLevel,
     Matter,
@@ -238,7 +239,7 @@ def act(
     *,
     actor: Actor,
     at: dt.datetime,
-    reason: str | None = None,
+    reason: str | FreeText | None = None,
     to_level: LadderLevel | None = None,
     skip: SkipReason | None = None,
 ) -> list[MatterEvent]:

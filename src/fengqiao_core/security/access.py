@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fengqiao_core.errors import PermissionDenied
-from fengqiao_core.model import Actor, Role
+from fengqiao_core.model import Actor, Matter, Role
 from fengqiao_core.rules.lifecycle import Action
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "REFUSE",
     "REPORT",
     "check_access",
+    "in_scope",
 ]
 
 REPORT = "report"
@@ -72,3 +73,24 @@ def check_access(actor: Actor, action: str) -> None:
         raise PermissionDenied(
             f"role {actor.role.value!r} ({actor.role.label_zh}) may not {action!r}"
         )
+
+
+def in_scope(actor: Actor, matter: Matter, worker_cells: Mapping[str, frozenset[str]]) -> bool:
+    """Whether ``actor`` may see and act on ``matter`` 数据范围 (object-level, deny by default).
+
+    Officers, auxiliary officers and the system reach every matter; a resident the matters
+    they reported or are a party to; a steward, mediator or lawyer the matters they take part in
+    or reported; a grid worker the matters in their cells (``worker_cells``) or reported by them.
+    """
+    role, person = actor.role, actor.person_id
+    if role in (Role.OFFICER, Role.AUXILIARY, Role.SYSTEM):
+        return True
+    if matter.reported_by == person:
+        return True
+    if role is Role.RESIDENT:
+        return any(p.id == person for p in matter.parties)
+    if role in (Role.STEWARD, Role.MEDIATOR, Role.LAWYER):
+        return any(p.ref == person for p in matter.participants)
+    if role is Role.GRID_WORKER:
+        return matter.cell is not None and matter.cell in worker_cells.get(person, frozenset())
+    return False

@@ -42,7 +42,7 @@ def _digest(entry: AuditEntry, key: bytes) -> str:
 
 
 def seal(
-    previous: AuditEntry | None,
+    head: tuple[int, str] | None,
     *,
     key: bytes,
     at: dt.datetime,
@@ -52,12 +52,13 @@ def seal(
     object_id: str,
     outcome: str = "success",
 ) -> AuditEntry:
-    """The next audit entry after ``previous``, chained and sealed with ``key``.
+    """The next audit entry after the chain's ``head`` (``(seq, entry_hash)``), sealed with ``key``.
 
-    Entries hold ids, roles and action names only, never personal values.
+    Entries hold ids, roles and action names only, never personal values; building one
+    validates every field, so nothing a caller passed unchecked can be sealed.
     """
     draft = AuditEntry(
-        seq=(previous.seq if previous else 0) + 1,
+        seq=(head[0] if head else 0) + 1,
         at=at,
         actor=actor.person_id,
         role=actor.role,
@@ -65,7 +66,7 @@ def seal(
         object_type=object_type,
         object_id=object_id,
         outcome=outcome,
-        prev_hash=previous.entry_hash if previous else GENESIS,
+        prev_hash=head[1] if head else GENESIS,
     )
     return attrs.evolve(draft, entry_hash=_digest(draft, key))
 

@@ -9,25 +9,26 @@ first — and only then wake the dispatcher and tell the observers.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fengqiao_core.errors import (
     ConfigurationError,
     ConflictError,
+    FengqiaoError,
+    NotFound,
     PermissionDenied,
+    PluginError,
     ValidationError,
+    scrub,
 )
 from fengqiao_core.model import (
     Actor,
     GroupCategory,
     Matter,
     MatterEvent,
-    Role,
-    StateChanged,
 )
 from fengqiao_core.model.personal import FreeText
 from fengqiao_core.plugins import Plugins
@@ -44,40 +45,35 @@ from fengqiao_core.ports import (
 from fengqiao_core.rules.calendar import WorkingCalendar
 from fengqiao_core.rules.index import StationIndex
 from fengqiao_core.rules.lifecycle import Action, act, is_open
-from fengqiao_core.rules.screening import screening_keys
 from fengqiao_core.rules.triage import TriageSettings
-from fengqiao_core.security.access import check_access
+from fengqiao_core.security.access import READ, check_access, in_scope
 from fengqiao_core.security.audit import seal
 from fengqiao_core.security.keys import MIN_SECRET_BYTES, load_secret, require_secret
 from fengqiao_core.security.logs import get_logger
+from fengqiao_core.station import arguments as args
 from fengqiao_core.station.config import StationConfig
 from fengqiao_core.station.dispatch import Dispatcher
 from fengqiao_core.station.screening import ScreeningIndex
+from fengqiao_core.station.values import (
+    RETRIES,
+    SYSTEM_ACTOR,
+    AfterCommitProblem,
+    Clock,
+    new_id,
+)
 
-__all__ = ["Clock", "StationCore", "new_id", "state_names"]
+__all__ = ["StationCore"]
 
-Clock = Callable[[], dt.datetime]
-"""A zone-aware clock; injected so that tests and simulations control time."""
 Extra = Callable[[Matter, int, dt.datetime], list[MatterEvent]]
 Guard = Callable[[Matter, UnitOfWork], None]
-RETRIES = 20
-"""How often a change is retried when a concurrent writer got there first."""
 _RETRIES = RETRIES
 _UNINDEXED_MAX = 30
 _log = get_logger(__name__)
+T = TypeVar("T")
 
 
-def state_names(history: Iterable[MatterEvent]) -> set[str]:
-    """The states a matter has been in, from its history (e.g. to ask "was it ever agreed?")."""
-    return {e.state for e in history if isinstance(e, StateChanged)}
-
-
-def new_id() -> str:
-    """A new id: 16 hex digits of nanoseconds, then 8 random ones (time-ordered, like UUIDv7).
-
-    Time-ordered keys keep a store's B-tree appends local, so writing stays cheap as it grows.
-    """
-    return f"{time.time_ns():016x}{os.urandom(4).hex()}"
+class _Hidden(Exception):
+    """Raised inside a unit of work: the matter is unknown or outside the actor's scope."""
 
 
 class StationCore:
@@ -133,7 +129,10 @@ class StationCore:
         self.categories = self.plugins.categories()
         self.micro_pillars = self.plugins.micro_pillars()
         self.index = StationIndex.of(config)
+        self.places = {place.id: place for place in config.places}
+        self._worker_cells = {w.id: frozenset(w.cells) for w in config.grid_workers}
         self._screening_index: ScreeningIndex | None = None
+        self._problems: deque[AfterCommitProblem] = deque(maxlen=1000)
         zone = ZoneInfo(config.station.timezone)
         self._clock: Clock = clock or (lambda: dt.datetime.now(zone))
         self._secret = secret if secret is not None else load_secret(config.secret_file)
@@ -164,20 +163,27 @@ class StationCore:
     # --- plumbing shared by the use cases -------------------------------------------------
 
     def _authorise(self, actor: Actor, action: str, object_type: str, object_id: str) -> None:
-        if not isinstance(actor, Actor):
-            raise ValidationError("actor", f"expected an Actor, got {type(actor).__name__}")
+        args.actor(actor)
         try:
             check_access(actor, action)
         except PermissionDenied:
             self._record_denial(actor, action, object_type, object_id)
             raise
 
-    def _record_denial(self, actor: Actor, action: str, object_type: str, object_id: str) -> None:
-        """Audit a refused attempt in its own unit of work (retried like any change)."""
+    def _record_denial(
+        self,
+        actor: Actor,
+        action: str,
+        object_type: str,
+        object_id: str,
+        *,
+        outcome: str = "denied",
+    ) -> None:
+        """Audit a refused attempt (or a failure) in its own unit of work, retried like a change."""
         for attempt in range(_RETRIES):
             try:
                 with self.storage.unit_of_work() as uow:
-                    self._audit(uow, actor, action, object_type, object_id, outcome="denied")
+                    self._audit(uow, actor, action, object_type, object_id, outcome=outcome)
                     uow.commit()
                 return
             except ConflictError:
@@ -185,32 +191,44 @@ class StationCore:
                     raise
 
     def in_scope(self, actor: Actor, matter: Matter) -> bool:
-        """Whether ``actor`` may see and act on ``matter`` (object-level access, deny by default).
+        """Whether ``actor`` may see and act on ``matter`` (``security.access.in_scope``)."""
+        if not isinstance(matter, Matter):
+            raise ValidationError("matter", f"expected a Matter, got {type(matter).__name__}")
+        return in_scope(args.actor(actor), matter, self._worker_cells)
 
-        Officers, auxiliary officers and the system reach every matter; a resident the matters
-        they reported or are a party to; a steward, mediator or lawyer the matters they take
-        part in or reported; a grid worker the matters in their cells or reported by them.
-        """
-        role, person = actor.role, actor.person_id
-        if role in (Role.OFFICER, Role.AUXILIARY, Role.SYSTEM):
-            return True
-        if matter.reported_by == person:
-            return True
-        if role is Role.RESIDENT:
-            return any(p.id == person for p in matter.parties)
-        if role in (Role.STEWARD, Role.MEDIATOR, Role.LAWYER):
-            return any(p.ref == person for p in matter.participants)
-        if role is Role.GRID_WORKER:
-            worker = next((w for w in self.config.grid_workers if w.id == person), None)
-            return worker is not None and matter.cell in worker.cells
-        return False
-
-    def _scoped(self, actor: Actor, matter: Matter, action: str) -> Matter:
+    def _visible(self, uow: UnitOfWork, actor: Actor, matter_id: str) -> Matter:
+        """The matter if it exists and is in the actor's scope; else :class:`_Hidden`."""
+        try:
+            matter = uow.matters.get(matter_id)
+        except NotFound:
+            raise _Hidden from None
         if not self.in_scope(actor, matter):
-            raise PermissionDenied(
-                f"{actor.role.value} {actor.person_id} may not {action!r} matter {matter.id}"
-            )
+            raise _Hidden
         return matter
+
+    def _hidden(self, actor: Actor, action: str, matter_id: str) -> NotFound:
+        """Audit the refused attempt; the same answer for unknown and out-of-scope matters."""
+        self._record_denial(actor, action, "matter", matter_id)
+        return NotFound("matter", matter_id)
+
+    def _read(
+        self,
+        actor: Actor,
+        matter_id: str,
+        fetch: Callable[[UnitOfWork], T],
+        action: str = READ,
+    ) -> T:
+        """Read one matter's data within the actor's scope, as permission ``action`` allows."""
+        matter_id = args.code(matter_id, "matter_id")
+        self._authorise(actor, action, "matter", matter_id)
+        with self.storage.unit_of_work() as uow:
+            try:
+                self._visible(uow, actor, matter_id)
+            except _Hidden:
+                pass
+            else:
+                return fetch(uow)
+        raise self._hidden(actor, action, matter_id)
 
     def _audit(
         self,
@@ -223,7 +241,7 @@ class StationCore:
     ) -> None:
         key = require_secret(self._secret, "the audit log")
         entry = seal(
-            uow.audit.last(),
+            uow.audit.head(),
             key=key,
             at=self.now(),
             actor=actor,
@@ -249,6 +267,42 @@ class StationCore:
             for t in targets
         ]
 
+    def _on_matter(
+        self,
+        actor: Actor,
+        matter_id: str,
+        action: str,
+        work: Callable[[UnitOfWork, Matter], tuple[Matter, list[MatterEvent]]],
+    ) -> Matter:
+        """The one way a matter changes: validate, authorise, one unit of work, then observers.
+
+        ``work`` gets the visible matter inside the unit of work and appends its events (and any
+        outbox messages); the audit entry is added here and everything commits together. A
+        concurrent writer makes the whole unit retry. An unknown and an out-of-scope matter get
+        the same answer, and both are audited as denials.
+        """
+        matter_id = args.code(matter_id, "matter_id")
+        self._authorise(actor, action, "matter", matter_id)
+        try:
+            for attempt in range(_RETRIES):
+                try:
+                    with self.storage.unit_of_work() as uow:
+                        new, events = work(uow, self._visible(uow, actor, matter_id))
+                        self._audit(uow, actor, action, "matter", matter_id)
+                        uow.commit()
+                    break
+                except ConflictError:
+                    if attempt == _RETRIES - 1:
+                        raise
+                    _log.debug("conflict on %s, retrying (%d)", matter_id, attempt + 1)
+        except _Hidden:
+            raise self._hidden(actor, action, matter_id) from None
+        except PermissionDenied:
+            self._record_denial(actor, action, "matter", matter_id)
+            raise
+        self._after_commit([(new, events)])
+        return new
+
     def _annotate(
         self,
         actor: Actor,
@@ -263,30 +317,15 @@ class StationCore:
         ``resolved`` says whether the matter must be resolved (``True``), still open (``False``)
         or either (``None``).
         """
-        self._authorise(actor, action, "matter", matter_id)
-        try:
-            for attempt in range(_RETRIES):
-                try:
-                    with self.storage.unit_of_work() as uow:
-                        matter = self._scoped(actor, uow.matters.get(matter_id), action)
-                        if resolved is not None and is_open(matter) is resolved:
-                            wanted = "resolved" if resolved else "open"
-                            raise ValidationError(
-                                "matter_id", f"matter {matter_id} is not {wanted}"
-                            )
-                        event = make(matter, self.now())
-                        new = uow.matters.append([event], matter.version)
-                        self._audit(uow, actor, action, "matter", matter_id)
-                        uow.commit()
-                    break
-                except ConflictError:
-                    if attempt == _RETRIES - 1:
-                        raise
-        except PermissionDenied:
-            self._record_denial(actor, action, "matter", matter_id)
-            raise
-        self._after_commit([(new, [event])])
-        return new
+
+        def work(uow: UnitOfWork, matter: Matter) -> tuple[Matter, list[MatterEvent]]:
+            if resolved is not None and is_open(matter) is resolved:
+                wanted = "resolved" if resolved else "open"
+                raise ValidationError("matter_id", f"the matter is not {wanted}")
+            event = make(matter, self.now())
+            return uow.matters.append([event], matter.version), [event]
+
+        return self._on_matter(actor, matter_id, action, work)
 
     def _change(
         self,
@@ -294,65 +333,64 @@ class StationCore:
         matter_id: str,
         action: Action,
         *,
-        reason: str | None = None,
+        reason: str | FreeText | None = None,
         guard: Guard | None = None,
         extra: Extra | None = None,
         notify: bool = False,
         **options: Any,
     ) -> Matter:
         """Take one lifecycle edge in one unit of work (retried on a concurrent write)."""
-        self._authorise(actor, action.value, "matter", matter_id)
-        try:
-            for attempt in range(_RETRIES):
-                try:
-                    with self.storage.unit_of_work() as uow:
-                        matter = self._scoped(actor, uow.matters.get(matter_id), action.value)
-                        if guard is not None:
-                            guard(matter, uow)
-                        at = self.now()
-                        events = act(matter, action, actor=actor, at=at, reason=reason, **options)
-                        if extra is not None:
-                            events += extra(matter, events[-1].version + 1, at)
-                        new = uow.matters.append(events, matter.version)
-                        self._audit(uow, actor, action.value, "matter", matter_id)
-                        if notify:
-                            label = action.label_zh
-                            for message in self._messages(new, f"事项 {new.id}：{label}"):
-                                uow.outbox.add(message)
-                        uow.commit()
-                    break
-                except ConflictError:
-                    if attempt == _RETRIES - 1:
-                        raise
-                    _log.debug("conflict on %s, retrying (%d)", matter_id, attempt + 1)
-        except PermissionDenied:
-            self._record_denial(actor, action.value, "matter", matter_id)
-            raise
-        self._after_commit([(new, events)])
-        return new
+
+        def work(uow: UnitOfWork, matter: Matter) -> tuple[Matter, list[MatterEvent]]:
+            if guard is not None:
+                guard(matter, uow)
+            at = self.now()
+            events = act(matter, action, actor=actor, at=at, reason=reason, **options)
+            if extra is not None:
+                events += extra(matter, events[-1].version + 1, at)
+            new = uow.matters.append(events, matter.version)
+            if notify:
+                for message in self._messages(new, f"事项 {new.id}：{action.label_zh}"):
+                    uow.outbox.add(message)
+            return new, events
+
+        return self._on_matter(actor, matter_id, action.value, work)
 
     def screening_index(self) -> ScreeningIndex:
         """The linked-screening index (rule L7), built from the store's open matters once."""
         if self._screening_index is None:
             key = require_secret(self._secret, "linked screening")
-            index = ScreeningIndex()
             with self.storage.unit_of_work() as uow:
-                for matter in uow.matters.stream():
-                    if is_open(matter):
-                        index.add(matter.id, screening_keys(matter, key))
-            self._screening_index = index
+                self._screening_index = ScreeningIndex.of_open(uow.matters.stream(), key)
         return self._screening_index
 
     def _after_commit(self, changes: Iterable[tuple[Matter, Sequence[MatterEvent]]]) -> None:
         """Wake the dispatcher, then tell observers (their errors never undo the commit)."""
         changes = list(changes)
         self.dispatcher.wake()
-        index = self._screening_index
-        if index is not None:
-            index.remove(m.id for m, _ in changes if not is_open(m))
-            key = self._secret
-            for matter, _ in changes:
-                if key is not None and is_open(matter) and matter.id not in index:
-                    index.add(matter.id, screening_keys(matter, key))
+        if self._screening_index is not None and self._secret is not None:
+            self._screening_index.update((m for m, _ in changes), self._secret)
         for matter, events in changes:
-            self.plugins.notify_matter_changed(matter, list(events))
+            for error in self.plugins.notify_matter_changed(matter, list(events)):
+                self._after_commit_problem(matter.id, error)
+
+    def _after_commit_problem(self, matter_id: str, error: PluginError) -> None:
+        """Keep an observer's failure for the operator: logged (scrubbed), listed, audited."""
+        problem = AfterCommitProblem(
+            at=self.now(), plugin=error.plugin, matter_id=matter_id, message=scrub(str(error))
+        )
+        self._problems.append(problem)
+        _log.error("after commit of matter %s: %s", matter_id, problem.message)
+        try:
+            self._record_denial(SYSTEM_ACTOR, "notify", "matter", matter_id, outcome="plugin_error")
+        except FengqiaoError as exc:  # the store may be down; the log and the list keep it
+            _log.error("could not audit the plugin error (%s)", type(exc).__name__)
+
+    def problems(self) -> list[AfterCommitProblem]:
+        """Failures after a commit that this station process met (newest last, at most 1,000).
+
+        An observer that raises never fails the use case whose change it was told about: the
+        failure is logged (scrubbed), kept here for the operator and audited (action
+        ``notify``, outcome ``plugin_error``).
+        """
+        return list(self._problems)

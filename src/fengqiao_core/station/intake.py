@@ -18,7 +18,6 @@ from attrs import field, frozen
 from fengqiao_core.errors import (
     ConflictError,
     NotFound,
-    PluginError,
     ValidationError,
     describe_value,
 )
@@ -44,8 +43,9 @@ from fengqiao_core.rules.triage import TriageDecision, triage
 from fengqiao_core.security.access import REPORT
 from fengqiao_core.security.keys import require_secret
 from fengqiao_core.security.logs import get_logger
-from fengqiao_core.station.core import RETRIES as _RETRIES
-from fengqiao_core.station.core import StationCore, new_id
+from fengqiao_core.station.core import StationCore
+from fengqiao_core.station.values import RETRIES as _RETRIES
+from fengqiao_core.station.values import new_id
 
 __all__ = ["IntakeUseCases", "MatterDraft"]
 
@@ -110,7 +110,9 @@ class IntakeUseCases(StationCore):
         Raises:
             ValidationError: A draft is invalid (the path names its index, ``drafts[7]…``);
                 nothing of its batch is stored, earlier batches stay stored.
-            PluginError: An observer failed; raised after every batch is stored.
+
+        An observer that fails after a batch is stored does not fail the call: see
+        :meth:`~fengqiao_core.station.core.StationCore.problems`.
         """
         if isinstance(drafts, MatterDraft) or not isinstance(drafts, Sequence):
             raise ValidationError("drafts", "expected a sequence of MatterDraft")
@@ -122,7 +124,6 @@ class IntakeUseCases(StationCore):
             raise ValidationError(f"drafts[{bad}]", "expected a MatterDraft")
         self._refuse_foreign_references(actor, drafts)
         stored: list[Matter] = []
-        observer_error: PluginError | None = None
         for start in range(0, len(drafts), batch_size):
             batch = drafts[start : start + batch_size]
             known = self._known_references(batch)
@@ -149,12 +150,7 @@ class IntakeUseCases(StationCore):
                 self._as_seen_by(actor, made[i] if i in made else by_reference[str(d.reference)])
                 for i, d in enumerate(batch)
             ]
-            try:
-                self._after_commit(changes)
-            except PluginError as exc:  # observers never undo a commit: go on, report at the end
-                observer_error = observer_error or exc
-        if observer_error is not None:
-            raise observer_error
+            self._after_commit(changes)
         return stored
 
     def _known_references(self, batch: Sequence[MatterDraft]) -> dict[str, Matter]:
@@ -200,6 +196,7 @@ class IntakeUseCases(StationCore):
             raise ValidationError(
                 f"{where}.category", f"{draft.category} is not a {draft.kind.value} category"
             )
+        self._check_place(draft.location.place, f"{where}.location.place")
         at = self.now()
         try:
             reported = MatterReported(
@@ -232,6 +229,18 @@ class IntakeUseCases(StationCore):
         )  # fmt: skip
         index.add(matter.id, keys)  # last: a draft that fails above leaves no trace in the index
         return [reported, triaged], matter, decision
+
+    def _check_place(self, place_id: str | None, where: str) -> None:
+        """An unknown place, or a community or village where a place is expected, is refused."""
+        if place_id is None:
+            return
+        place = self.places.get(place_id)
+        if place is None:
+            raise ValidationError(where, "not a place declared by the station")
+        if place.kind.is_settlement:
+            raise ValidationError(
+                where, f"a {place.kind.value} is not a place: name a compound, campus or site"
+            )
 
     def _locate(self, matter: Matter) -> str | None:
         location = matter.location

@@ -32,17 +32,12 @@ from fengqiao_core.rules.lifecycle import Action
 from fengqiao_core.rules.mediation import (
     check_owner,
 )
+from fengqiao_core.station import arguments as args
 from fengqiao_core.station.core import StationCore
 
 __all__ = ["LifecycleUseCases"]
 
 A = Action
-
-
-def _required(reason: str | None, what: str) -> str:
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError("reason", f"{what} needs a reason (text)")
-    return reason
 
 
 class LifecycleUseCases(StationCore):
@@ -60,7 +55,7 @@ class LifecycleUseCases(StationCore):
 
     def reject(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
         """不予受理 Reject a registered dispute (the reason is recorded)."""
-        return self._change(actor, matter_id, A.REJECT, reason=_required(reason, "rejecting"))
+        return self._change(actor, matter_id, A.REJECT, reason=args.text(reason, "reason"))
 
     def accept(self, actor: Actor, matter_id: str) -> Matter:
         """受理 Accept a registered dispute for mediation (not once a party refused it: M1)."""
@@ -85,6 +80,7 @@ class LifecycleUseCases(StationCore):
 
     def assign(self, actor: Actor, matter_id: str, *, owner: str | None = None) -> Matter:
         """指派 Give a dispute an owner 包案人 at its level (rule T4: never an auxiliary)."""
+        owner = args.optional_code(owner, "owner")
 
         def extra(matter: Matter, version: int, at: dt.datetime) -> list[MatterEvent]:
             chosen = owner or matter.owner
@@ -113,13 +109,11 @@ class LifecycleUseCases(StationCore):
         skip: SkipReason | None = None,
     ) -> Matter:
         """上报 Move a matter one rung up the ladder (rule L3; ``skip`` names why to jump)."""
-        why = _required(reason, "escalation")
-        if to_level is not None and not isinstance(to_level, LadderLevel):
-            raise ValidationError(
-                "to_level", f"expected a LadderLevel, got {type(to_level).__name__}"
-            )
-        if skip is not None and not isinstance(skip, SkipReason):
-            raise ValidationError("skip", f"expected a SkipReason, got {type(skip).__name__}")
+        why = args.text(reason, "reason")
+        if to_level is not None:
+            args.choice(to_level, LadderLevel, "to_level")
+        if skip is not None:
+            args.choice(skip, SkipReason, "skip")
         return self._change(
             actor, matter_id, A.ESCALATE, reason=why, to_level=to_level, skip=skip, notify=True
         )
@@ -129,7 +123,8 @@ class LifecycleUseCases(StationCore):
 
         A referral moves the matter to the ``DEPARTMENT`` rung (``BEYOND`` for a court).
         """
-        why = _required(reason, "a referral")
+        to = args.code(to, "to")
+        why = args.text(reason, "reason")
         court = any(d.id == to and d.court for d in self.config.departments)
         known = {d.id for d in self.config.departments} | {f.id for f in self.config.forces}
 
@@ -158,7 +153,7 @@ class LifecycleUseCases(StationCore):
     def department_reply(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
         """部门回复 Record the competent department's reply to a transferred help request."""
         return self._change(
-            actor, matter_id, A.DEPARTMENT_REPLY, reason=_required(reason, "a reply")
+            actor, matter_id, A.DEPARTMENT_REPLY, reason=args.text(reason, "reason")
         )
 
     def open_case(self, actor: Actor, matter_id: str) -> Matter:
@@ -182,11 +177,11 @@ class LifecycleUseCases(StationCore):
 
     def confirm_tip(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
         """查实 The tip is confirmed (report the matter it becomes, or link it)."""
-        return self._change(actor, matter_id, A.CONFIRM, reason=_required(reason, "confirming"))
+        return self._change(actor, matter_id, A.CONFIRM, reason=args.text(reason, "reason"))
 
     def dismiss_tip(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
         """查无实据 The tip is unfounded."""
-        return self._change(actor, matter_id, A.DISMISS, reason=_required(reason, "dismissal"))
+        return self._change(actor, matter_id, A.DISMISS, reason=args.text(reason, "reason"))
 
     def follow_up(self, actor: Actor, matter_id: str) -> Matter:
         """回访 Follow a dispute up with its parties."""
@@ -201,7 +196,7 @@ class LifecycleUseCases(StationCore):
 
         Outside the station's own staff only the person who reported it may withdraw it.
         """
-        why = _required(reason, "withdrawal")
+        why = args.text(reason, "reason")
 
         def guard(matter: Matter, uow: UnitOfWork) -> None:
             staff = actor.role in (Role.OFFICER, Role.AUXILIARY, Role.SYSTEM)
@@ -213,7 +208,7 @@ class LifecycleUseCases(StationCore):
     def reopen(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
         """重启 A closed matter comes back (e.g. an agreement was not performed)."""
         return self._change(
-            actor, matter_id, A.REOPEN, reason=_required(reason, "reopening"), notify=True
+            actor, matter_id, A.REOPEN, reason=args.text(reason, "reason"), notify=True
         )
 
     def feedback(
@@ -222,18 +217,20 @@ class LifecycleUseCases(StationCore):
         """评价 Record the resident's satisfaction (1-5).
 
         A resolved help request moves to ``FEEDBACK``; other resolved matters keep their state.
-        The comment is the resident's words: only the fact that one was given is recorded.
+        The comment is the resident's words, stored as text that masks itself.
         """
-        note = None if comment is None else "comment given"
+        matter_id = args.code(matter_id, "matter_id")
+        score = args.whole(score, "score", low=1, high=5)
+        note = args.optional_text(comment, "comment")
 
         def event(matter: Matter, version: int, at: dt.datetime) -> FeedbackRecorded:
             return FeedbackRecorded(
-                matter_id=matter.id, version=version, at=at, actor=actor, score=score, reason=note
+                matter_id=matter.id, version=version, at=at, actor=actor, score=score, comment=note
             )
 
-        self._authorise(actor, A.FEEDBACK.value, "matter", matter_id)
-        with self.storage.unit_of_work() as uow:
-            kind = uow.matters.get(matter_id).kind
+        kind = self._read(
+            actor, matter_id, lambda uow: uow.matters.get(matter_id).kind, A.FEEDBACK.value
+        )
         if kind is MatterKind.HELP_REQUEST:
             return self._change(
                 actor, matter_id, A.FEEDBACK, extra=lambda m, v, at: [event(m, v, at)]
@@ -258,15 +255,18 @@ class LifecycleUseCases(StationCore):
         For people the rules did not call at triage — an employer who stands guarantor, a
         co-worker who helps mediate (T4 holds: an auxiliary officer is never added as owner).
         """
+        ref, role = args.code(ref, "ref"), args.code(role, "role")
+        linkage, rule = args.choice(linkage, Linkage, "linkage"), args.code(rule, "rule")
+        note = args.optional_text(reason, "reason")
         if role == "owner":
             self._no_auxiliary(ref, "a matter")
-        joined = Participant(ref, role, linkage, rule)  # validated: ids, text, Linkage
+        joined = Participant(ref, role, linkage, rule)
         return self._annotate(
             actor,
             matter_id,
             "involve",
             lambda m, at: ParticipantAdded(
-                matter_id=m.id, version=m.version + 1, at=at, actor=actor, reason=reason,
+                matter_id=m.id, version=m.version + 1, at=at, actor=actor, reason=note,
                 participant=joined,
             ),
             resolved=False,
@@ -276,6 +276,8 @@ class LifecycleUseCases(StationCore):
         self, actor: Actor, matter_id: str, *, recipient: str, inscription: str = ""
     ) -> Matter:
         """锦旗 Record a banner given for a resolved matter to an officer, steward or station."""
+        recipient = args.code(recipient, "recipient")
+        words = args.optional_text(inscription, "inscription")
         return self._annotate(
             actor,
             matter_id,
@@ -286,6 +288,6 @@ class LifecycleUseCases(StationCore):
                 at=at,
                 actor=actor,
                 recipient=recipient,
-                inscription=inscription,
+                inscription=words,
             ),
         )

@@ -30,7 +30,6 @@ from fengqiao_core.model import (
     SessionRecorded,
     StateChanged,
 )
-from fengqiao_core.model.personal import FreeText
 from fengqiao_core.ports import UnitOfWork
 from fengqiao_core.rules.deadlines import check_police_session
 from fengqiao_core.rules.lifecycle import Action
@@ -44,18 +43,14 @@ from fengqiao_core.rules.mediation import (
     check_termination,
     is_effective,
 )
-from fengqiao_core.station.core import StationCore, state_names
+from fengqiao_core.station import arguments as args
+from fengqiao_core.station.core import StationCore
+from fengqiao_core.station.values import state_names
 
 __all__ = ["MediationUseCases"]
 
 A = Action
 _POLICE = (Role.OFFICER, Role.SYSTEM)
-
-
-def _ids(values: Sequence[str], field: str) -> list[str]:
-    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
-        raise ValidationError(field, "expected a list of ids (not one string)")
-    return list(values)
 
 
 def _check_refusals(matter: Matter) -> None:
@@ -78,7 +73,7 @@ class MediationUseCases(StationCore):
 
     def refuse_mediation(self, actor: Actor, matter_id: str, *, parties: Sequence[str]) -> Matter:
         """拒绝调解 Record that parties explicitly refuse mediation (rule M1)."""
-        refusing = _ids(parties, "parties")
+        refusing = list(args.codes(parties, "parties"))
 
         def event(matter: Matter, at: dt.datetime) -> MediationRefused:
             unknown = set(refusing) - {p.id for p in matter.parties}
@@ -108,7 +103,9 @@ class MediationUseCases(StationCore):
         For police mediation name the ``consenting`` parties, the ``guardians`` present for
         parties under 16 and any excluding circumstances (``bars``).
         """
-        consent, present = _ids(consenting, "consenting"), _ids(guardians, "guardians")
+        consent = list(args.codes(consenting, "consenting"))
+        present = list(args.codes(guardians, "guardians"))
+        words = args.text(summary, "summary")
         if not isinstance(bars, list | tuple | set | frozenset) or not all(
             isinstance(b, PoliceMediationBar) for b in bars
         ):
@@ -144,7 +141,7 @@ class MediationUseCases(StationCore):
             return [
                 SessionRecorded(
                     matter_id=matter.id, version=version, at=at, actor=actor,
-                    summary=FreeText(summary),
+                    summary=words,
                 )
             ]  # fmt: skip
 
@@ -183,20 +180,20 @@ class MediationUseCases(StationCore):
 
     def record_performance(self, actor: Actor, matter_id: str, *, performed: bool) -> Matter:
         """履行 Record whether the agreement was performed (not performed may later reopen)."""
+        performed = args.flag(performed, "performed")
         return self._change(actor, matter_id, A.PERFORM if performed else A.NOT_PERFORM)
 
     def fail(self, actor: Actor, matter_id: str, *, reason: str) -> Matter:
         """调解不成 Record that mediation failed."""
-        if not isinstance(reason, str) or not reason.strip():
-            raise ValidationError("reason", "failure needs a reason (text)")
-        return self._change(actor, matter_id, A.FAIL, reason=reason)
+        why = args.text(reason, "reason")
+        return self._change(actor, matter_id, A.FAIL, reason=why)
 
     def terminate(self, actor: Actor, matter_id: str, *, routes_told: Sequence[str]) -> Matter:
         """终止调解 Terminate a failed or refused mediation, recording the routes told (M1, M2).
 
         Before any session (accepted or assigned) only a recorded refusal (M1) allows it.
         """
-        told = _ids(routes_told, "routes_told")
+        told = list(args.codes(routes_told, "routes_told"))
 
         def guard(matter: Matter, uow: UnitOfWork) -> None:
             if str(matter.state.value) in ("accepted", "assigned") and not matter.refused_by:
@@ -212,6 +209,7 @@ class MediationUseCases(StationCore):
         The application is dated by the station's clock; ``court`` is a department with
         ``court = true``; a matter is confirmed once.
         """
+        court = args.code(court, "court")
         if not any(d.id == court and d.court for d in self.config.departments):
             raise ValidationError("court", "not a court of the station's departments")
 

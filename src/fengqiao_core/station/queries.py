@@ -6,17 +6,17 @@ the auditor only, the audit log and its verification.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TypeVar
 
-from fengqiao_core.errors import PermissionDenied, ValidationError
 from fengqiao_core.model import Actor, LadderLevel, Matter, MatterEvent, MatterTriaged
-from fengqiao_core.ports import AuditEntry, MatterFilter, UnitOfWork
+from fengqiao_core.ports import AuditEntry, MatterFilter
 from fengqiao_core.rules.deadlines import SlaStatus, matter_sla_status
 from fengqiao_core.rules.lifecycle import is_open
 from fengqiao_core.security.access import READ, READ_AUDIT
 from fengqiao_core.security.audit import verify
 from fengqiao_core.security.keys import require_secret
+from fengqiao_core.station import arguments as args
 from fengqiao_core.station.core import StationCore
 
 __all__ = ["StationQueries"]
@@ -35,15 +35,6 @@ class StationQueries(StationCore):
         """One matter's full history: every event with actor, time and reason."""
         return self._read(actor, matter_id, lambda uow: uow.matters.history(matter_id))
 
-    def _read(self, actor: Actor, matter_id: str, fetch: Callable[[UnitOfWork], T]) -> T:
-        self._authorise(actor, READ, "matter", matter_id)
-        with self.storage.unit_of_work() as uow:
-            matter = uow.matters.get(matter_id)
-            if self.in_scope(actor, matter):
-                return fetch(uow)
-        self._record_denial(actor, READ, "matter", matter_id)
-        raise PermissionDenied(f"{actor.role.value} {actor.person_id} may not read {matter_id}")
-
     def explain(self, actor: Actor, matter_id: str) -> tuple[str, ...]:
         """Why the matter was triaged as it was: each part with its rule id (latest triage)."""
         triaged = [e for e in self.history(actor, matter_id) if isinstance(e, MatterTriaged)]
@@ -58,9 +49,10 @@ class StationQueries(StationCore):
         state: str | None = None,
     ) -> Iterator[Matter]:
         """Open matters in the actor's scope: optionally one cell, level or state (streamed)."""
+        cell, state = args.optional_code(cell, "cell"), args.optional_code(state, "state")
+        if level is not None:
+            args.choice(level, LadderLevel, "level")
         self._authorise(actor, READ, "matter", "*")
-        if level is not None and not isinstance(level, LadderLevel):
-            raise ValidationError("level", f"expected a LadderLevel, got {type(level).__name__}")
         where = MatterFilter(
             cells=(cell,) if cell else (),
             levels=(level.value,) if level else (),

@@ -16,7 +16,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from fengqiao_core.rules.screening import ScreeningKeys
+from fengqiao_core.model import Matter
+from fengqiao_core.rules.lifecycle import is_open
+from fengqiao_core.rules.screening import ScreeningKeys, screening_keys
 
 __all__ = ["ScreeningIndex"]
 
@@ -28,6 +30,21 @@ class ScreeningIndex:
         self._keys: dict[str, ScreeningKeys] = {}
         self._by_digest: dict[str, set[str]] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def of_open(cls, matters: Iterable[Matter], key: bytes) -> ScreeningIndex:
+        """An index of the open matters among ``matters``, keyed with ``key``."""
+        index = cls()
+        index.update(matters, key)
+        return index
+
+    def update(self, matters: Iterable[Matter], key: bytes) -> None:
+        """Follow committed changes: closed matters leave, open ones not yet indexed join."""
+        for matter in matters:
+            if not is_open(matter):
+                self.remove([matter.id])
+            elif matter.id not in self._keys:
+                self.add(matter.id, screening_keys(matter, key))
 
     def __len__(self) -> int:
         return len(self._keys)

@@ -20,12 +20,12 @@ from typing import Any, Self
 
 from fengqiao_core.ports import Port
 from fengqiao_core.station.config import StationConfig
-from fengqiao_core.station.core import Clock
 from fengqiao_core.station.file import load_station_config
 from fengqiao_core.station.intake import IntakeUseCases
 from fengqiao_core.station.lifecycle import LifecycleUseCases
 from fengqiao_core.station.mediation import MediationUseCases
 from fengqiao_core.station.queries import StationQueries
+from fengqiao_core.station.values import Clock
 
 __all__ = ["StationService", "open_station"]
 

@@ -3,7 +3,10 @@
 Each story reports a matter as the article tells it, takes it through the use cases and returns
 a :class:`StoryResult`: every step with the state and ladder rung it led to, who took part and
 through which linkage, whether a ceiling was breached, and the outcome. The people are
-invented; only the facts (places, sums, the way the station worked) come from the article.
+invented; only the facts (sums, the way the station worked) come from the article. The places,
+officers and court come from the station itself (:class:`Cast`), so the stories run on any
+station file. A rerun on the same store carries each story on from where it was left (after a
+crash, say) and ends in the same state as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from collections.abc import Callable
 from attrs import define, frozen
 
 from fengqiao_core import model as m
+from fengqiao_core.errors import ConfigurationError
 from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 from fengqiao_core.rules.ladder import counts_against_no_escalation, is_ceiling_breached
 from fengqiao_core.rules.lifecycle import Action
 from fengqiao_core.rules.mediation import Agreement
-from fengqiao_core.station import MatterDraft, StationService
+from fengqiao_core.station.intake import MatterDraft
+from fengqiao_core.station.service import StationService
 
-__all__ = ["SettableClock", "Step", "StoryResult", "describe", "run_stories"]
+__all__ = ["Cast", "SettableClock", "Step", "StoryResult", "describe", "run_stories"]
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 ROUTES = ("arbitration", "administrative", "judicial")
@@ -74,23 +79,75 @@ class StoryResult:
         return self.matter.participants
 
 
+@frozen
+class Cast:
+    """Who and where the stories happen at a station 案例角色: taken from its station file.
+
+    Attributes:
+        officer: The first community officer 社区民警 (any officer if none).
+        duty_officer: The first duty officer 值班民警 (else :attr:`officer`).
+        compounds: Non-settlement places, compounds 小区 first (at least one).
+        workplace: An enterprise 企业 or industrial park 工业园区 (else the first compound).
+        referral: A court among the departments (else any department or force), or ``None``.
+    """
+
+    officer: str
+    duty_officer: str
+    compounds: tuple[str, ...]
+    workplace: str
+    referral: str | None
+
+    @classmethod
+    def of(cls, station: m.StationData) -> Cast:
+        """The cast of ``station``.
+
+        Raises:
+            ConfigurationError: The station declares no officer or no place outside its
+                villages and communities.
+        """
+        if not station.officers:
+            raise ConfigurationError("the stories need at least one officer in the station file")
+        posts = {post: [o.id for o in station.officers if o.post is post] for post in m.OfficerPost}
+        officer = (posts[m.OfficerPost.COMMUNITY] or [station.officers[0].id])[0]
+        duty = (posts[m.OfficerPost.DUTY] or [officer])[0]
+        kinds = [m.PlaceKind.COMPOUND, *(k for k in m.PlaceKind if k is not m.PlaceKind.COMPOUND)]
+        places = [p.id for k in kinds if not k.is_settlement for p in station.places_of(k)]
+        if not places:
+            raise ConfigurationError("the stories need a place (a compound, campus or site)")
+        work = [*station.places_of(m.PlaceKind.ENTERPRISE)]
+        work += station.places_of(m.PlaceKind.INDUSTRIAL_PARK)
+        courts = [d.id for d in station.departments if d.court]
+        bodies = courts + [d.id for d in station.departments] + [f.id for f in station.forces]
+        return cls(
+            officer, duty, tuple(places), work[0].id if work else places[0],
+            bodies[0] if bodies else None,
+        )  # fmt: skip
+
+    def place(self, n: int) -> str:
+        """The ``n``-th compound (cycling when the station has fewer)."""
+        return self.compounds[n % len(self.compounds)]
+
+
 class _Story:
-    """Runs one story; a story already stored (same references) is told from its history."""
+    """Runs one story; steps already stored (same reference) are not taken again."""
 
     def __init__(self, station: StationService, clock: SettableClock, actor: m.Actor) -> None:
         self.station, self.clock, self.actor = station, clock, actor
         self.matter: m.Matter | None = None
-        self.stored = False
+        self.done: list[str] = []
 
     def report(self, draft: MatterDraft) -> None:
         self.matter = self.station.report(self.actor, draft)
-        self.stored = self.matter.version > 2
+        history = self.station.history(self.actor, self.matter.id)
+        self.done = [step.action for step in _steps(history)[1:]]
 
     def do(self, name: str, call: Callable[..., m.Matter], **options: object) -> None:
         assert self.matter is not None
-        if self.stored:
-            return
         self.clock.advance(minutes=20)
+        if self.done:  # stored by an earlier run: carry on after it
+            if self.done.pop(0) != name:
+                raise ConfigurationError("the store holds a different story under its reference")
+            return
         self.matter = call(self.actor, self.matter.id, **options)
 
     def result(self, key: str, title_en: str, title_zh: str) -> StoryResult:
@@ -160,15 +217,20 @@ def _mediate_to_close(story: _Story, sessions: list[str]) -> None:
 
 
 def run_stories(station: StationService, clock: SettableClock) -> list[StoryResult]:
-    """Run the six stories of the seed on ``station`` (whose clock is ``clock``)."""
-    officer = m.Actor("O01", m.Role.OFFICER)
+    """Run the six stories of the seed on ``station`` (whose clock is ``clock``).
+
+    Places, officers and the court come from the station's own file (:class:`Cast`); a rerun on
+    the same store carries every story on from where an earlier run stopped.
+    """
+    cast = Cast.of(station.config)
+    officer = m.Actor(cast.officer, m.Role.OFFICER)
     results = []
 
     clock.set(dt.datetime(2023, 10, 10, 15, tzinfo=TZ))
     a = _Story(station, clock, officer)
     a.report(_draft(
         m.MatterKind.HELP_REQUEST, "help_request:lost_property", m.Severity.GENERAL,
-        location=m.Location(place="H01"), reference="story-a",
+        location=m.Location(place=cast.place(0)), reference="story-a",
         description=FreeText("学生在公交站搬运行李时，一袋教材被拾废品的老人捡走"),
         parties=(_party("pa1", "林晓雨", "13700000001"),),
     ))  # fmt: skip
@@ -179,10 +241,10 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     results.append(a.result("a", "Lost textbooks found at a recycling station", "失物追回"))
 
     clock.set(dt.datetime(2023, 9, 5, 23, 30, tzinfo=TZ))
-    b = _Story(station, clock, m.Actor("O18", m.Role.OFFICER))
+    b = _Story(station, clock, m.Actor(cast.duty_officer, m.Role.OFFICER))
     b.report(_draft(
         m.MatterKind.INCIDENT, "incident:telecom_fraud", m.Severity.SERIOUS, criminal=True,
-        source=m.Source.WALK_IN, location=m.Location(place="H02"), reference="story-b",
+        source=m.Source.WALK_IN, location=m.Location(place=cast.place(1)), reference="story-b",
         description=FreeText("母亲深夜来所求助：女儿疑被诱骗至辖区小区"),
     ))  # fmt: skip
     for name in ("dispatch", "arrive", "open_case", "close"):
@@ -193,12 +255,12 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     c = _Story(station, clock, officer)
     c.report(_draft(
         m.MatterKind.DISPUTE, "dispute:damages", m.Severity.MAJOR,
-        location=m.Location(place="E0001"), reference="story-c",
+        location=m.Location(place=cast.workplace), reference="story-c",
         description=FreeText("科技园员工长期积怨打架，保卫部门调解后仍有威胁"),
         parties=(_party("pc1", "方志强", "13700000003"), _party("pc2", "孟凡东", "13700000004")),
     ))  # fmt: skip
     c.do(
-        "involve", station.involve, ref="E0001", role="employer_guarantee",
+        "involve", station.involve, ref=cast.workplace, role="employer_guarantee",
         linkage=m.Linkage.JOINT_GOVERNANCE, rule="L6",
     )  # fmt: skip
     c.do(
@@ -212,7 +274,7 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     d = _Story(station, clock, officer)
     d.report(_draft(
         m.MatterKind.DISPUTE, "dispute:labour", m.Severity.MAJOR, source=m.Source.WALK_IN,
-        location=m.Location(place="H03"), amount_yuan=120_000, reference="story-d",
+        location=m.Location(place=cast.place(2)), amount_yuan=120_000, reference="story-d",
         description=FreeText("物业工人薪资纠纷，共计12万元"),
         parties=(_party("pd1", "韩秋生", "13700000005"),),
     ))  # fmt: skip
@@ -223,7 +285,7 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     e = _Story(station, clock, officer)
     e.report(_draft(
         m.MatterKind.DISPUTE, "dispute:marriage_family", m.Severity.GENERAL,
-        source=m.Source.GROUP, location=m.Location(place="H04"), reference="story-e",
+        source=m.Source.GROUP, location=m.Location(place=cast.place(3)), reference="story-e",
         description=FreeText("婆媳因育儿问题长期争执"),
         parties=(_party("pe1", "宋桂兰", "13700000006"), _party("pe2", "许静", "13700000007")),
     ))  # fmt: skip
@@ -234,7 +296,7 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     f = _Story(station, clock, officer)
     f.report(_draft(
         m.MatterKind.DISPUTE, "dispute:neighbour", m.Severity.GENERAL, source=m.Source.VISIT,
-        location=m.Location(place="H05"), reference="story-f",
+        location=m.Location(place=cast.place(4)), reference="story-f",
         description=FreeText("邻里通道占用纠纷，多次调解未果"),
     ))  # fmt: skip
     for name in ("register", "accept", "assign"):
@@ -245,7 +307,8 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     f.do("record_session", station.record_session, summary="部门调解仍未达成")
     f.do("fail", station.fail, reason="no agreement")
     f.do("terminate", station.terminate, routes_told=ROUTES)
-    f.do("refer", station.refer, to="people_court", reason="parties go to court")
+    if cast.referral is not None:
+        f.do("refer", station.refer, to=cast.referral, reason="parties go to court")
     f.do("follow_up", station.follow_up)
     f.do("close", station.close)
     results.append(f.result("f", "A small dispute that left the community", "矛盾上交"))

@@ -283,7 +283,7 @@ _STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
         recipient=codes,
         given_at=aware_datetimes,
         matter_id=st.none() | codes,
-        inscription=st.text(max_size=20),
+        inscription=st.none() | free_texts,
     ),
 }
 
@@ -336,7 +336,7 @@ _STRATEGIES.update(
         m.StateChanged: _event(m.StateChanged, action=codes, state=codes),
         m.SessionRecorded: _event(m.SessionRecorded, summary=free_texts),
         m.FeedbackRecorded: _event(m.FeedbackRecorded, score=st.integers(1, 5)),
-        m.Commended: _event(m.Commended, recipient=codes, inscription=st.text(max_size=20)),
+        m.Commended: _event(m.Commended, recipient=codes, inscription=st.none() | free_texts),
         m.MediationRefused: _event(m.MediationRefused, parties=_code_tuples),
     }
 )

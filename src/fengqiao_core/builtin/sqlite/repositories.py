@@ -142,10 +142,19 @@ class SqliteAudit:
         row = self._uow.fetchone("SELECT body FROM audit ORDER BY seq DESC LIMIT 1")
         return None if row is None else self._load(row[0])
 
+    def head(self) -> tuple[int, str] | None:
+        """The newest entry's ``(seq, entry_hash)``, read without decoding its body."""
+        if self._pending:
+            return self._pending[-1].seq, self._pending[-1].entry_hash
+        row = self._uow.fetchone(
+            "SELECT seq, json_extract(body, '$.entry_hash') FROM audit ORDER BY seq DESC LIMIT 1"
+        )
+        return None if row is None else (int(row[0]), str(row[1] or ""))
+
     def append(self, entry: AuditEntry) -> None:
         """Store the entry following the last one (``ConflictError`` otherwise)."""
-        last = self.last()
-        expected = (last.seq if last else 0) + 1
+        head = self.head()
+        expected = (head[0] if head else 0) + 1
         if entry.seq != expected:
             raise ConflictError(f"audit entry {entry.seq} does not follow {expected - 1}")
         if not self._pending:
