@@ -224,7 +224,7 @@ class WorkingCalendar:
             return working_ordinals(year, "package", arrangement), False
         if arrangement is not None:
             return working_ordinals(year, "weekdays", arrangement), False
-        if not dt.MINYEAR <= year < dt.MAXYEAR:
+        if not dt.MINYEAR <= year <= dt.MAXYEAR:
             raise ValidationError(name, "runs beyond the dates Python can represent")
         if self.fallback is CalendarFallback.ESTIMATE:
             return working_ordinals(year, "estimate", None), True

@@ -256,16 +256,17 @@ class SessionCheck:
         session: Which session, 1 or 2.
         opens_at: Acceptance, or the previous session.
         held_on: The session's date in the station's zone.
-        working_days: Working days counted from the start (acceptance, or the first session)
-            to ``held_on``.
-        allowed: The most working days M5 allows (3 or 7).
+        working_days_before: Working days after the start (acceptance, or the first session)
+            and before ``held_on``; on time means fewer than ``allowed``, since the session
+            may be held on the last allowed working day or any day before it.
+        allowed: The working days M5 allows (3 or 7).
         estimated: True when the count used an estimated year.
     """
 
     session: int
     opens_at: dt.datetime
     held_on: dt.date
-    working_days: int
+    working_days_before: int
     allowed: int
     estimated: bool = False
 
@@ -333,8 +334,8 @@ def check_police_session(
     """Rule M5: refuse a third or a late police mediation session 治安调解 held at ``held_at``.
 
     The session is judged by counting the working days from acceptance (or the first session)
-    to the session's own date, so it needs the calendar only up to that date: a session on 30
-    December is judged even when the next year is not yet known. The other arguments are those
+    up to the session's own date, so it needs the calendar only up to the day before it: a
+    session on 30 December is judged even when the next year is not yet known. The other arguments are those
     of :func:`police_session_deadline`.
 
     Returns:
@@ -343,14 +344,17 @@ def check_police_session(
     Raises:
         RuleViolation: ``M5`` for a third session, or one held after its last day.
         ValidationError: The session is before acceptance or an earlier session.
-        CalendarError: The session's own date is in a year the strict calendar does not know.
+        CalendarError: The days before the session are in a year the strict calendar does not
+            know.
     """
     session, opens_at, start, allowed = _next_session(accepted_at, earlier_sessions, zone)
     held = _local(held_at, "held_at", zone)
     if held < opens_at:
         raise ValidationError("held_at", "is before acceptance or an earlier session")
-    used = calendar.working_days_between(start, held.date())
-    if used.days > allowed:
+    # Late means the allowed-th working day came before the session's date: count the working
+    # days before that date (a session on a rest day after the last day is late too).
+    used = calendar.working_days_between(start, held.date() - dt.timedelta(days=1))
+    if used.days >= allowed:
         # The last day lies before the session's date, so this needs no further calendar data.
         due = calendar.add_working_days(start, allowed)
         estimate = " (estimated: the year is not in the statutory calendar data)"
@@ -359,4 +363,4 @@ def check_police_session(
             f"session {session} on {held.date().isoformat()} is late: it was due by "
             f"{due.date.isoformat()}{estimate if due.estimated else ''}",
         )
-    return SessionCheck(session, opens_at, held.date(), used.days, allowed, used.estimated)
+    return SessionCheck(session, opens_at, held.date(), max(used.days, 0), allowed, used.estimated)
