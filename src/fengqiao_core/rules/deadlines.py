@@ -335,8 +335,8 @@ def check_police_session(
 
     The session is judged by counting the working days from acceptance (or the first session)
     up to the session's own date, so it needs the calendar only up to the day before it: a
-    session on 30 December is judged even when the next year is not yet known. The other arguments are those
-    of :func:`police_session_deadline`.
+    session on 30 December is judged even when the next year is not yet known. The other
+    arguments are those of :func:`police_session_deadline`.
 
     Returns:
         The count the session meets.
