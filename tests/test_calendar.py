@@ -14,15 +14,20 @@ from fengqiao_core.rules.calendar import (
     STATUTORY_CALENDAR,
     CalendarError,
     CalendarFallback,
+    CalendarSettings,
     WorkingCalendar,
     WorkingDate,
     WorkingDayCount,
+    YearArrangement,
+    calendar_findings,
+    known_through,
     known_years,
 )
+from fengqiao_core.rules.findings import FindingSeverity, has_errors
 
 D = dt.date
 CAL = STATUTORY_CALENDAR
-ESTIMATING = WorkingCalendar(fallback="weekends")
+ESTIMATING = WorkingCalendar(fallback="estimate")
 KNOWN = st.dates(min_value=D(2004, 1, 1), max_value=D(2026, 12, 31))
 INNER = st.dates(min_value=D(2006, 1, 1), max_value=D(2024, 12, 31))
 
@@ -97,7 +102,8 @@ def test_m5_late_december_2026_into_unknown_2027_is_a_clear_error() -> None:
     assert caught.value.year == 2027
     assert caught.value.known == known_years()
     assert "2004-2026" in str(caught.value)
-    assert "weekends" in str(caught.value)
+    assert "estimate" in str(caught.value)
+    assert "[calendar.2027]" in str(caught.value)
     assert "2027 holiday notice" in str(caught.value)
     assert isinstance(caught.value, ConfigurationError)
     with pytest.raises(CalendarError):
@@ -106,19 +112,105 @@ def test_m5_late_december_2026_into_unknown_2027_is_a_clear_error() -> None:
         CAL.working_days_between(D(2026, 12, 30), D(2027, 1, 5))
 
 
-def test_m5_weekends_fallback_marks_estimates() -> None:
-    """Rule M5 calendar: the weekends fallback counts Mon-Fri and flags every estimate."""
-    assert ESTIMATING.fallback is CalendarFallback.WEEKENDS
-    assert ESTIMATING.add_working_days(D(2026, 12, 29), 3) == WorkingDate(D(2027, 1, 1), True)
+def test_m5_estimate_fallback_marks_estimates_and_skips_new_year() -> None:
+    """Rule M5 calendar: the estimate counts 1 Jan 2027 as a holiday and flags every estimate."""
+    assert ESTIMATING.fallback is CalendarFallback.ESTIMATE
+    assert ESTIMATING.add_working_days(D(2026, 12, 29), 3) == WorkingDate(D(2027, 1, 4), True)
     assert ESTIMATING.add_working_days(D(2026, 12, 28), 3) == WorkingDate(D(2026, 12, 31))
     assert ESTIMATING.working_days_between(D(2026, 12, 30), D(2027, 1, 5)) == WorkingDayCount(
-        4, True
+        3, True
     )
+    assert not ESTIMATING.is_working_day(D(2027, 1, 1))
     assert ESTIMATING.add_working_days(D(2004, 1, 2), -1) == WorkingDate(D(2003, 12, 31), True)
     assert ESTIMATING.is_working_day(D(2030, 1, 7))
     assert not ESTIMATING.is_working_day(D(2030, 1, 5))
     assert not ESTIMATING.knows(D(2030, 1, 7))
     assert CAL.knows(D(2025, 10, 1))
+
+
+def test_weekends_is_read_as_the_older_spelling_of_estimate() -> None:
+    """Rule M5 calendar: station files that say "weekends" now get the holiday-aware estimate."""
+    assert WorkingCalendar(fallback="weekends").fallback is CalendarFallback.ESTIMATE
+    assert CalendarFallback.parse("weekends") is CalendarFallback.ESTIMATE
+
+
+NOTICE_2027 = CalendarSettings(
+    years={
+        2027: YearArrangement(
+            holidays=[D(2027, 1, 1), D(2027, 1, 2), D(2027, 1, 3), D(2027, 1, 4)],
+            workdays=[D(2027, 1, 9)],
+        )
+    }
+)
+
+
+def test_station_overrides_make_a_year_known_and_win_over_the_estimate() -> None:
+    """Rule M5 calendar: a station's [calendar.2027] days are used as known, not estimated."""
+    strict = WorkingCalendar(settings=NOTICE_2027)
+    estimating = WorkingCalendar(fallback="estimate", settings=NOTICE_2027)
+    assert strict.knows(D(2027, 3, 1))
+    assert not strict.is_working_day(D(2027, 1, 4))  # a weekday the notice gives off
+    assert ESTIMATING.is_working_day(D(2027, 1, 4))  # which the estimate alone would work
+    assert strict.is_working_day(D(2027, 1, 9))  # a make-up Saturday
+    for calendar in (strict, estimating):
+        assert calendar.add_working_days(D(2026, 12, 29), 3) == WorkingDate(D(2027, 1, 5))
+        assert calendar.working_days_between(D(2026, 12, 31), D(2027, 1, 9)) == WorkingDayCount(5)
+    with pytest.raises(CalendarError, match="2028"):
+        strict.is_working_day(D(2028, 1, 3))
+
+
+def test_station_overrides_win_over_the_package_data() -> None:
+    """Rule M5 calendar: an override for a year the package knows wins day by day."""
+    fix = CalendarSettings(
+        years={2025: YearArrangement(holidays=[D(2025, 3, 3)], workdays=[D(2025, 10, 1)])}
+    )
+    calendar = WorkingCalendar(settings=fix)
+    assert CAL.is_working_day(D(2025, 3, 3))
+    assert not calendar.is_working_day(D(2025, 3, 3))
+    assert not CAL.is_working_day(D(2025, 10, 1))
+    assert calendar.is_working_day(D(2025, 10, 1))
+    assert calendar.is_working_day(D(2025, 3, 4)) is CAL.is_working_day(D(2025, 3, 4))
+
+
+def test_calendar_settings_are_validated_by_field() -> None:
+    """Rule M5 calendar: overrides refuse dates of another year, overlaps and non-dates."""
+    with pytest.raises(ValidationError) as caught:
+        CalendarSettings(years={2027: YearArrangement(holidays=[D(2028, 1, 1)])})
+    assert caught.value.field == "years.2027.holidays"
+    with pytest.raises(ValidationError) as caught:
+        YearArrangement(holidays=[D(2027, 1, 1)], workdays=[D(2027, 1, 1)])
+    assert caught.value.field == "workdays"
+    with pytest.raises(ValidationError):
+        YearArrangement(holidays=["2027-01-01"])
+    with pytest.raises(ValidationError) as caught:
+        CalendarSettings(years={"2027": YearArrangement()})
+    assert caught.value.field == "years"
+
+
+def test_known_through_continues_the_package_with_consecutive_override_years() -> None:
+    """Rule M5 calendar: the known end is the package's, extended by consecutive overrides."""
+    end = known_years().stop - 1
+    assert known_through(CalendarSettings()) == D(end, 12, 31)
+    next_year = CalendarSettings(years={end + 1: YearArrangement()})
+    assert known_through(next_year) == D(end + 1, 12, 31)
+    gap = CalendarSettings(years={end + 2: YearArrangement()})
+    assert known_through(gap) == D(end, 12, 31)
+
+
+def test_check_warns_60_days_before_the_known_years_end() -> None:
+    """Rule M5 calendar: a warning from 60 days before the end, and after it; none before."""
+    end = known_through(CalendarSettings())
+    assert calendar_findings(CalendarSettings(), end - dt.timedelta(days=61)) == []
+    for today in (end - dt.timedelta(days=60), D(2026, 11, 30), end + dt.timedelta(days=5)):
+        if today > end - dt.timedelta(days=61):
+            (finding,) = calendar_findings(CalendarSettings(), today)
+            assert finding.severity is FindingSeverity.WARNING
+            assert finding.rule == "M5"
+            assert f"[calendar.{end.year + 1}]" in finding.message
+            assert end.isoformat() in finding.message
+    assert not has_errors(calendar_findings(CalendarSettings(), end))
+    announced = CalendarSettings(years={end.year + 1: YearArrangement()})
+    assert calendar_findings(announced, end) == []
 
 
 def test_counts_need_only_the_years_they_touch() -> None:
@@ -150,10 +242,12 @@ def test_bad_inputs_are_validation_errors() -> None:
 
 
 def test_importing_the_package_does_not_load_the_calendar_data() -> None:
-    """Rule M5 calendar: chinese_calendar is imported on first use, not at import time."""
+    """Rule M5 calendar: chinese_calendar and lunar_python are imported on first use."""
     code = (
         "import sys, fengqiao_core, fengqiao_core.rules.calendar, fengqiao_core.rules.deadlines\n"
+        "import fengqiao_core.station.file\n"
         "assert 'chinese_calendar' not in sys.modules, 'loaded eagerly'\n"
+        "assert 'lunar_python' not in sys.modules, 'loaded eagerly'\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

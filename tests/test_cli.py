@@ -1,5 +1,6 @@
 """The fengqiao command: --version, check (text and --json, exit codes 0/1/2) and demo."""
 
+import datetime
 import json
 import pathlib
 import subprocess
@@ -10,10 +11,13 @@ from typer.testing import CliRunner
 
 from fengqiao_core import __version__
 from fengqiao_core.cli.commands import app
+from fengqiao_core.rules import calendar as calendar_rules
+from fengqiao_core.rules.calendar import CalendarSettings
 from fengqiao_core.station.file import COUNT_KEYS
 
 LAKESIDE = pathlib.Path(__file__).resolve().parent / "data" / "lakeside.toml"
 runner = CliRunner()
+DAY = datetime.timedelta(days=1)
 
 
 def run(*args):
@@ -26,7 +30,13 @@ def test_version():
     assert result.stdout.strip() == f"fengqiao {__version__}"
 
 
-def test_check_miaoshan_text():
+def pin_today(monkeypatch, day):
+    """Fix the date the calendar check judges from (it reads the clock in one place)."""
+    monkeypatch.setattr(calendar_rules, "_today", lambda zone: day)
+
+
+def test_check_miaoshan_text(monkeypatch):
+    pin_today(monkeypatch, calendar_rules.known_through(CalendarSettings()) - 200 * DAY)
     result = run("check", "miaoshan")
     assert result.exit_code == 0, result.output
     assert "庙山派出所 (miaoshan)" in result.stdout
@@ -159,3 +169,29 @@ def test_console_script_runs():
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"fengqiao {__version__}"
+
+
+def test_check_warns_when_the_calendar_runs_out_within_60_days(monkeypatch):
+    """Rule M5: on 30 Nov 2026 with data to 2026, check warns and names the notice to add."""
+    end = calendar_rules.known_through(CalendarSettings())
+    pin_today(monkeypatch, end - 31 * DAY)
+    result = run("check", "miaoshan")
+    assert result.exit_code == 0, result.output
+    assert f"[calendar.{end.year + 1}]" in result.stdout
+    assert "1 warnings" in result.stdout or "1 warning" in result.stdout
+    report = json.loads(run("check", "miaoshan", "--json").stdout)
+    assert [f["rule"] for f in report["findings"] if f["severity"] == "warning"] == ["M5"]
+
+
+def test_check_is_quiet_once_the_station_file_adds_next_years_notice(monkeypatch, tmp_path):
+    """Rule M5: a [calendar.YEAR] table extends the known years, so the warning goes away."""
+    end = calendar_rules.known_through(CalendarSettings())
+    pin_today(monkeypatch, end - 31 * DAY)
+    year = end.year + 1
+    station = tmp_path / "lakeside.toml"
+    notice = f"\n[calendar.{year}]\nholidays = [{year}-01-01]\nworkdays = []\n"
+    station.write_text(LAKESIDE.read_text("utf-8") + notice, "utf-8")
+    report = json.loads(run("check", str(station), "--json").stdout)
+    assert not [f for f in report["findings"] if f["rule"] == "M5"]
+    report = json.loads(run("check", str(LAKESIDE), "--json").stdout)
+    assert [f for f in report["findings"] if f["rule"] == "M5"]

@@ -11,10 +11,17 @@ from hypothesis import strategies as st
 from fengqiao_core.errors import ConfigurationError, RuleViolation, ValidationError
 from fengqiao_core.model import Dispute, DisputeState, Location, Severity, Source
 from fengqiao_core.model.personal import FreeText
-from fengqiao_core.rules.calendar import STATUTORY_CALENDAR, CalendarError, WorkingCalendar
+from fengqiao_core.rules.calendar import (
+    STATUTORY_CALENDAR,
+    CalendarError,
+    CalendarSettings,
+    WorkingCalendar,
+    YearArrangement,
+)
 from fengqiao_core.rules.deadlines import (
     M5_MAX_SESSIONS,
     DeadlineSettings,
+    SessionCheck,
     SessionDeadline,
     SlaStatus,
     WarningThresholds,
@@ -278,19 +285,75 @@ def test_m5_sessions_cannot_precede_acceptance_or_each_other() -> None:
     assert caught.value.field == "earlier_sessions"
 
 
-def test_m5_late_december_2026_is_strict_or_visibly_estimated() -> None:
-    """Rule M5: a deadline in unknown 2027 raises, or with the weekends fallback is estimated."""
+def test_m5_session_on_30_december_2026_is_judged_without_2027() -> None:
+    """Rule M5: accepted 29 Dec 2026, a session on 30 Dec is on time even though 2027 is unknown."""
     accepted = at(2026, 12, 29, 10)
     with pytest.raises(CalendarError, match="2027"):
-        police_session_deadline(accepted)
-    estimating = WorkingCalendar(fallback="weekends")
+        police_session_deadline(accepted)  # the whole deadline does need 2027
+    checked = check_police_session(at(2026, 12, 30, 9), accepted_at=accepted)
+    assert checked == SessionCheck(1, accepted, D(2026, 12, 30), 0, 3)
+    assert check_police_session(at(2026, 12, 31, 18), accepted_at=accepted).working_days_before == 1
+    # 1 Jan 2027 is on time whatever 2027 holds: only 30 and 31 Dec came before it.
+    assert check_police_session(at(2027, 1, 1, 9), accepted_at=accepted).working_days_before == 2
+    with pytest.raises(CalendarError, match="2027"):  # strict: the days before it are unknown
+        check_police_session(at(2027, 1, 4, 9), accepted_at=accepted)
+
+
+def test_m5_estimate_counts_new_years_day_as_a_holiday() -> None:
+    """Rule M5: with the estimate, 1 Jan 2027 is a holiday, so a session on 4 Jan is on time."""
+    accepted = at(2026, 12, 29, 10)
+    estimating = WorkingCalendar(fallback="estimate")
     deadline = police_session_deadline(accepted, calendar=estimating)
-    assert deadline == SessionDeadline(1, accepted, D(2027, 1, 1), estimated=True)
-    with pytest.raises(RuleViolation, match="estimated") as caught:
-        check_police_session(at(2027, 1, 4, 9), accepted_at=accepted, calendar=estimating)
+    assert deadline == SessionDeadline(1, accepted, D(2027, 1, 4), estimated=True)
+    checked = check_police_session(at(2027, 1, 4, 9), accepted_at=accepted, calendar=estimating)
+    assert (checked.working_days_before, checked.estimated) == (2, True)
+    with pytest.raises(RuleViolation, match=r"due by 2027-01-04 \(estimated") as caught:
+        check_police_session(at(2027, 1, 5, 9), accepted_at=accepted, calendar=estimating)
     assert caught.value.rule == "M5"
     on_time = police_session_deadline(at(2026, 12, 24, 10), calendar=estimating)
     assert on_time == SessionDeadline(1, at(2026, 12, 24, 10), D(2026, 12, 29))
+
+
+def test_m5_a_late_verdict_from_known_days_is_not_marked_estimated() -> None:
+    """Rule M5: a session late by known days alone names a statutory last day, not an estimate."""
+    accepted = at(2026, 12, 24, 10)
+    estimating = WorkingCalendar(fallback="estimate")
+    with pytest.raises(RuleViolation) as caught:
+        check_police_session(at(2027, 1, 6, 9), accepted_at=accepted, calendar=estimating)
+    assert "due by 2026-12-29" in str(caught.value)
+    assert "estimated" not in str(caught.value)
+
+
+def test_m5_station_notice_for_2027_decides_instead_of_the_estimate() -> None:
+    """Rule M5: with the 2027 notice in the station file, 4 Jan off means 5 Jan is on time."""
+    notice = CalendarSettings(
+        years={2027: YearArrangement(holidays=[D(2027, 1, d) for d in (1, 2, 3, 4)])}
+    )
+    calendar = WorkingCalendar(settings=notice)
+    accepted = at(2026, 12, 29, 10)
+    checked = check_police_session(at(2027, 1, 5, 9), accepted_at=accepted, calendar=calendar)
+    assert (checked.working_days_before, checked.estimated) == (2, False)
+    with pytest.raises(RuleViolation, match="2027-01-05"):
+        check_police_session(at(2027, 1, 6, 9), accepted_at=accepted, calendar=calendar)
+
+
+@given(
+    st.datetimes(min_value=dt.datetime(2004, 1, 1), max_value=dt.datetime(2040, 12, 1)),
+    st.integers(min_value=0, max_value=20),
+)
+def test_m5_check_agrees_with_the_deadline(naive: dt.datetime, days_later: int) -> None:
+    """Rule M5: a session is accepted exactly when it is on or before the deadline's last day."""
+    accepted = naive.replace(tzinfo=SH)
+    estimating = WorkingCalendar(fallback="estimate")
+    last_day = police_session_deadline(accepted, calendar=estimating).last_day
+    held = max(
+        dt.datetime.combine(accepted.date() + days_later * DAY, dt.time(23, 59), SH), accepted
+    )
+    if held.date() <= last_day:
+        assert check_police_session(held, accepted_at=accepted, calendar=estimating)
+    else:
+        with pytest.raises(RuleViolation, match=last_day.isoformat()):
+            check_police_session(held, accepted_at=accepted, calendar=estimating)
 
 
 @given(st.datetimes(min_value=dt.datetime(2004, 1, 1), max_value=dt.datetime(2026, 12, 1)))

@@ -452,3 +452,59 @@ def test_the_documented_example_loads_without_errors():
     config = parse_station_config(example, source="example.toml")
     assert counts(config)["grid_cells"] == 1
     assert not has_errors(check_topology(config, config.rules))
+
+
+# The [calendar] table: the State Council's notices a station adds ---------------------------
+
+
+def test_calendar_table_adds_a_years_notice():
+    """Rule M5: [calendar.2027] holidays and workdays become the station's calendar settings."""
+    data = lakeside_data()
+    data["calendar"] = {
+        "2027": {
+            "holidays": [dt.date(2027, 1, 1), "2027-02-05"],
+            "workdays": [dt.date(2027, 2, 14)],
+        }
+    }
+    config = station_config_from_dict(data)
+    arrangement = config.calendar.years[2027]
+    assert arrangement.holidays == {dt.date(2027, 1, 1), dt.date(2027, 2, 5)}
+    assert arrangement.workdays == {dt.date(2027, 2, 14)}
+    assert load_station_config(LAKESIDE).calendar.years == {}
+
+
+@pytest.mark.parametrize(
+    ("table", "path"),
+    [
+        ({"2027": {"holidays": ["2027-13-01"]}}, "$.calendar.2027.holidays[0]"),
+        ({"2027": {"holidays": [1]}}, "$.calendar.2027.holidays[0]"),
+        ({"2027": {"holidays": [dt.date(2028, 1, 1)]}}, "$.calendar.2027.holidays"),
+        ({"2027": {"holidays": "2027-01-01"}}, "$.calendar.2027.holidays"),
+        ({"2027": {"holiday": []}}, "$.calendar.2027"),
+        ({"27": {"holidays": []}}, "$.calendar"),
+        ({"2027": []}, "$.calendar.2027"),
+        (
+            {"2027": {"holidays": [dt.date(2027, 1, 1)], "workdays": [dt.date(2027, 1, 1)]}},
+            "$.calendar.2027.workdays",
+        ),
+        ("2027", "$.calendar"),
+    ],
+)
+def test_calendar_table_errors_name_the_field(table, path):
+    """Rule M5: a bad [calendar] table is a ValidationError naming the file and the field."""
+    data = lakeside_data()
+    data["calendar"] = table
+    (problem,) = problems_of(data)
+    assert problem.startswith(f"t.toml: {path}: ")
+
+
+def test_station_calendar_reaches_the_working_calendar():
+    """Rule M5: an opened station counts on the notice its file adds."""
+    from fengqiao_core.station import open_station
+
+    data = lakeside_data()
+    data["calendar"] = {"2027": {"holidays": [dt.date(2027, 1, d) for d in (1, 2, 3, 4)]}}
+    config = station_config_from_dict(data).with_backends(storage="memory")
+    with open_station(config, dispatch=False) as station:
+        assert not station.calendar.is_working_day(dt.date(2027, 1, 4))
+        assert station.calendar.knows(dt.date(2027, 6, 1))

@@ -23,6 +23,7 @@ from rich.text import Text
 from fengqiao_core import __version__
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, ValidationError
 from fengqiao_core.plugins import PORTS, Plugins
+from fengqiao_core.rules.calendar import calendar_findings
 from fengqiao_core.rules.findings import Finding, FindingSeverity, has_errors
 from fengqiao_core.rules.topology import check_topology
 from fengqiao_core.station.file import StationConfig, counts, load_station_config
@@ -83,6 +84,7 @@ def check(
     """Validate a station file and report counts and topology findings (rules T1-T3)."""
     config = _load(station, as_json=as_json)
     findings = check_topology(config, config.rules) + _plugin_findings(config, as_json=as_json)
+    findings += calendar_findings(config.calendar, zone=config.station.timezone)
     if as_json:
         typer.echo(json.dumps(_report(config, findings), ensure_ascii=False, indent=2))
     else:

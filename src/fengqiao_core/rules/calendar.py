@@ -7,34 +7,52 @@ stays light; each year is turned once into a sorted tuple of working-day ordinal
 every query is a binary search.
 
 The package only knows the years whose notice was published when it was released
-(:func:`known_years`). Outside them a :class:`WorkingCalendar` either raises
-:class:`CalendarError` (``fallback="strict"``, the default) or, with ``fallback="weekends"``,
-counts Monday to Friday as working days and marks every result that used such a year
-``estimated=True``. It never guesses silently. The estimate counts weekday holidays as working
-days and make-up weekend days as rest days, so near a holiday it usually falls earlier than the
-statutory date (stricter for the station), and a day later around a make-up Saturday.
+(:func:`known_years`). A station adds a newly announced year itself (:class:`CalendarSettings`,
+the ``[calendar]`` table of a station file); those days win over the package and the estimate.
+Outside the years known either way a :class:`WorkingCalendar` raises :class:`CalendarError`
+(``fallback="strict"``, the default) or, with ``fallback="estimate"``, counts weekdays less the
+statutory holidays computed by :mod:`fengqiao_core.rules.holidays` and marks every result that
+used such a year ``estimated=True``. It never guesses silently. :func:`calendar_findings` warns
+before the known years run out.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
+from zoneinfo import ZoneInfo
 
+import attrs
 from attrs import field, frozen
 
 from fengqiao_core.errors import ConfigurationError, ValidationError
 from fengqiao_core.model.labels import LabelledEnum
+from fengqiao_core.rules.findings import Finding, FindingSeverity
+from fengqiao_core.rules.holidays import (
+    CalendarSettings,
+    YearArrangement,
+    known_through,
+    known_years,
+    working_ordinals,
+)
 
 __all__ = [
+    "CALENDAR_WARNING_DAYS",
     "STATUTORY_CALENDAR",
     "CalendarError",
     "CalendarFallback",
+    "CalendarSettings",
     "WorkingCalendar",
     "WorkingDate",
     "WorkingDayCount",
+    "YearArrangement",
+    "calendar_findings",
+    "known_through",
     "known_years",
 ]
+
+CALENDAR_WARNING_DAYS = 60
+"""``fengqiao check`` warns when the known years end within this many days."""
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -44,7 +62,8 @@ class CalendarError(ConfigurationError):
 
     A set-up problem, not a rule breach: the fix is to upgrade ``chinese-calendar`` once the
     State Council publishes that year's holiday notice (usually in November of the year before),
-    or to choose the visible ``fallback="weekends"`` estimate.
+    or to add that year's notice to the station file, or to choose the visible
+    ``fallback="estimate"``.
 
     Attributes:
         year: The year asked for.
@@ -55,15 +74,15 @@ class CalendarError(ConfigurationError):
         self.year = year
         self.known = known
         fix = (
-            f"upgrade chinese-calendar once the State Council has published the {year} "
-            "holiday notice, or"
+            f"add the State Council's {year} holiday notice to the station file "
+            f"([calendar.{year}] holidays and workdays) or upgrade chinese-calendar, or"
             if year >= known.stop
             else "the package has no data that early;"
         )
         super().__init__(
             f"the statutory working calendar knows the years {known.start}-{known.stop - 1}, "
-            f"not {year}: {fix} set the calendar fallback to 'weekends' to estimate with "
-            "weekends only (such results are marked estimated)"
+            f"not {year}: {fix} set the calendar fallback to 'estimate' to estimate with "
+            "weekends and the statutory holidays (such results are marked estimated)"
         )
 
 
@@ -71,7 +90,12 @@ class CalendarFallback(LabelledEnum):
     """What a working calendar does outside the years it knows 超出已知年份时的处理."""
 
     STRICT = "strict", "严格：报错"
-    WEEKENDS = "weekends", "估算：仅排除周末"
+    ESTIMATE = "estimate", "估算：排除周末与法定节假日"
+
+    @classmethod
+    def _missing_(cls, value: object) -> CalendarFallback | None:
+        """Read the older spelling ``"weekends"`` as :attr:`ESTIMATE`."""
+        return cls.ESTIMATE if value == "weekends" else None
 
 
 @frozen
@@ -80,7 +104,7 @@ class WorkingDate:
 
     Attributes:
         date: The date reached.
-        estimated: True when a year outside the statutory data was counted weekends-only.
+        estimated: True when a year outside the known data was estimated.
     """
 
     date: dt.date
@@ -93,49 +117,53 @@ class WorkingDayCount:
 
     Attributes:
         days: The count; negative when the span runs backwards.
-        estimated: True when a year outside the statutory data was counted weekends-only.
+        estimated: True when a year outside the known data was estimated.
     """
 
     days: int
     estimated: bool = False
 
 
-@functools.cache
-def _tables() -> tuple[range, frozenset[dt.date], frozenset[dt.date]]:
-    """Load the package's data once: known years, holidays and make-up working days."""
-    import chinese_calendar  # type: ignore[import-untyped]  # lazy: only on first use
-
-    holidays: frozenset[dt.date] = frozenset(chinese_calendar.holidays)
-    workdays: frozenset[dt.date] = frozenset(chinese_calendar.workdays)
-    years = range(min(holidays).year, max(holidays).year + 1)
-    return years, holidays, workdays
+def _today(zone: str) -> dt.date:
+    """Today's date in ``zone`` (one place to read the clock, replaced in tests)."""
+    return dt.datetime.now(ZoneInfo(zone)).date()
 
 
-def known_years() -> range:
-    """Return the years the installed ``chinese-calendar`` data covers (2004-2026 in 1.11.0)."""
-    return _tables()[0]
+def calendar_findings(
+    settings: CalendarSettings,
+    today: dt.date | None = None,
+    *,
+    zone: str = "Asia/Shanghai",
+    warn_days: int = CALENDAR_WARNING_DAYS,
+) -> list[Finding]:
+    """Rule M5: warn when the working calendar's known years end soon 工作日历即将过期.
 
+    Args:
+        settings: The station's additions (package data plus these are what is known).
+        today: The date to judge from; by default today in ``zone``.
+        zone: The station's time zone.
+        warn_days: How close the end may come before a warning.
 
-def _year_days(year: int) -> range:
-    return range(dt.date(year, 1, 1).toordinal(), dt.date(year, 12, 31).toordinal() + 1)
-
-
-@functools.cache
-def _statutory_year(year: int) -> tuple[int, ...]:
-    """Working-day ordinals of a known year: weekdays minus holidays plus make-up days."""
-    _, holidays, workdays = _tables()
-    return tuple(
-        ordinal
-        for ordinal in _year_days(year)
-        if (day := dt.date.fromordinal(ordinal)) in workdays
-        or (day.weekday() < 5 and day not in holidays)
-    )
-
-
-@functools.cache
-def _weekday_year(year: int) -> tuple[int, ...]:
-    """Monday-to-Friday ordinals of a year (the weekends-only estimate)."""
-    return tuple(o for o in _year_days(year) if dt.date.fromordinal(o).weekday() < 5)
+    Returns:
+        One ``WARNING`` when the known years end within ``warn_days`` of ``today`` or have
+        ended, else nothing.
+    """
+    end = known_through(settings)
+    left = (end - (_today(zone) if today is None else today)).days
+    if left > warn_days:
+        return []
+    when = f"ended on {end.isoformat()}" if left < 0 else f"ends on {end.isoformat()}"
+    year = end.year + 1
+    return [
+        Finding(
+            "M5",
+            FindingSeverity.WARNING,
+            f"the working calendar {when}: add the State Council's {year} holiday notice "
+            f"as [calendar.{year}] holidays and workdays in the station file, or upgrade "
+            "chinese-calendar; until then working days after it are refused (strict) or "
+            "estimated",
+        )
+    ]
 
 
 def _plain_date(value: object, name: str) -> dt.date:
@@ -169,32 +197,43 @@ class WorkingCalendar:
     Pure and cheap to create: all instances share the per-year caches.
 
     Attributes:
-        fallback: ``STRICT`` (default) raises :class:`CalendarError` for a year the data does
-            not know; ``WEEKENDS`` counts such a year Monday to Friday and marks results
-            estimated. A string (``"strict"``/``"weekends"``) is accepted.
+        fallback: ``STRICT`` (default) raises :class:`CalendarError` for a year neither the
+            data nor ``settings`` know; ``ESTIMATE`` counts such a year without weekends and
+            the computed statutory holidays, and marks results estimated. A string
+            (``"strict"``/``"estimate"``) is accepted.
+        settings: The station's announced years, which win over the package and the estimate.
     """
 
     fallback: CalendarFallback = field(default=CalendarFallback.STRICT, converter=_to_fallback)
+    settings: CalendarSettings = field(
+        factory=CalendarSettings,
+        validator=attrs.validators.instance_of(CalendarSettings),
+        hash=False,
+    )
 
     def knows(self, day: dt.date) -> bool:
-        """Whether the statutory data covers the year of ``day``."""
-        return _plain_date(day, "day").year in known_years()
+        """Whether the statutory data or the station's settings cover the year of ``day``."""
+        year = _plain_date(day, "day").year
+        return year in known_years() or year in self.settings.years
 
     def _year(self, year: int, name: str) -> tuple[tuple[int, ...], bool]:
         """Working-day ordinals of ``year`` and whether they are an estimate."""
         known = known_years()
+        arrangement = self.settings.years.get(year)
         if year in known:
-            return _statutory_year(year), False
+            return working_ordinals(year, "package", arrangement), False
+        if arrangement is not None:
+            return working_ordinals(year, "weekdays", arrangement), False
         if not dt.MINYEAR <= year <= dt.MAXYEAR:
             raise ValidationError(name, "runs beyond the dates Python can represent")
-        if self.fallback is CalendarFallback.WEEKENDS:
-            return _weekday_year(year), True
+        if self.fallback is CalendarFallback.ESTIMATE:
+            return working_ordinals(year, "estimate", None), True
         raise CalendarError(year, known)
 
     def is_working_day(self, day: dt.date) -> bool:
         """Whether ``day`` is a statutory working day 工作日.
 
-        A bare boolean cannot carry an ``estimated`` flag, so with the ``WEEKENDS`` fallback
+        A bare boolean cannot carry an ``estimated`` flag, so with the ``ESTIMATE`` fallback
         call :meth:`knows` to tell a statutory answer from an estimate; the arithmetic methods
         flag their results themselves.
 
@@ -224,7 +263,7 @@ class WorkingCalendar:
             n: How many working days to move.
 
         Returns:
-            The date reached, ``estimated`` if an unknown year was counted weekends-only.
+            The date reached, ``estimated`` if an unknown year was estimated.
 
         Raises:
             CalendarError: A year the count passes through is unknown and the fallback is
@@ -271,7 +310,7 @@ class WorkingCalendar:
             b: The date arrived at; before ``a`` the count is negative.
 
         Returns:
-            The count, ``estimated`` if an unknown year was counted weekends-only.
+            The count, ``estimated`` if an unknown year was estimated.
 
         Raises:
             CalendarError: A year in the span is unknown and the fallback is ``STRICT``.

@@ -7,7 +7,9 @@ in working days (M5) count calendar dates in that zone on a
 
 The M5 functions raise rather than return findings: a third or late police mediation session is
 a :class:`~fengqiao_core.errors.RuleViolation` the caller must not record, exactly like an illegal
-state transition.
+state transition. A session is judged by counting the working days from the start to the
+session's own date (:func:`check_police_session`), so an on-time session never needs calendar
+data beyond its own date.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "M5_MAX_SESSIONS",
     "M5_SECOND_SESSION_WORKING_DAYS",
     "DeadlineSettings",
+    "SessionCheck",
     "SessionDeadline",
     "SlaStatus",
     "WarningThresholds",
@@ -236,13 +239,55 @@ class SessionDeadline:
         session: Which session, 1 or 2.
         opens_at: Acceptance, or the previous session: the session cannot come before it.
         last_day: The last allowed date in the station's zone (inclusive).
-        estimated: True when the calendar estimated an unknown year weekends-only.
+        estimated: True when the calendar estimated a year it does not know.
     """
 
     session: int
     opens_at: dt.datetime
     last_day: dt.date
     estimated: bool = False
+
+
+@frozen
+class SessionCheck:
+    """Rule M5: a police mediation session 治安调解 found on time.
+
+    Attributes:
+        session: Which session, 1 or 2.
+        opens_at: Acceptance, or the previous session.
+        held_on: The session's date in the station's zone.
+        working_days_before: Working days after the start (acceptance, or the first session)
+            and before ``held_on``; on time means fewer than ``allowed``, since the session
+            may be held on the last allowed working day or any day before it.
+        allowed: The working days M5 allows (3 or 7).
+        estimated: True when the count used an estimated year.
+    """
+
+    session: int
+    opens_at: dt.datetime
+    held_on: dt.date
+    working_days_before: int
+    allowed: int
+    estimated: bool = False
+
+
+def _next_session(
+    accepted_at: dt.datetime, earlier_sessions: Sequence[dt.datetime], zone: str
+) -> tuple[int, dt.datetime, dt.date, int]:
+    """The next session's number, its earliest time, the date counted from and its limit."""
+    accepted = _local(accepted_at, "accepted_at", zone)
+    held = sorted(_local(t, f"earlier_sessions[{i}]", zone) for i, t in enumerate(earlier_sessions))
+    if len(held) >= M5_MAX_SESSIONS:
+        raise RuleViolation(
+            "M5",
+            f"police mediation allows at most {M5_MAX_SESSIONS} sessions and {len(held)} were "
+            "held; terminate it and tell the parties their other routes (M2)",
+        )
+    if not held:
+        return 1, accepted, accepted.date(), M5_FIRST_SESSION_WORKING_DAYS
+    if held[0] < accepted:
+        raise ValidationError("earlier_sessions", "a session is before accepted_at")
+    return 2, held[-1], held[0].date(), M5_SECOND_SESSION_WORKING_DAYS
 
 
 def police_session_deadline(
@@ -269,23 +314,13 @@ def police_session_deadline(
     Raises:
         RuleViolation: ``M5`` when two sessions were already held.
         ValidationError: An earlier session is before acceptance.
-        CalendarError: The deadline falls in a year the strict calendar does not know.
+        CalendarError: The deadline falls in a year the strict calendar does not know; to judge
+            a session that was held use :func:`check_police_session`, which never looks past
+            the session's date.
     """
-    accepted = _local(accepted_at, "accepted_at", zone)
-    held = sorted(_local(t, f"earlier_sessions[{i}]", zone) for i, t in enumerate(earlier_sessions))
-    if len(held) >= M5_MAX_SESSIONS:
-        raise RuleViolation(
-            "M5",
-            f"police mediation allows at most {M5_MAX_SESSIONS} sessions and {len(held)} were "
-            "held; terminate it and tell the parties their other routes (M2)",
-        )
-    if not held:
-        due = calendar.add_working_days(accepted.date(), M5_FIRST_SESSION_WORKING_DAYS)
-        return SessionDeadline(1, accepted, due.date, due.estimated)
-    if held[0] < accepted:
-        raise ValidationError("earlier_sessions", "a session is before accepted_at")
-    due = calendar.add_working_days(held[0].date(), M5_SECOND_SESSION_WORKING_DAYS)
-    return SessionDeadline(2, held[-1], due.date, due.estimated)
+    session, opens_at, start, allowed = _next_session(accepted_at, earlier_sessions, zone)
+    due = calendar.add_working_days(start, allowed)
+    return SessionDeadline(session, opens_at, due.date, due.estimated)
 
 
 def check_police_session(
@@ -295,26 +330,37 @@ def check_police_session(
     earlier_sessions: Sequence[dt.datetime] = (),
     calendar: WorkingCalendar = STATUTORY_CALENDAR,
     zone: str = DEFAULT_ZONE,
-) -> SessionDeadline:
+) -> SessionCheck:
     """Rule M5: refuse a third or a late police mediation session 治安调解 held at ``held_at``.
 
-    The other arguments are those of :func:`police_session_deadline`; returns the deadline the
-    session meets.
+    The session is judged by counting the working days from acceptance (or the first session)
+    up to the session's own date, so it needs the calendar only up to the day before it: a
+    session on 30 December is judged even when the next year is not yet known. The other
+    arguments are those of :func:`police_session_deadline`.
+
+    Returns:
+        The count the session meets.
 
     Raises:
         RuleViolation: ``M5`` for a third session, or one held after its last day.
         ValidationError: The session is before acceptance or an earlier session.
-        CalendarError: The deadline falls in a year the strict calendar does not know.
+        CalendarError: The days before the session are in a year the strict calendar does not
+            know.
     """
-    deadline = police_session_deadline(accepted_at, earlier_sessions, calendar=calendar, zone=zone)
+    session, opens_at, start, allowed = _next_session(accepted_at, earlier_sessions, zone)
     held = _local(held_at, "held_at", zone)
-    if held < deadline.opens_at:
+    if held < opens_at:
         raise ValidationError("held_at", "is before acceptance or an earlier session")
-    if held.date() > deadline.last_day:
+    # Late means the allowed-th working day came before the session's date: count the working
+    # days before that date (a session on a rest day after the last day is late too).
+    used = calendar.working_days_between(start, held.date() - dt.timedelta(days=1))
+    if used.days >= allowed:
+        # The last day lies before the session's date, so this needs no further calendar data.
+        due = calendar.add_working_days(start, allowed)
         estimate = " (estimated: the year is not in the statutory calendar data)"
         raise RuleViolation(
             "M5",
-            f"session {deadline.session} on {held.date().isoformat()} is late: it was due by "
-            f"{deadline.last_day.isoformat()}{estimate if deadline.estimated else ''}",
+            f"session {session} on {held.date().isoformat()} is late: it was due by "
+            f"{due.date.isoformat()}{estimate if due.estimated else ''}",
         )
-    return deadline
+    return SessionCheck(session, opens_at, held.date(), max(used.days, 0), allowed, used.estimated)

@@ -18,7 +18,7 @@ from attrs import field, frozen
 from fengqiao_core.errors import ValidationError, describe_value
 from fengqiao_core.model import OfficerPost, PlaceKind
 from fengqiao_core.model.station_data import StationData
-from fengqiao_core.rules.calendar import CalendarFallback
+from fengqiao_core.rules.calendar import CalendarFallback, CalendarSettings
 from fengqiao_core.rules.deadlines import DeadlineSettings
 from fengqiao_core.rules.ladder import LadderSettings
 from fengqiao_core.rules.linkages import DEFAULT_LEGAL_CATEGORIES
@@ -96,8 +96,9 @@ class RuleSettings(TopologySettings):
         screening: L7: linked-screening thresholds (``[rules.screening]``).
         legal_categories: L4: dispute categories with a legal question (法治化解).
         lead_body: 一体: who leads the one body (管委会主导 at Miaoshan).
-        calendar: D1/M5: ``strict`` refuses years the holiday data does not know; ``weekends``
-            counts them Monday to Friday and marks results estimated.
+        calendar: D1/M5: ``strict`` refuses years the holiday data does not know; ``estimate``
+            counts them without weekends and the computed statutory holidays and marks results
+            estimated (``weekends``, the older spelling, means ``estimate``).
     """
 
     ladder: LadderSettings = field(factory=LadderSettings)
@@ -113,12 +114,16 @@ class StationConfig(StationData):
     """A station's configuration 派出所配置: its declared data, backends and rule settings.
 
     Everything of :class:`~fengqiao_core.model.StationData` (checked for integrity when built)
-    plus the backend per port, the ``[rules]`` table and the secret file. Its ``repr`` shows
-    only the station id and counts.
+    plus the backend per port, the ``[rules]`` table, the ``[calendar]`` table (the State
+    Council's holiday notices the station added) and the secret file. Its ``repr`` shows only
+    the station id and counts.
     """
 
     backends: Backends = Backends()
     rules: RuleSettings = RuleSettings()
+    calendar: CalendarSettings = field(
+        factory=CalendarSettings, validator=attrs.validators.instance_of(CalendarSettings)
+    )
     secret_file: str | None = None
 
     def __repr__(self) -> str:

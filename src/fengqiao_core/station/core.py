@@ -109,7 +109,7 @@ class StationCore:
             lead_body=rules.lead_body,
         )
         self.screening = rules.screening
-        self.calendar = WorkingCalendar(fallback=rules.calendar)
+        self.calendar = WorkingCalendar(fallback=rules.calendar, settings=config.calendar)
         if self.screening.related_at <= _UNINDEXED_MAX:
             raise ConfigurationError(
                 f"screening's related_at must be above {_UNINDEXED_MAX}: lower scores need no "

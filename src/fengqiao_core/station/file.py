@@ -31,6 +31,7 @@ from cattrs.errors import AttributeValidationNote, ClassValidationError
 from fengqiao_core.errors import ConfigurationError, ValidationError, describe_value
 from fengqiao_core.model import LabelledEnum, Skill
 from fengqiao_core.model.personal import Sensitive
+from fengqiao_core.rules.calendar import CalendarSettings, YearArrangement
 from fengqiao_core.serialization import FengqiaoConverter, make_converter
 from fengqiao_core.station.config import (
     COUNT_KEYS,
@@ -198,6 +199,42 @@ def _configure(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(dt.date, _unnamed(_native(dt.date, dt.date.fromisoformat)))
     converter.register_structure_hook(dt.time, _unnamed(_native(dt.time, dt.time.fromisoformat)))
     converter.register_structure_hook(Skill, _unnamed(lambda v: Skill(_text(v))))
+    converter.register_structure_hook(CalendarSettings, lambda v, _: _calendar(v))
+
+
+def _calendar(value: Any) -> CalendarSettings:
+    """The ``[calendar]`` table: ``[calendar.2027] holidays = [...]``, ``workdays = [...]``."""
+    if not isinstance(value, dict):
+        raise ValidationError("", f"expected a table, got {type(value).__name__}")
+    date = _native(dt.date, dt.date.fromisoformat)
+    years: dict[int, YearArrangement] = {}
+    for key, table in value.items():
+        if not (isinstance(key, str) and key.isascii() and key.isdigit() and len(key) == 4):
+            raise ValidationError("", "keys are years such as 2027 ([calendar.2027])")
+        if not isinstance(table, dict) or set(table) - {"holidays", "workdays"}:
+            raise ValidationError(key, "expected a table with holidays and workdays only")
+        found: dict[str, list[dt.date]] = {}
+        for name, days in table.items():
+            if not isinstance(days, list):
+                raise ValidationError(f"{key}.{name}", "expected a list of dates")
+            for index, day in enumerate(days):
+                try:
+                    found.setdefault(name, []).append(date(day))
+                except ValidationError as exc:
+                    raise ValidationError(
+                        f"{key}.{name}[{index}]", exc.problems[0].message
+                    ) from None
+        try:
+            years[int(key)] = YearArrangement(**found)
+        except ValidationError as exc:
+            raise ValidationError(
+                f"{key}.{exc.problems[0].field}", exc.problems[0].message
+            ) from None
+    try:
+        return CalendarSettings(years=years)
+    except ValidationError as exc:
+        field = exc.problems[0].field.removeprefix("years.")
+        raise ValidationError(field, exc.problems[0].message) from None
 
 
 def _unnamed(make: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
