@@ -1,0 +1,97 @@
+"""Keys come from an owner-only file or the environment, are checked, and never shown."""
+
+import importlib.metadata
+import logging
+import os
+
+import pytest
+from fengqiao_wecom.settings import key_env_name, parse_settings
+from fengqiao_wecom.testing import KEY, OFFICERS_KEY, write_keys
+
+from fengqiao_core.errors import ConfigurationError
+from fengqiao_core.plugins import Plugins
+from fengqiao_core.ports import BackendContext, OutboxMessage
+from fengqiao_core.privacy import FreeText
+from fengqiao_core.testing.contracts._data import AT
+
+
+def test_installed_and_selected_by_name_and_scheme():
+    eps = importlib.metadata.entry_points(group="fengqiao_core", name="wecom")
+    assert [ep.value for ep in eps] == ["fengqiao_wecom"]
+    plugins = Plugins()
+    assert plugins.backend("channel", "wecom").name == "wecom"
+    assert plugins.backend("channel", "wecom:///etc/keys.toml").name == "wecom"
+    info = {i.name: i for i in plugins.describe()}["wecom"]
+    assert info.backends == (("channel", "wecom"),)
+
+
+def test_group_or_world_readable_key_file_is_refused_saying_the_fix(tmp_path):
+    path = write_keys(tmp_path, {"G01": KEY})
+    os.chmod(path, 0o640)
+    with pytest.raises(ConfigurationError, match="chmod 600") as caught:
+        parse_settings(f"wecom://{path}", {}, ())
+    assert KEY not in str(caught.value)
+
+
+@pytest.mark.parametrize("bad", ["short", "has space in it!", "a" * 65])
+def test_malformed_keys_are_refused_without_echoing_them(tmp_path, bad):
+    path = write_keys(tmp_path, {"G01": bad})
+    with pytest.raises(ConfigurationError, match="malformed") as caught:
+        parse_settings(f"wecom://{path}", {}, ())
+    assert bad not in str(caught.value)
+
+
+def test_a_key_in_the_url_is_refused(tmp_path):
+    with pytest.raises(ConfigurationError, match="key file"):
+        parse_settings(f"wecom://?key={KEY}", {}, ())
+
+
+def test_unknown_option_is_refused_listing_the_valid_ones():
+    with pytest.raises(ConfigurationError, match="per_minute"):
+        parse_settings("wecom://?speed=9", {}, ())
+
+
+def test_keys_from_the_environment(tmp_path):
+    env = {
+        key_env_name("G01"): KEY,
+        "FENGQIAO_WECOM_OFFICERS_KEY": OFFICERS_KEY,
+        "FENGQIAO_WECOM_STATE_DIR": str(tmp_path),
+    }
+    settings = parse_settings("wecom", env, ("G01", "G02"))
+    assert key_env_name("G01") == "FENGQIAO_WECOM_KEY_G01"
+    assert settings.group_keys["G01"].reveal() == KEY
+    assert "G02" not in settings.group_keys
+    assert settings.officers_key is not None
+    assert KEY not in repr(settings)
+    assert OFFICERS_KEY not in repr(settings)
+    assert settings.state_dir == tmp_path
+
+
+def test_key_for_an_undeclared_group_is_refused(tmp_path, miaoshan):
+    path = write_keys(tmp_path, {"NOPE": KEY})
+    context = BackendContext(f"wecom://{path}?state={tmp_path / 's'}", miaoshan, None)
+    with pytest.raises(ConfigurationError, match="NOPE"):
+        Plugins().open_backend("channel", context)
+
+
+def test_open_state_folder_is_refused(tmp_path):
+    state = tmp_path / "s"
+    state.mkdir(mode=0o755)
+    os.chmod(state, 0o755)
+    path = write_keys(tmp_path, {"G01": KEY})
+    context = BackendContext(f"wecom://{path}?state={state}", None, None)
+    with pytest.raises(ConfigurationError, match="chmod 700"):
+        Plugins().open_backend("channel", context)
+
+
+def test_keys_and_texts_never_reach_the_logs(make_channel, robot, caplog):
+    channel = make_channel()
+    caplog.set_level(logging.DEBUG)
+    secret = "13800138000 的消息"
+    message = OutboxMessage(id="m1", target="group-1", text=FreeText(secret), created_at=AT)
+    assert channel.send(message).delivered
+    assert any("key=***" in r.getMessage() for r in caplog.records)  # httpx's request line
+    logged = caplog.text + "".join(r.getMessage() for r in caplog.records)
+    assert KEY not in logged
+    assert "13800138000" not in logged
+    assert KEY not in repr(channel)
