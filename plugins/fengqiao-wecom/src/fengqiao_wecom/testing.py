@@ -46,7 +46,12 @@ class FakeTime:
 
 
 class RobotAPI:
-    """A fake group-robot API 模拟机器人接口: imitates ``/cgi-bin/webhook/send``: keys, errcodes, byte limits and 20 messages/minute."""
+    """A fake group-robot API 模拟机器人接口 on 127.0.0.1.
+
+    It imitates ``/cgi-bin/webhook/send``: keys (93000), the rate limit (45009), byte limits
+    (40058), random failures (HTTP 500/503, errcode -1 or 45009), dropped connections and a
+    request held until released.
+    """
 
     def __init__(
         self,
