@@ -90,13 +90,13 @@ class SharedState:
                 "DELETE FROM journal WHERE state = 'sent' AND at < ?", (clock() - RETENTION,)
             )
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self.path)
+    def _transaction(self, durable: bool = True) -> _Transaction:
+        return _Transaction(self.path, durable)
 
     def take_token(self, robot: str, limit: int, window: float) -> float:
         """Spend one of ``robot``'s tokens: 0 when spent, else the seconds until one returns."""
         now = self._clock()
-        with self._transaction() as db:
+        with self._transaction(durable=False) as db:
             db.execute(
                 "DELETE FROM tokens WHERE robot = ? AND spent_at <= ?", (robot, now - window)
             )
@@ -168,17 +168,22 @@ class SharedState:
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` on a fresh connection; SQLite errors become ours."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` on a fresh connection; SQLite errors become ours.
 
-    def __init__(self, path: Path) -> None:
+    Journal writes are ``synchronous=FULL`` (on disk before the POST); token writes are
+    ``NORMAL`` (they survive a process crash; losing some on power loss is harmless).
+    """
+
+    def __init__(self, path: Path, durable: bool) -> None:
         self._path = path
+        self._sync = "FULL" if durable else "NORMAL"
         self._db: sqlite3.Connection | None = None
 
     def __enter__(self) -> sqlite3.Connection:
         try:
             db = sqlite3.connect(self._path, timeout=30.0, isolation_level=None)
             db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = FULL")
+            db.execute(f"PRAGMA synchronous = {self._sync}")
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise StorageUnavailable(f"wecom state file: {type(exc).__name__}") from None
