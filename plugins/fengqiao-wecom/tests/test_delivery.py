@@ -4,13 +4,13 @@ import json
 import socket
 
 import pytest
+from fengqiao_wecom.render import TEXT_LIMIT
+from fengqiao_wecom.testing import KEY, OTHER_KEY
 
 from fengqiao_core.model import DEFAULT_CATEGORIES, MatterKind
 from fengqiao_core.ports import OutboxMessage
 from fengqiao_core.privacy import FreeText
 from fengqiao_core.testing.contracts._data import AT
-from fengqiao_wecom.render import TEXT_LIMIT
-from fengqiao_wecom.testing import KEY, OTHER_KEY
 
 
 def msg(message_id, text="今晚8点停水, 请提前储水", target="group-1"):
