@@ -1,8 +1,12 @@
 """Keys come from an owner-only file or the environment, are checked, and never shown."""
 
 import importlib.metadata
+import json
 import logging
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from fengqiao_wecom.settings import key_env_name, parse_settings
@@ -23,6 +27,14 @@ def test_installed_and_selected_by_name_and_scheme():
     assert plugins.backend("channel", "wecom:///etc/keys.toml").name == "wecom"
     info = {i.name: i for i in plugins.describe()}["wecom"]
     assert info.backends == (("channel", "wecom"),)
+
+
+def test_fengqiao_plugins_json_lists_it():
+    cli = Path(sys.executable).with_name("fengqiao")
+    out = subprocess.run([cli, "plugins", "--json"], capture_output=True, check=True, text=True)
+    listing = {p["name"]: p for p in json.loads(out.stdout)}
+    assert listing["wecom"]["distribution"] == "fengqiao-wecom"
+    assert {"port": "channel", "name": "wecom"} in listing["wecom"]["backends"]
 
 
 def test_group_or_world_readable_key_file_is_refused_saying_the_fix(tmp_path):

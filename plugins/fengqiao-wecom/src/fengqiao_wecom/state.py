@@ -109,7 +109,8 @@ class SharedState:
             if len(spent) < limit:
                 db.execute("INSERT INTO tokens VALUES (?, ?)", (robot, now))
                 return 0.0
-            return max(float(spent[len(spent) - limit]) + window - now, 0.001)
+            wait = float(spent[len(spent) - limit]) + window - now
+            return min(max(wait, 0.001), window)  # a clock set back never waits longer
 
     def exhaust(self, robot: str, limit: int) -> None:
         """Count ``robot`` as full for a whole window (it said so: errcode 45009)."""
