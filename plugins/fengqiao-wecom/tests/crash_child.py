@@ -4,9 +4,9 @@ import datetime as dt
 import json
 import sys
 
+from fengqiao_core.model import FreeText
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import BackendContext, OutboxMessage
-from fengqiao_core.privacy import FreeText
 
 AT = dt.datetime(2026, 11, 28, 9, tzinfo=dt.UTC)
 

@@ -1,5 +1,6 @@
 """Rate limit, error classes, retries and once-only delivery against the fake robot API."""
 
+import datetime as dt
 import json
 import socket
 
@@ -7,10 +8,10 @@ import pytest
 from fengqiao_wecom.render import TEXT_LIMIT
 from fengqiao_wecom.testing import KEY, OTHER_KEY
 
-from fengqiao_core.model import DEFAULT_CATEGORIES, MatterKind
+from fengqiao_core.model import DEFAULT_CATEGORIES, FreeText, MatterKind
 from fengqiao_core.ports import OutboxMessage
-from fengqiao_core.privacy import FreeText
-from fengqiao_core.testing.contracts._data import AT
+
+AT = dt.datetime(2026, 11, 28, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
 def msg(message_id, text="今晚8点停水, 请提前储水", target="group-1"):
@@ -190,9 +191,9 @@ def test_unroutable_targets_are_dead_letters_saying_what_to_configure(
 
 
 def test_the_outbox_dispatcher_delivers_and_records(make_channel, robot, clock):
-    from fengqiao_core.dispatch import Dispatcher
     from fengqiao_core.plugins import Plugins
     from fengqiao_core.ports import BackendContext
+    from fengqiao_core.station.dispatch import Dispatcher
 
     storage = Plugins().open_backend("storage", BackendContext("memory", None, None))
     with storage.unit_of_work() as uow:

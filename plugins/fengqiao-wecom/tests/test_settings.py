@@ -1,5 +1,6 @@
 """Keys come from an owner-only file or the environment, are checked, and never shown."""
 
+import datetime as dt
 import importlib.metadata
 import json
 import logging
@@ -13,10 +14,11 @@ from fengqiao_wecom.settings import key_env_name, parse_settings
 from fengqiao_wecom.testing import KEY, OFFICERS_KEY, write_keys
 
 from fengqiao_core.errors import ConfigurationError
+from fengqiao_core.model import FreeText
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import BackendContext, OutboxMessage
-from fengqiao_core.privacy import FreeText
-from fengqiao_core.testing.contracts._data import AT
+
+AT = dt.datetime(2026, 11, 28, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
 def test_installed_and_selected_by_name_and_scheme():
