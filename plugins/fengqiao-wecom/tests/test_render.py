@@ -89,3 +89,17 @@ def test_only_the_first_part_mentions():
     assert len(payloads) > 1
     assert "mentioned_mobile_list" in payloads[0]["text"]
     assert all("mentioned_mobile_list" not in p["text"] for p in payloads[1:])
+
+
+mobiles = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
+id_numbers = st.from_regex(r"[1-9][0-9]{16}[0-9X]", fullmatch=True)
+filler = st.text(st.sampled_from("今晚停水请储水，。 abc\n"), max_size=30)
+
+
+@given(filler, mobiles, filler, id_numbers, filler, st.sampled_from([" ", "-", ""]))
+def test_no_number_survives_into_a_resident_notice(a, mobile, b, id_number, c, sep):
+    spaced = f"{mobile[:3]}{sep}{mobile[3:7]}{sep}{mobile[7:]}"
+    [payload] = resident_payloads(f"{a}{spaced}{b}{id_number}{c}", Redactor(None))
+    content = payload["text"]["content"]
+    assert mobile[3:7] + sep + mobile[7:] not in content
+    assert id_number[6:14] not in content

@@ -60,6 +60,13 @@ def test_a_key_in_the_url_is_refused(tmp_path):
         parse_settings(f"wecom://?key={KEY}", {}, ())
 
 
+def test_plain_http_is_refused_except_on_loopback():
+    with pytest.raises(ConfigurationError, match="https"):
+        parse_settings("wecom://?base=http://robots.example/send", {}, ())
+    settings = parse_settings("wecom://?base=http://127.0.0.1:9/send", {}, ())
+    assert settings.base_url == "http://127.0.0.1:9/send"
+
+
 def test_unknown_option_is_refused_listing_the_valid_ones():
     with pytest.raises(ConfigurationError, match="per_minute"):
         parse_settings("wecom://?speed=9", {}, ())
@@ -109,3 +116,19 @@ def test_keys_and_texts_never_reach_the_logs(make_channel, robot, caplog):
     assert KEY not in logged
     assert "13800138000" not in logged
     assert KEY not in repr(channel)
+
+
+def test_the_bucket_is_shared_with_another_process(tmp_path, robot):
+    keys = write_keys(tmp_path, {"G01": KEY})
+    url = f"wecom://{keys}?state={tmp_path / 'state'}&base={robot.base}"
+    child = Path(__file__).with_name("crash_child.py")
+    run = subprocess.run([sys.executable, child, url, "20"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert len(robot.texts()) == 20
+    channel = Plugins().open_backend("channel", BackendContext(url, None, None))
+    try:
+        route = channel._route("G01")
+        wait = channel.state.take_token(route.robot, 20, 60.0)
+    finally:
+        channel.close()
+    assert 0 < wait <= 60.0  # the other process spent all 20 tokens of this minute

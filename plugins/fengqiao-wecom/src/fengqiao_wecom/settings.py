@@ -34,6 +34,7 @@ __all__ = [
 DEFAULT_BASE_URL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 """The robot API's send endpoint; ``?key=…`` is appended per robot."""
 
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
 _KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
 _OPTIONS = frozenset(
     {"state", "base", "link", "per_minute", "tries", "timeout", "max_parts", "uncertain"}
@@ -182,8 +183,14 @@ def parse_settings(
         home = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
         state = str(Path(home) / "fengqiao-wecom")
     base = options.get("base") or env.get("FENGQIAO_WECOM_BASE_URL") or DEFAULT_BASE_URL
-    if urlsplit(base).scheme not in ("http", "https"):
+    where = urlsplit(base)
+    if where.scheme not in ("http", "https"):
         raise ConfigurationError("wecom channel: option base must be an http(s) URL")
+    if where.scheme == "http" and where.hostname not in _LOOPBACK:
+        raise ConfigurationError(
+            "wecom channel: option base must use https (robot keys travel in the URL); plain "
+            "http is allowed for 127.0.0.1 only"
+        )
     uncertain = options.get("uncertain", "hold")
     if uncertain not in ("hold", "repost"):
         raise ConfigurationError("wecom channel: option uncertain must be hold or repost")
