@@ -33,9 +33,9 @@ def api():
 
 
 @pytest.mark.parametrize("killed_at", [1, 6, COUNT])
-def test_killed_mid_post_and_restarted_posts_nothing_twice(tmp_path, api, killed_at):
+def test_killed_mid_post_and_restarted_posts_nothing_twice(tmp_path, state_root, api, killed_at):
     keys = write_keys(tmp_path, {"G01": KEY})
-    url = f"wecom://{keys}?state={tmp_path / 'state'}&base={api.base}"
+    url = f"wecom://{keys}?state={state_root / 'state'}&base={api.base}"
     env = dict(os.environ)
     api.hold_at = killed_at  # the robot takes message number killed_at, then holds its answer
     first = run(url, env)

@@ -105,6 +105,17 @@ def test_a_resent_message_is_not_posted_again(make_channel, robot):
     assert robot.texts() == ["今晚8点停水, 请提前储水"]
 
 
+def test_a_part_being_posted_by_another_channel_of_this_process_is_busy(make_channel, robot):
+    first, second = make_channel(), make_channel()
+    assert first.state.begin("m1#0", "r").value == "claimed"
+    result = second.send(msg("m1"))
+    assert (result.delivered, result.retry) == (False, True)
+    assert "being posted" in result.detail
+    first.state.finish("m1#0", "unsent")
+    assert second.send(msg("m1")).delivered
+    assert robot.texts() == ["今晚8点停水, 请提前储水"]
+
+
 def test_a_long_message_resumes_after_its_last_part_sent(make_channel, robot):
     channel = make_channel()
     text = "\n".join(["一行通知" * 50] * 30)

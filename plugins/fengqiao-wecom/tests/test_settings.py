@@ -118,9 +118,9 @@ def test_keys_and_texts_never_reach_the_logs(make_channel, robot, caplog):
     assert KEY not in repr(channel)
 
 
-def test_the_bucket_is_shared_with_another_process(tmp_path, robot):
+def test_the_bucket_is_shared_with_another_process(tmp_path, state_root, robot):
     keys = write_keys(tmp_path, {"G01": KEY})
-    url = f"wecom://{keys}?state={tmp_path / 'state'}&base={robot.base}"
+    url = f"wecom://{keys}?state={state_root / 'state'}&base={robot.base}"
     child = Path(__file__).with_name("crash_child.py")
     run = subprocess.run([sys.executable, child, url, "20"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]

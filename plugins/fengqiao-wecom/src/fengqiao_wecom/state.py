@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS journal (
     pid INTEGER NOT NULL, at REAL NOT NULL
 );
 """
+_ACTIVE: set[tuple[str, str]] = set()  # (state file, part) being posted by this process
+_ACTIVE_LOCK = threading.Lock()
 RETENTION = 30 * 86400.0
 """Seconds a finished journal row is kept (an outbox retries far sooner)."""
 
@@ -74,8 +76,6 @@ class SharedState:
         self.path = folder / "wecom-state.sqlite"
         self._clock = clock
         self._lease = lease
-        self._active: set[str] = set()
-        self._lock = threading.Lock()
         try:
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         except OSError as exc:
@@ -122,7 +122,8 @@ class SharedState:
     def begin(self, part: str, robot: str, *, repost_uncertain: bool = False) -> Claim:
         """Claim ``part`` for posting, unless it was sent, is being sent, or its fate is unknown."""
         now, pid = self._clock(), os.getpid()
-        with self._lock, self._transaction() as db:
+        mine = (str(self.path), part)
+        with _ACTIVE_LOCK, self._transaction() as db:
             row = db.execute(
                 "SELECT state, pid, at FROM journal WHERE part = ?", (part,)
             ).fetchone()
@@ -131,7 +132,7 @@ class SharedState:
                 if state == "sent":
                     return Claim.SENT
                 if state == "posting":
-                    if part in self._active:
+                    if mine in _ACTIVE:
                         return Claim.BUSY
                     if owner != pid and _alive(owner) and now - at < self._lease:
                         return Claim.BUSY
@@ -142,13 +143,13 @@ class SharedState:
                 "INSERT OR REPLACE INTO journal VALUES (?, ?, 'posting', ?, ?)",
                 (part, robot, pid, now),
             )
-            self._active.add(part)
+            _ACTIVE.add(mine)
             return Claim.CLAIMED
 
     def finish(self, part: str, state: str) -> None:
         """Record a claimed part's outcome: ``sent``, ``uncertain``, or ``unsent`` (row removed)."""
-        with self._lock:
-            self._active.discard(part)
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard((str(self.path), part))
             with self._transaction() as db:
                 if state == "unsent":
                     db.execute("DELETE FROM journal WHERE part = ?", (part,))
