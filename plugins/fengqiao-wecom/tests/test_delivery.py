@@ -77,7 +77,9 @@ def test_invalid_key_is_a_dead_letter_without_retries(make_channel, robot):
     assert not result.delivered
     assert result.retry is False
     assert "93000" in result.detail
+    assert "group group-1" in result.detail
     assert "key file" in result.detail
+    assert len(result.detail) <= 200  # the outbox keeps 200 characters
     assert robot.answers["93000"] == 1
 
 

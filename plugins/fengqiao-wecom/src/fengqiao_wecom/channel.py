@@ -183,7 +183,7 @@ class WeComChannel:
     def _route(self, target: str) -> Route | DeliveryResult:
         key = self.settings.group_keys.get(target)
         if key is not None:
-            return Route(Audience.RESIDENTS, key)
+            return Route(Audience.RESIDENTS, key, name=f"group {target}")
         if target in self._groups:
             return DeliveryResult(
                 False,
@@ -199,7 +199,8 @@ class WeComChannel:
                     "the key file or set FENGQIAO_WECOM_OFFICERS_KEY",
                     retry=False,
                 )
-            return Route(Audience.OFFICER, self.settings.officers_key, self._officers[target])
+            mobiles = self._officers[target]
+            return Route(Audience.OFFICER, self.settings.officers_key, mobiles, "officers' robot")
         return DeliveryResult(
             False,
             f"target {target} is neither a resident group with a robot key nor an officer",
@@ -238,6 +239,7 @@ class WeComChannel:
             in_flight[0] = True
             kind, detail = self._post_once(url, body)
             in_flight[0] = False
+            detail = f"{route.name}: {detail}"
             if kind == "sent":
                 return _Outcome("sent")
             if kind == "rate":
@@ -247,6 +249,7 @@ class WeComChannel:
                     continue
                 return _Outcome("unsent", DeliveryResult(False, detail, retry=True))
             if kind == "dead":
+                _log.warning("wecom: not delivered, not retried: %s", detail)
                 return _Outcome("unsent", DeliveryResult(False, detail, retry=False))
             if kind == "uncertain" and not self.settings.repost_uncertain:
                 held = f"{detail}; delivery uncertain, not posted again (check the group)"
@@ -287,7 +290,7 @@ class WeComChannel:
             return "retry", f"robot API busy (errcode {errcode})"
         if errcode in _INVALID_KEY:
             return "dead", (
-                f"robot key invalid, robot removed or disabled (errcode {errcode}): put the "
-                "robot's current webhook key in the key file; the message was not posted"
+                f"robot key invalid, robot removed or disabled (errcode {errcode}); put its "
+                "current webhook key in the key file"
             )
-        return "dead", f"robot API refused the message (errcode {errcode}); it was not posted"
+        return "dead", f"robot API refused the message (errcode {errcode}); not posted"

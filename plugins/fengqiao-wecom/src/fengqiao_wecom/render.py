@@ -70,6 +70,7 @@ class Route:
     audience: Audience
     key: RobotKey
     mobiles: tuple[str, ...] = ()
+    name: str = "robot"
 
     @property
     def robot(self) -> str:
