@@ -38,11 +38,13 @@ from fengqiao_wecom.settings import (
 )
 from fengqiao_wecom.state import Claim, SharedState
 
-__all__ = ["RATE_LIMITED", "WINDOW", "WeComChannel"]
+__all__ = ["MARGIN", "RATE_LIMITED", "WINDOW", "WeComChannel"]
 
 _log = logging.getLogger(__name__)
 WINDOW = 60.0
 """Seconds of the robot API's rate window (``per_minute`` messages per robot)."""
+MARGIN = 1.0
+"""Seconds added to the window: a part reaches the robot a little after its token is spent."""
 RATE_LIMITED = 45009
 """``errcode`` of a robot over its rate limit."""
 _BUSY = {-1, 45033}  # system busy; too many concurrent calls: retry
@@ -232,10 +234,10 @@ class WeComChannel:
         url = f"{self.settings.base_url}?key={route.key.reveal()}"
         failures = rate_hits = 0
         while True:
-            wait = self.state.take_token(route.robot, self.settings.per_minute, WINDOW)
+            wait = self.state.take_token(route.robot, self.settings.per_minute, WINDOW + MARGIN)
             while wait > 0:
                 self._sleep(wait)
-                wait = self.state.take_token(route.robot, self.settings.per_minute, WINDOW)
+                wait = self.state.take_token(route.robot, self.settings.per_minute, WINDOW + MARGIN)
             in_flight[0] = True
             kind, detail = self._post_once(url, body)
             in_flight[0] = False
