@@ -12,7 +12,7 @@ import attrs
 import pytest
 
 from fengqiao_core.errors import NotFound, ValidationError
-from fengqiao_core.ports import Capability, StorageBackend
+from fengqiao_core.ports import Capability, StorageBackend, UnitOfWork
 from fengqiao_core.testing.contracts import _data as d
 from fengqiao_core.testing.contracts._base import require
 from fengqiao_core.testing.contracts._storage_base import StorageFixtures, attempt
@@ -23,7 +23,11 @@ _MINUTE = dt.timedelta(minutes=1)
 
 
 def _add(backend: StorageBackend, *ids: str) -> None:
-    attempt(backend, lambda uow: [uow.outbox.add(d.message(i)) for i in ids])
+    def write(uow: UnitOfWork) -> None:
+        for message_id in ids:
+            uow.outbox.add(d.message(message_id))
+
+    attempt(backend, write)
 
 
 def _claim(backend: StorageBackend, owner: str, at: dt.datetime, limit: int = 100) -> list[str]:
