@@ -14,8 +14,11 @@ from fengqiao_core.builtin.sqlite.rows import Reader, entity_class
 from fengqiao_core.errors import ConflictError, NotFound
 from fengqiao_core.model import Entity
 from fengqiao_core.ports import AuditEntry
+from fengqiao_core.security.logs import get_logger
 
 __all__ = ["SqliteAudit", "SqliteEntities"]
+
+_log = get_logger(__name__)
 
 E = TypeVar("E", bound=Entity)
 _PAGE = 500
@@ -89,8 +92,19 @@ class SqliteEntities(Generic[E]):
             )
             if entity_id not in self._pending
         )
-        for _, found in heapq.merge(committed, pending, key=lambda row: row[0]):
-            yield copy.copy(found) if isinstance(found, Entity) else self._load(*found)  # type: ignore[misc]
+        for entity_id, found in heapq.merge(committed, pending, key=lambda row: row[0]):
+            if isinstance(found, Entity):
+                yield copy.copy(found)  # type: ignore[misc]
+                continue
+            try:
+                yield self._load(*found)  # type: ignore[misc]
+            except Exception as exc:  # one undecodable row never hides the others
+                _log.error(
+                    "%s %s cannot be decoded (%s); skipped",
+                    self._repo,
+                    entity_id,
+                    type(exc).__name__,
+                )
 
     def flush(self, conn: sqlite3.Connection) -> None:
         """Write the pending entities; ``ConflictError`` if one changed since it was read."""
