@@ -41,8 +41,7 @@ from benchmarks.bench_station import _KINDS, TZ
 from benchmarks.harness import Measurement, benchmark, interleave
 from fengqiao_core import model as m
 from fengqiao_core.builtin.sqlite import SqliteStorage
-from fengqiao_core.builtin.sqlite.migrations import prepare
-from fengqiao_core.builtin.sqlite.store import _connect
+from fengqiao_core.builtin.sqlite.files import open_database
 from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.station import MatterDraft, StationService, open_station
@@ -114,9 +113,7 @@ def table_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 def fresh(path: Path) -> sqlite3.Connection:
     """A new database with the backend's schema, on a connection with the backend's pragmas."""
-    conn = _connect(str(path), 30.0)
-    prepare(conn, None)
-    return conn
+    return open_database(str(path), 30.0, None, "miaoshan")
 
 
 # --- sqlite.P1 ----------------------------------------------------------------------------

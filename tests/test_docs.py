@@ -40,7 +40,8 @@ def test_every_plugin_distribution_is_installed_by_the_test_command():
     ],
 )
 def test_python_blocks_in_docs_run(code, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # examples may create the station's database in the cwd
+    monkeypatch.chdir(tmp_path)  # examples may create files in the cwd
+    monkeypatch.setenv("FENGQIAO_DATA_DIR", str(tmp_path))  # and a shipped station's database
     namespace: dict[str, object] = {}
     exec(compile(code, "<docs>", "exec"), namespace)
     assert namespace

@@ -90,12 +90,13 @@ def test_permission_is_denied_by_role_and_the_denial_is_audited():
         service.get(m.Actor("a1", m.Role.ADMIN), matter.id)
 
 
-def test_without_a_secret_use_cases_say_how_to_provide_one(monkeypatch):
+def test_without_a_secret_the_station_is_refused_at_open_saying_how_to_provide_one(
+    monkeypatch,
+):
+    """A missing secret is found when the station opens, not at the first report (issue 13)."""
     monkeypatch.delenv("FENGQIAO_SECRET", raising=False)
-    service = open_station(MIAOSHAN, clock=Clock(), dispatch=False)
-    with pytest.raises(ConfigurationError, match="FENGQIAO_SECRET"):
-        service.report(OFFICER, draft())
-    assert list(service.open_matters(OFFICER)) == []
+    with pytest.raises(ConfigurationError, match=r"FENGQIAO_SECRET.*secret_file"):
+        open_station(MIAOSHAN, clock=Clock(), dispatch=False)
 
 
 def test_t4_auxiliary_officers_never_own():

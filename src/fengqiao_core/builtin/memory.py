@@ -2,7 +2,9 @@
 
 Committed state lives in one process; a unit of work keeps its changes private until
 :meth:`MemoryUnitOfWork.commit`, which checks every expected version under a lock and then
-applies all changes at once, or none. Reads inside a unit of work see its own changes.
+applies all changes at once, or none. Reads inside a unit of work see its own changes. It holds
+typed values, never encoded ones, so it has no undecodable records to skip. It is not durable:
+a station file names it only together with ``durable = false``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Generic, Self, TypeVar
 
 import attrs
 
-from fengqiao_core.errors import ConflictError, NotFound
+from fengqiao_core.errors import ConflictError, NotFound, ValidationError
 from fengqiao_core.hookspecs import hookimpl
 from fengqiao_core.metrics.aggregate import evaluate, matches
 from fengqiao_core.model import CommunityTeam, Entity, Matter, MatterEvent, Person, Place, replay
@@ -52,6 +54,7 @@ class _Committed:
     )
     audit: list[AuditEntry] = attrs.field(factory=list)
     outbox: dict[str, OutboxMessage] = attrs.field(factory=dict)
+    leases: dict[str, dt.datetime] = attrs.field(factory=dict)
 
 
 class MemoryStorage:
@@ -232,18 +235,53 @@ class _Outbox:
         self._uow._outbox[message.id] = message
 
     def pending(self, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
-        due = [
-            m
-            for m in self._merged().values()
-            if m.delivered_at is None and (m.next_attempt_at is None or m.next_attempt_at <= now)
-        ]
+        due = [m for m in self._merged().values() if _due(m, now)]
         due.sort(key=lambda m: (m.created_at, m.id))
-        return due[:limit]
+        return due[: max(0, limit)]
+
+    def claim(
+        self, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int = 100
+    ) -> list[OutboxMessage]:
+        state = self._uow._state
+        with state.lock:
+            due = [
+                m
+                for m in state.outbox.values()
+                if _due(m, now) and state.leases.get(m.id, now) <= now
+            ]
+            due.sort(key=lambda m: (m.created_at, m.id))
+            claimed = due[: max(0, limit)]
+            for message in claimed:
+                state.leases[message.id] = lease_until
+        return claimed
 
     def record(self, message: OutboxMessage) -> None:
         if not self._exists(message.id):
             raise NotFound("outbox message", message.id)
         self._uow._outbox[message.id] = message
+
+    def failed(self, limit: int = 100) -> list[OutboxMessage]:
+        found = [m for m in self._merged().values() if m.given_up]
+        found.sort(key=lambda m: (m.created_at, m.id))
+        return found[: max(0, limit)]
+
+    def retry(self, message_id: str) -> OutboxMessage:
+        message = self._merged().get(message_id)
+        if message is None:
+            raise NotFound("outbox message", message_id)
+        if not message.given_up:
+            raise ValidationError("message_id", f"outbox message {message_id} is not failed")
+        again = attrs.evolve(message, given_up=False, next_attempt_at=None, attempts=0)
+        self._uow._outbox[message_id] = again
+        return again
+
+
+def _due(message: OutboxMessage, now: dt.datetime) -> bool:
+    return (
+        message.delivered_at is None
+        and not message.given_up
+        and (message.next_attempt_at is None or message.next_attempt_at <= now)
+    )
 
 
 class MemoryUnitOfWork:
@@ -310,6 +348,8 @@ class MemoryUnitOfWork:
                 state.entities[kind].update(entities)
             state.audit.extend(self._audit)
             state.outbox.update(self._outbox)
+            for message_id in self._outbox:
+                state.leases.pop(message_id, None)
         self.rollback()
 
 

@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fengqiao_core import __version__
+from fengqiao_core.cli.outbox import outbox
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, ValidationError
 from fengqiao_core.plugins import PORTS, Plugins
 from fengqiao_core.rules.calendar import calendar_findings
@@ -49,6 +50,7 @@ app = typer.Typer(
 )
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+app.add_typer(outbox, name="outbox")
 
 
 def _version(value: bool) -> None:

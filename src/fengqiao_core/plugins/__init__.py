@@ -26,7 +26,7 @@ import pluggy
 from attrs import frozen
 
 from fengqiao_core import __version__, hookspecs
-from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError
+from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, scrub
 from fengqiao_core.model import (
     MatterCategory,
     MicroPillar,
@@ -216,18 +216,22 @@ class Plugins:
         Raises:
             ConfigurationError: Unknown backend (see :meth:`backend`), or the factory says the
                 configuration is wrong.
-            PluginError: The factory failed in any other way.
+            FengqiaoError: Any of the library's errors the factory raised, unchanged (e.g. a
+                ``StorageError`` naming the database file).
+            PluginError: The factory failed with another exception (its scrubbed message is
+                shown).
         """
         spec = self.backend(port, context.url)
         plugin = next(n for n, s in self._backends.values() if s is spec)
         try:
             return spec.factory(context)
-        except ConfigurationError:
-            raise
+        except FengqiaoError:
+            raise  # the backend's own verdict (configuration, storage …) reaches the caller
         except Exception as exc:
-            detail = str(exc) if isinstance(exc, FengqiaoError) else type(exc).__name__
+            detail = scrub(str(exc)).strip()[:200]
+            shown = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
             raise PluginError(
-                plugin, " ".join(_origin(self.pm, plugin)), f"{port} backend failed: {detail}"
+                plugin, " ".join(_origin(self.pm, plugin)), f"{port} backend failed: {shown}"
             ) from exc
 
     def configure_converter(self, converter: Any) -> None:

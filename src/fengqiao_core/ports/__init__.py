@@ -163,18 +163,66 @@ class AuditLog(Protocol):
 
 
 class Outbox(Protocol):
-    """Messages written with a change and delivered after commit 发件箱."""
+    """Messages written with a change and delivered after commit 发件箱.
+
+    Delivery is leased: a dispatcher :meth:`claims <claim>` due messages for a while, sends
+    them, and :meth:`records <record>` each outcome, which ends the lease. While a lease runs no
+    other dispatcher — in this process or another sharing the store — gets that message. A
+    message given up on (``given_up``) is a dead letter 死信: listed by :meth:`failed`, sent again
+    only after :meth:`retry`. A stored message that cannot be decoded is reported with its id and
+    skipped (quarantined); it never stops the others.
+    """
 
     def add(self, message: OutboxMessage) -> None:
         """Store a new message."""
         ...
 
     def pending(self, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
-        """Undelivered messages due at ``now`` (``next_attempt_at`` unset or past), oldest first."""
+        """Undelivered messages due at ``now`` (``next_attempt_at`` unset or past), oldest first.
+
+        Dead letters are not due; leased messages are listed too (use :meth:`claim` to send).
+        """
+        ...
+
+    def claim(
+        self, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int = 100
+    ) -> list[OutboxMessage]:
+        """Atomically lease up to ``limit`` committed messages due at ``now`` to ``owner``.
+
+        A message is claimed when it is undelivered, not given up, due, and not leased (or its
+        lease ended at or before ``now``). The claim takes effect at once, independently of the
+        unit of work's own changes and of :meth:`commit`.
+
+        Args:
+            owner: Who delivers them (a dispatcher's unique id).
+            now: The current time.
+            lease_until: When the lease ends if no outcome is recorded (a crashed dispatcher's
+                messages are claimed again after it).
+            limit: At most this many messages.
+
+        Returns:
+            The claimed messages, oldest first.
+        """
         ...
 
     def record(self, message: OutboxMessage) -> None:
-        """Store a message's new delivery state (attempts, delivered_at, errors)."""
+        """Store a message's new delivery state (attempts, delivered_at, errors); ends its lease."""
+        ...
+
+    def failed(self, limit: int = 100) -> list[OutboxMessage]:
+        """Dead letters: messages given up on (``given_up``), oldest first."""
+        ...
+
+    def retry(self, message_id: str) -> OutboxMessage:
+        """Queue a dead letter again (stored at commit): due at once, attempts from zero.
+
+        Returns:
+            The re-queued message.
+
+        Raises:
+            NotFound: No such message.
+            ValidationError: The message is not a dead letter.
+        """
         ...
 
 
@@ -261,8 +309,14 @@ class VolunteerBackend(Protocol):
 
 
 class Channel(Protocol):
-    """Sends messages to resident groups and people 消息通道. Failures are reported, not raised."""
+    """Sends messages to resident groups and people 消息通道. Failures are reported, not raised.
+
+    Delivery is at least once: after a crash between sending and recording, or when a lease ran
+    out, the same message is sent again. ``message.id`` is the idempotency key: it is the same
+    on every attempt of one message and unique across messages, so a channel (or the service
+    behind it) that remembers the ids it accepted delivers each message once.
+    """
 
     def send(self, message: OutboxMessage) -> DeliveryResult:
-        """Try to deliver one message."""
+        """Try to deliver one message; use ``message.id`` as the idempotency key."""
         ...

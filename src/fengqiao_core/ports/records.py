@@ -6,8 +6,10 @@ Frozen attrs values, re-exported by :mod:`fengqiao_core.ports` (import them from
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import attrs
@@ -66,11 +68,31 @@ class BackendContext:
         url: The configured name or URL, e.g. ``"sqlite:///miaoshan.db"``.
         station: The station configuration (cells, places, roster …).
         converter: The project's configured converter (for backends that serialise).
+        base_dir: The folder relative paths in ``url`` are relative to: the station file's own
+            folder (``None`` for a station built in code: the current folder).
     """
 
     url: str
     station: StationData
     converter: Any
+    base_dir: Path | None = None
+
+    def path(self, raw: str) -> Path:
+        """Resolve a path from the backend URL against the station file's folder.
+
+        ``~`` is expanded; an absolute path stays as it is; a relative one is taken from
+        :attr:`base_dir`, so a station works the same from whatever folder it is run.
+
+        Args:
+            raw: The path as written, e.g. ``"miaoshan.db"`` of ``sqlite:///miaoshan.db``.
+
+        Returns:
+            An absolute path.
+        """
+        path = Path(raw).expanduser()
+        if not path.is_absolute():
+            path = (self.base_dir if self.base_dir is not None else Path.cwd()) / path
+        return Path(os.path.abspath(path))
 
 
 @frozen
@@ -187,6 +209,8 @@ class OutboxMessage:
         delivered_at: When a channel accepted it, if it did.
         next_attempt_at: The earliest time of the next attempt.
         last_error: Why the last attempt failed.
+        given_up: The dispatcher gave up on it (a dead letter 死信): it is listed by
+            ``fengqiao outbox list`` and sent again only after ``fengqiao outbox retry``.
     """
 
     id: str = field(validator=code)
@@ -197,6 +221,7 @@ class OutboxMessage:
     delivered_at: dt.datetime | None = None
     next_attempt_at: dt.datetime | None = None
     last_error: str | None = None
+    given_up: bool = False
 
 
 @frozen(kw_only=True)

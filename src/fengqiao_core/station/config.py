@@ -8,8 +8,10 @@ for integrity when built) plus the :class:`Backends` chosen per port and the
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -47,6 +49,8 @@ def mask_backend(value: str) -> str:
 
 
 def _backend(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None and attribute.name == "storage":
+        return
     if not isinstance(value, str) or not (_NAME.fullmatch(value) or _URL.fullmatch(value)):
         shown = describe_value(mask_backend(value) if isinstance(value, str) else value)
         raise ValidationError(
@@ -56,25 +60,31 @@ def _backend(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         )
 
 
-def _backend_repr(value: str) -> str:
-    return repr(mask_backend(value))
+def _backend_repr(value: str | None) -> str:
+    return repr(None if value is None else mask_backend(value))
 
 
 @frozen(kw_only=True)
 class Backends:
     """The backend chosen for each port 后端选择, by name or URL.
 
-    Only the syntax is checked here; whether a backend of that name is installed is checked when
-    the station is opened. URLs are shown with their user and password masked.
+    Only the syntax is checked here; whether a backend of that name is installed, and whether
+    the storage is named and durable, is checked when the station is opened. URLs are shown
+    with their user and password masked.
 
     Attributes:
-        storage: Where matters and people are stored (``memory``, ``sqlite:///file.db`` …).
+        storage: Where matters and people are stored (``sqlite:///file.db`` …). It has no
+            default: a station opened without it is refused, saying what to write.
+        durable: Whether the station needs a store that keeps its data (default ``True``).
+            ``durable = false`` is the explicit opt-in for a store that loses everything when
+            the process ends (``storage = "memory"``: tests, demonstrations).
         grid: How a location becomes a grid cell (``declared``: from the station file).
         volunteers: Where red stewards come from (``declared``: from the station file).
         channel: How resident groups and people are notified (``log``: record only).
     """
 
-    storage: str = field(default="memory", validator=_backend, repr=_backend_repr)
+    storage: str | None = field(default=None, validator=_backend, repr=_backend_repr)
+    durable: bool = field(default=True, validator=attrs.validators.instance_of(bool))
     grid: str = field(default="declared", validator=_backend, repr=_backend_repr)
     volunteers: str = field(default="declared", validator=_backend, repr=_backend_repr)
     channel: str = field(default="log", validator=_backend, repr=_backend_repr)
@@ -125,13 +135,35 @@ class StationConfig(StationData):
         factory=CalendarSettings, validator=attrs.validators.instance_of(CalendarSettings)
     )
     secret_file: str | None = None
+    origin: str | None = field(default=None, eq=False)
+    """Where the configuration was read from (a station file's absolute path, or
+    ``shipped:NAME``); set by the loader, never by a station file."""
+    base_dir: str | None = field(default=None, eq=False)
+    """The folder relative paths in the file (storage URL, ``secret_file``, backend URLs) are
+    relative to: the station file's own folder; set by the loader, never by a station file
+    (``None``: the current folder)."""
+
+    @property
+    def label(self) -> str:
+        """How messages name this configuration: its file, else its station id."""
+        return self.origin or f"station {self.station.id!r}"
+
+    def resolve(self, raw: str) -> Path:
+        """An absolute path for a path written in the station file (see :attr:`base_dir`)."""
+        path = Path(raw).expanduser()
+        if not path.is_absolute():
+            path = Path(self.base_dir or os.getcwd()) / path
+        return Path(os.path.abspath(path))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{key}={value}" for key, value in counts(self).items())
         return f"StationConfig(station={self.station.id!r}, {shown})"
 
-    def with_backends(self, **choices: str) -> StationConfig:
+    def with_backends(self, **choices: Any) -> StationConfig:
         """The same station with other backends, e.g. ``with_backends(storage="memory")``.
+
+        Choosing the storage in code is an explicit choice: unless ``durable`` is passed too,
+        it also accepts a store that is not durable (``durable=False``).
 
         Raises:
             ValidationError: A port name is unknown or a choice is not a name or URL.
@@ -139,6 +171,8 @@ class StationConfig(StationData):
         unknown = sorted(set(choices) - {a.name for a in attrs.fields(Backends)})
         if unknown:
             raise ValidationError("backends", f"unknown ports: {', '.join(unknown)}")
+        if "storage" in choices:
+            choices.setdefault("durable", False)
         return attrs.evolve(self, backends=attrs.evolve(self.backends, **choices))
 
 

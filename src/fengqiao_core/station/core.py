@@ -48,11 +48,12 @@ from fengqiao_core.rules.lifecycle import Action, act, is_open
 from fengqiao_core.rules.triage import TriageSettings
 from fengqiao_core.security.access import READ, check_access, in_scope
 from fengqiao_core.security.audit import seal
-from fengqiao_core.security.keys import MIN_SECRET_BYTES, load_secret, require_secret
+from fengqiao_core.security.keys import MIN_SECRET_BYTES, require_secret
 from fengqiao_core.security.logs import get_logger
 from fengqiao_core.station import arguments as args
 from fengqiao_core.station.config import StationConfig
 from fengqiao_core.station.dispatch import Dispatcher
+from fengqiao_core.station.opening import open_backends, open_secret
 from fengqiao_core.station.screening import ScreeningIndex
 from fengqiao_core.station.values import (
     RETRIES,
@@ -84,7 +85,7 @@ class StationCore:
         plugins: The plugin facade (a fresh one by default).
         clock: Returns the current zone-aware time (the station zone's wall clock by default).
         secret: Key for keyed hashes and the audit chain (else ``FENGQIAO_SECRET`` or the
-            station file's ``secret_file``).
+            station file's ``secret_file``); a station without one is refused at open.
         backends: Ready backend objects by port, replacing the configured ones (embedding,
             tests).
         dispatch: Deliver messages in a background thread; else call :meth:`deliver_pending`.
@@ -119,13 +120,14 @@ class StationCore:
             raise ConfigurationError(
                 f"the station secret must be at least {MIN_SECRET_BYTES} bytes"
             )
+        self._secret: bytes | None = open_secret(config, secret)
         self.plugins = plugins or Plugins()
         self.converter = self.plugins.make_converter()
-        given = backends or {}
-        self.storage: StorageBackend = given.get("storage") or self._open("storage")
-        self.grid: GridBackend = given.get("grid") or self._open("grid")
-        self.volunteers: VolunteerBackend = given.get("volunteers") or self._open("volunteers")
-        self.channel: Channel = given.get("channel") or self._open("channel")
+        opened = open_backends(config, self.plugins, self.converter, backends or {})
+        self.storage: StorageBackend = opened["storage"]
+        self.grid: GridBackend = opened["grid"]
+        self.volunteers: VolunteerBackend = opened["volunteers"]
+        self.channel: Channel = opened["channel"]
         self.categories = self.plugins.categories()
         self.micro_pillars = self.plugins.micro_pillars()
         self.index = StationIndex.of(config)
@@ -135,7 +137,6 @@ class StationCore:
         self._problems: deque[AfterCommitProblem] = deque(maxlen=1000)
         zone = ZoneInfo(config.station.timezone)
         self._clock: Clock = clock or (lambda: dt.datetime.now(zone))
-        self._secret = secret if secret is not None else load_secret(config.secret_file)
         self.dispatcher = Dispatcher(self.storage, self.channel, self.now)
         if dispatch:
             self.dispatcher.start()

@@ -2,15 +2,23 @@
 
 Use cases only write messages into the outbox, in the same unit of work as their events; they
 never call a channel, so a slow or failing channel never slows or fails them. The dispatcher
-sends what is due, records each result, and retries failures with exponential backoff. It
-runs in a background thread (woken after each commit) or on demand with
-:meth:`Dispatcher.deliver_due`; undelivered messages are picked up after a restart. Delivery is
-at least once: a crash between sending and recording sends that message again.
+claims what is due (a lease: while it runs no other dispatcher, in this process or another
+sharing the store, gets those messages), sends each, records each result (ending the lease),
+and retries failures with exponential backoff. After :attr:`RetryPolicy.max_attempts` failed
+attempts, or a failure the channel says is final, a message is given up: a dead letter 死信 that
+``fengqiao outbox list`` shows and ``fengqiao outbox retry`` queues again. It runs in a
+background thread (woken after each commit) or on demand with :meth:`Dispatcher.deliver_due`;
+undelivered messages are picked up after a restart. Delivery is at least once: a crash between
+sending and recording sends that message again once its lease has ended, with the same
+``message.id`` — the channel's idempotency key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
+import socket
 import threading
 from collections.abc import Callable
 
@@ -28,10 +36,20 @@ _log = get_logger(__name__)
 
 @frozen(kw_only=True)
 class RetryPolicy:
-    """Backoff for failed deliveries: ``first`` doubled per attempt, at most ``longest``."""
+    """Backoff for failed deliveries: ``first`` doubled per attempt, at most ``longest``.
+
+    Attributes:
+        first: The wait after the first failure.
+        longest: The longest wait.
+        max_attempts: Give up (a dead letter) after this many failed attempts.
+        lease: How long a claimed message is reserved for one dispatcher; it must outlast the
+            slowest channel's send.
+    """
 
     first: dt.timedelta = dt.timedelta(seconds=30)
     longest: dt.timedelta = dt.timedelta(hours=1)
+    max_attempts: int = 12
+    lease: dt.timedelta = dt.timedelta(minutes=5)
 
     def delay(self, attempts: int) -> dt.timedelta:
         """The wait before attempt ``attempts + 1``."""
@@ -41,7 +59,7 @@ class RetryPolicy:
 
 @frozen
 class DeliveryReport:
-    """What one delivery round did: messages delivered and failed (to be retried or not)."""
+    """What one delivery round did: messages delivered and failed (to be retried or given up)."""
 
     delivered: int
     failed: int
@@ -72,13 +90,15 @@ class Dispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        """This dispatcher's name on the leases it holds."""
 
     def deliver_due(self, limit: int = 100) -> DeliveryReport:
-        """Send every message due now (at most ``limit``), recording each outcome."""
+        """Claim and send every message due now (at most ``limit``), recording each outcome."""
         with self._lock:
             now = self._clock()
             with self._storage.unit_of_work() as uow:
-                due = uow.outbox.pending(now, limit)
+                due = uow.outbox.claim(self.owner, now, now + self._policy.lease, limit)
             delivered = failed = 0
             for message in due:
                 result = self._send(message)
@@ -87,14 +107,17 @@ class Dispatcher:
                     update = attrs.evolve(message, attempts=attempts, delivered_at=now)
                     delivered += 1
                 else:
-                    retry = now + self._policy.delay(attempts) if result.retry else None
+                    final = not result.retry or attempts >= self._policy.max_attempts
                     update = attrs.evolve(
                         message,
                         attempts=attempts,
                         last_error=scrub(result.detail)[:200],
-                        next_attempt_at=retry or dt.datetime.max.replace(tzinfo=dt.UTC),
+                        next_attempt_at=None if final else now + self._policy.delay(attempts),
+                        given_up=final,
                     )
                     failed += 1
+                    if final:
+                        _log.warning("message %s given up after %d attempts", message.id, attempts)
                 with self._storage.unit_of_work() as uow:
                     uow.outbox.record(update)
                     uow.commit()

@@ -2,11 +2,15 @@
 
 A station file is read with :mod:`tomllib` and structured with the project's converter
 (:func:`fengqiao_core.serialization.make_converter`). Shipped stations (package data under
-``fengqiao_core/station/presets``) are addressed by name, e.g. ``miaoshan``, wherever a station
-file is accepted. Errors never show a traceback or raw personal data:
+``fengqiao_core/station/presets``) are addressed by a name without a path separator, e.g.
+``miaoshan``, wherever a station file is accepted; a file is always addressed by a path with
+one (``./miaoshan.toml``), so nothing in the current folder shadows a shipped station. Paths
+in a file resolve against the file's own folder; those of a shipped station against the user's
+data folder (:func:`user_data_dir`). Errors never show a traceback or raw personal data:
 
 - :class:`~fengqiao_core.errors.ConfigurationError` when the file cannot be read (missing,
-  a directory, not UTF-8, not TOML, too large) or no shipped station has that name;
+  a directory, a FIFO or device, not UTF-8, not TOML, too large) or no shipped station has
+  that name;
 - :class:`~fengqiao_core.errors.ValidationError` when it does not fit the model, each problem
   named ``miaoshan.toml: $.cells[3].police_grid: ...``.
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import stat
 import tomllib
 from collections.abc import Callable, Mapping
 from importlib import resources
@@ -54,6 +59,7 @@ __all__ = [
     "parse_station_config",
     "shipped_stations",
     "station_config_from_dict",
+    "user_data_dir",
 ]
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -69,41 +75,84 @@ def shipped_stations() -> tuple[str, ...]:
     return tuple(sorted(name.removesuffix(_SUFFIX) for name in names))
 
 
+def user_data_dir() -> Path:
+    r"""The folder a shipped station keeps its files in 用户数据目录 (its SQLite database …).
+
+    ``FENGQIAO_DATA_DIR`` if set, else ``$XDG_DATA_HOME/fengqiao``, else
+    ``~/.local/share/fengqiao`` (``%LOCALAPPDATA%\fengqiao`` on Windows). Not created here.
+    """
+    chosen = os.environ.get("FENGQIAO_DATA_DIR")
+    if chosen:
+        return Path(chosen).expanduser().absolute()
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "fengqiao"
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join("~", ".local", "share")
+    return Path(base).expanduser().absolute() / "fengqiao"
+
+
+def _is_name(source: str | os.PathLike[str]) -> bool:
+    if not isinstance(source, str):
+        return False
+    separators = {"/", os.sep, os.altsep or "/"}
+    return bool(source) and not any(sep in source for sep in separators)
+
+
 def load_station_config(source: str | os.PathLike[str]) -> StationConfig:
     """Load a station file 读取派出所配置 by path, or a shipped station by name.
 
-    A ``source`` that is not an existing path but is the name of a shipped station (see
-    :func:`shipped_stations`) loads that station.
+    A string without a path separator names a shipped station (see :func:`shipped_stations`);
+    anything else is a path (write ``./my-station.toml`` for a file in the current folder). A
+    file is read only if it is a regular file of at most :data:`MAX_FILE_BYTES`.
 
     Args:
         source: A path to a TOML station file, or a shipped station's name such as
             ``"miaoshan"``.
 
     Returns:
-        The checked station configuration.
+        The checked station configuration, with ``origin`` and ``base_dir`` set.
 
     Raises:
         ConfigurationError: The file cannot be read, or no station has that name.
         ValidationError: The file does not fit the model; each problem names the file, the key
             path and the bad value.
     """
-    path = Path(source)
-    name = os.fspath(source)
-    if not path.exists() and name in shipped_stations():
+    if _is_name(source):
+        name = os.fspath(source)
+        if name not in shipped_stations():
+            shipped = ", ".join(shipped_stations()) or "none"
+            raise ConfigurationError(
+                f"{name}: no such station file or shipped station (shipped: {shipped}); name a "
+                f"station file by its path, e.g. ./{name}"
+            )
         label = f"{name}{_SUFFIX}"
         data = (resources.files("fengqiao_core") / "station" / "presets" / label).read_bytes()
-        return parse_station_config(_decode(data, label), source=label)
-    return parse_station_config(_decode(_read(path, name), name), source=name)
+        return _parse(_decode(data, label), label, f"shipped:{name}", user_data_dir())
+    name = os.fspath(source)
+    path = Path(os.path.abspath(name))
+    return _parse(_decode(_read(path, name), name), name, str(path), path.parent)
+
+
+def _parse(text: str, label: str, origin: str, base_dir: Path) -> StationConfig:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{label}: is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigurationError(f"{label}: is not valid TOML: nested too deeply") from None
+    for key in _LOADER_KEYS:
+        if key in data:
+            raise ValidationError(f"{label}: $.{key}", "is set when the file is read, not in it")
+    placed = {**data, "origin": origin, "base_dir": str(base_dir)}
+    return station_config_from_dict(placed, source=label)
+
+
+_LOADER_KEYS = ("origin", "base_dir")
 
 
 def _read(path: Path, name: str) -> bytes:
+    """At most ``MAX_FILE_BYTES + 1`` bytes of a regular file (a FIFO or device is refused)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ConfigurationError(
-                f"{name}: {size} bytes is larger than a station file may be ({MAX_FILE_BYTES})"
-            )
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         shipped = ", ".join(shipped_stations()) or "none"
         raise ConfigurationError(
@@ -116,6 +165,29 @@ def _read(path: Path, name: str) -> bytes:
         raise ConfigurationError(f"{name}: permission denied; check the file's mode") from None
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"{name}: cannot be read ({type(exc).__name__})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ConfigurationError(f"{name}: is a directory, not a station file")
+        if not stat.S_ISREG(mode):
+            raise ConfigurationError(
+                f"{name}: is not a regular file (a pipe, socket or device); give a TOML file"
+            )
+        chunks: list[bytes] = []
+        left = MAX_FILE_BYTES + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise ConfigurationError(f"{name}: cannot be read ({type(exc).__name__})") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigurationError(
+            f"{name}: is larger than a station file may be ({MAX_FILE_BYTES} bytes)"
+        )
+    return data
 
 
 def _decode(data: bytes, label: str) -> str:

@@ -20,6 +20,7 @@ from fengqiao_core.errors import (
     NotFound,
     ValidationError,
     describe_value,
+    scrub,
 )
 from fengqiao_core.model import (
     Actor,
@@ -311,4 +312,9 @@ class IntakeUseCases(StationCore):
         try:
             self.volunteers.record_assignment(steward_id)
         except Exception as exc:  # the change is stored: load counting is best effort
-            _log.warning("volunteer load not counted (%s)", type(exc).__name__)
+            _log.error(
+                "load of steward %s not counted: %s: %s",
+                steward_id,
+                type(exc).__name__,
+                scrub(str(exc))[:200],
+            )

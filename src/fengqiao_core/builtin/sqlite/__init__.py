@@ -2,16 +2,21 @@
 
 The stdlib :mod:`sqlite3` in WAL mode with ``synchronous=FULL``, a busy timeout, foreign keys,
 ``BEGIN IMMEDIATE`` for every write transaction, a versioned schema migrated on open, and
-online backups through SQLite's backup API (:func:`backup`). See ``docs/sqlite.md``.
+online backups through SQLite's backup API (:func:`backup`). A relative path in the URL is
+relative to the station file's folder; the database remembers the station it belongs to and
+refuses another; files are created owner-only. See ``docs/sqlite.md``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sqlite3
 from typing import Any
 
+from fengqiao_core.builtin.sqlite.files import connect, owner_only_file
+from fengqiao_core.builtin.sqlite.migrations import identify
 from fengqiao_core.builtin.sqlite.schema import EVENT_SCHEMA, SCHEMA_VERSION
 from fengqiao_core.builtin.sqlite.store import DEFAULT_TIMEOUT, ConnectionPool, parse_url, translate
 from fengqiao_core.builtin.sqlite.unit import SqliteUnitOfWork
@@ -46,10 +51,13 @@ class SqliteStorage:
         converter: The project's converter (when not given, one ``make_converter()`` shared
             by every store opened without one).
         timeout: Seconds a writer waits for another before ``StorageUnavailable``.
+        station: The id of the station the database belongs to: a new database records it, an
+            unclaimed one is claimed, another station's is refused (``None``: no check).
 
     Raises:
-        StorageError: The file is a database of a newer schema, or not a fengqiao one.
-        StorageUnavailable: The file cannot be opened.
+        StorageError: The file is a database of a newer schema, not a fengqiao one, or another
+            station's; the message names the file.
+        StorageUnavailable: The file or its folder cannot be used.
     """
 
     capabilities = frozenset(
@@ -62,11 +70,12 @@ class SqliteStorage:
         *,
         converter: Any = None,
         timeout: float = DEFAULT_TIMEOUT,
+        station: str | None = None,
     ) -> None:
         if converter is None:
             converter = _default_converter()
         self.converter = converter
-        self.pool = ConnectionPool(path, timeout, converter)
+        self.pool = ConnectionPool(path, timeout, converter, station)
 
     @property
     def path(self) -> str:
@@ -75,9 +84,18 @@ class SqliteStorage:
 
     @classmethod
     def from_context(cls, context: BackendContext) -> SqliteStorage:
-        """Factory for the ``sqlite`` backend: the file and ``?timeout=`` from the URL."""
-        path, timeout = parse_url(context.url)
-        return cls(path, converter=context.converter, timeout=timeout)
+        """Factory for the ``sqlite`` backend: the file and ``?timeout=`` from the URL.
+
+        The path is resolved with :meth:`BackendContext.path` (against the station file's
+        folder); the database belongs to ``context.station``'s station.
+        """
+        raw, timeout = parse_url(context.url)
+        return cls(
+            context.path(raw),
+            converter=context.converter,
+            timeout=timeout,
+            station=context.station.station.id,
+        )
 
     def unit_of_work(self) -> SqliteUnitOfWork:
         """A new unit of work over this store."""
@@ -97,31 +115,57 @@ def backup(
     """Copy a live database to ``target_path`` with SQLite's online backup API.
 
     Writers may go on while it runs; the copy is one consistent committed state, checked with
-    ``PRAGMA quick_check``. An existing file at ``target_path`` is replaced.
+    ``PRAGMA quick_check``, written beside the target owner-only (``0600``) and then moved into
+    place, replacing an existing file there.
 
     Raises:
-        StorageUnavailable: There is no database at ``source_path``, or a file cannot be used.
+        StorageUnavailable: There is no database at ``source_path``, or the target's folder is
+            missing or not writable; the message names the file.
         StorageError: The source is not a fengqiao database, or the copy fails its check.
     """
-    source_path, target_path = os.fspath(source_path), os.fspath(target_path)
+    source_path = os.path.abspath(os.fspath(source_path))
+    target_path = os.path.abspath(os.fspath(target_path))
     if not os.path.isfile(source_path):
         raise StorageUnavailable(f"no database file at {source_path}")
     if os.path.exists(target_path) and os.path.samefile(source_path, target_path):
         raise StorageError("the backup target is the source database itself")
-    with translate(timeout):
-        source = sqlite3.connect(source_path, timeout=timeout, isolation_level=None)
-        try:
-            if not source.execute("PRAGMA user_version").fetchone()[0]:
-                raise StorageError(f"{source_path} is not a fengqiao database")
-            target = sqlite3.connect(target_path, isolation_level=None)
+    folder = os.path.dirname(target_path)
+    if not os.path.isdir(folder):
+        raise StorageUnavailable(
+            f"cannot write the backup {target_path}: the folder {folder} does not exist; "
+            "create it first or choose another --to"
+        )
+    temporary = f"{target_path}.{os.getpid()}.part"
+    try:
+        owner_only_file(temporary)
+    except OSError as exc:
+        raise StorageUnavailable(
+            f"cannot write the backup {target_path} ({type(exc).__name__}): make {folder} "
+            "writable by this user or choose another --to"
+        ) from None
+    try:
+        with translate(timeout, source_path):
+            source = connect(source_path, timeout)
             try:
-                source.backup(target, pages=1024)
-                if target.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                    raise StorageError("the backup copy failed its integrity check")
+                identify(source, source_path)
+                _copy(source, temporary, target_path, timeout)
             finally:
-                target.close()
+                source.close()
+        os.replace(temporary, target_path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+
+
+def _copy(source: sqlite3.Connection, temporary: str, target_path: str, timeout: float) -> None:
+    with translate(timeout, target_path):
+        target = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            source.backup(target, pages=1024)
+            if target.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise StorageError(f"{target_path}: the backup copy failed its integrity check")
         finally:
-            source.close()
+            target.close()
 
 
 @hookimpl

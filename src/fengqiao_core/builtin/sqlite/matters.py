@@ -12,16 +12,20 @@ import copy
 import heapq
 import sqlite3
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from fengqiao_core.builtin.sqlite.aggregate import aggregate, filter_sql, pending_source
 from fengqiao_core.builtin.sqlite.rows import Reader, decode_event, event_row, matter_row, micros
 from fengqiao_core.builtin.sqlite.schema import MATTER_COLUMNS
-from fengqiao_core.errors import ConflictError, NotFound
+from fengqiao_core.errors import ConflictError, NotFound, StorageError
 from fengqiao_core.metrics.aggregate import matches
 from fengqiao_core.model import Matter, MatterEvent, replay
 from fengqiao_core.ports import AggregateQuery, AggregateRow, MatterFilter
+from fengqiao_core.security.logs import get_logger
 
 __all__ = ["SqliteMatters"]
+
+_log = get_logger(__name__)
 
 _INSERT = f"INSERT INTO matters VALUES ({', '.join('?' * len(MATTER_COLUMNS))})"
 _UPDATE = (
@@ -51,12 +55,30 @@ class SqliteMatters:
         """Whether anything is pending."""
         return bool(self._states)
 
-    def _load(self, body: str) -> Matter:
-        return self._uow.converter.loads(body, Matter)  # type: ignore[no-any-return]
+    def _load(self, body: str, matter_id: str) -> Matter:
+        """Decode a stored matter; ``StorageError`` naming its id if it cannot be."""
+        try:
+            return self._uow.converter.loads(body, Matter)  # type: ignore[no-any-return]
+        except Exception as exc:  # any decoding failure: name the key, never the value
+            raise StorageError(
+                f"matter {matter_id} cannot be decoded ({type(exc).__name__}); the other "
+                "matters are unaffected"
+            ) from None
 
     def _stored(self, matter_id: str) -> Matter | None:
         row = self._uow.fetchone("SELECT body FROM matter_bodies WHERE id = ?", (matter_id,))
-        return None if row is None else self._load(row[0])
+        return None if row is None else self._load(row[0], matter_id)
+
+    def _readable(self, rows: Iterator[tuple[object, str, object]]) -> Iterator[Any]:
+        """Stream rows with stored matters decoded; an undecodable one is logged and skipped."""
+        for _, matter_id, found in rows:
+            if isinstance(found, Matter):
+                yield copy.copy(found)
+                continue
+            try:
+                yield self._load(str(found), matter_id)
+            except StorageError:
+                _log.error("matter %s cannot be decoded; skipped", matter_id)
 
     def append(self, events: Sequence[MatterEvent], expected_version: int) -> Matter:
         """Append one matter's events after ``expected_version`` (see the port)."""
@@ -156,8 +178,7 @@ class SqliteMatters:
             for key, matter_id, body in self._committed(where, max(1, batch_size))
             if matter_id not in overridden
         )
-        for _, _, found in heapq.merge(committed, pending, key=lambda row: row[:2]):
-            yield copy.copy(found) if isinstance(found, Matter) else self._load(str(found))
+        yield from self._readable(heapq.merge(committed, pending, key=lambda row: row[:2]))
 
     def aggregate(self, query: AggregateQuery) -> list[AggregateRow]:
         """Compute ``query`` in SQL (over the pending matters too, through a temporary table)."""

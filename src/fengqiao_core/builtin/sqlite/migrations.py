@@ -7,22 +7,31 @@ rebuilds projections from events.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from fengqiao_core.builtin.sqlite.rows import decode_event, matter_row
+import attrs
+
+from fengqiao_core.builtin.sqlite.rows import decode_event, matter_row, micros
 from fengqiao_core.builtin.sqlite.schema import (
+    APPLICATION_ID,
     INDEXES,
     LATEST_TABLES,
     MATTER_COLUMNS,
     MATTERS_TABLE,
+    META_TABLE,
     SCHEMA_VERSION,
 )
 from fengqiao_core.errors import StorageError
 from fengqiao_core.model import Matter, replay
+from fengqiao_core.ports import OutboxMessage
 
-__all__ = ["prepare"]
+__all__ = ["check_owner", "create", "identify", "owner", "prepare"]
+
+_V2_INDEXES = INDEXES[:6]
+"""The indexes version 2 introduced (later ones need later columns)."""
 
 
 def _v1_to_v2(conn: sqlite3.Connection, converter: Any) -> None:
@@ -55,7 +64,7 @@ def _v1_to_v2(conn: sqlite3.Connection, converter: Any) -> None:
         "UPDATE audit SET object_type = json_extract(body, '$.object_type'),"
         " object_id = json_extract(body, '$.object_id')"
     )
-    for statement in INDEXES:
+    for statement in _V2_INDEXES:
         conn.execute(statement)
 
 
@@ -83,37 +92,154 @@ def _v2_to_v3(conn: sqlite3.Connection, converter: Any) -> None:
         )
 
 
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Any], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(conn: sqlite3.Connection, converter: Any) -> None:
+    """Add the station claim (``meta``), the outbox lease, dead letters and quarantine.
+
+    Messages the old dispatcher parked for good (``next_attempt_at`` at the end of time) become
+    dead letters, listable and re-queueable.
+    """
+    conn.execute(META_TABLE)
+    for column in (
+        "lease_owner TEXT",
+        "lease_until_us INTEGER",
+        "given_up INTEGER NOT NULL DEFAULT 0",
+        "poison INTEGER NOT NULL DEFAULT 0",
+    ):
+        conn.execute(f"ALTER TABLE outbox ADD COLUMN {column}")
+    conn.execute(INDEXES[-1])
+    parked = conn.execute(
+        "SELECT id, body FROM outbox WHERE delivered = 0 AND next_attempt_us >= ?",
+        (_END_OF_TIME_US,),
+    ).fetchall()
+    for message_id, body in parked:
+        try:
+            message = converter.loads(body, OutboxMessage)
+        except Exception:  # an undecodable row is quarantined, not a failed migration
+            conn.execute("UPDATE outbox SET poison = 1 WHERE id = ?", (message_id,))
+            continue
+        given_up = attrs.evolve(message, next_attempt_at=None, given_up=True)
+        conn.execute(
+            "UPDATE outbox SET given_up = 1, next_attempt_us = NULL, body = ? WHERE id = ?",
+            (converter.dumps(given_up), message_id),
+        )
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Any], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+}
 """Database version ``n`` → ``n + 1``."""
 
+_END_OF_TIME_US = micros(dt.datetime(9999, 1, 1, tzinfo=dt.UTC))
+_TABLES = {
+    1: {"matters", "events", "entities", "audit", "outbox"},
+    2: {"matters", "matter_bodies", "events", "entities", "audit", "outbox"},
+    3: {"matters", "matter_bodies", "events", "entities", "audit", "outbox"},
+    4: {"matters", "matter_bodies", "events", "entities", "audit", "outbox", "meta"},
+}
+"""The tables a fengqiao database of each version has (a foreign one lacks some)."""
 
-def prepare(conn: sqlite3.Connection, converter: Any) -> int:
-    """Create, migrate or refuse the database on ``conn`` (autocommit mode).
 
-    Returns:
-        The version the database was at before (0 for a new one).
+def _foreign(label: str, why: str) -> StorageError:
+    return StorageError(
+        f"{label} is not a fengqiao database ({why}); it was left untouched: name another "
+        "file in the storage URL, or move this one away"
+    )
+
+
+def identify(conn: sqlite3.Connection, label: str) -> int:
+    """The schema version of the fengqiao database on ``conn``, reading only.
+
+    Args:
+        conn: A connection to an existing, non-empty SQLite file.
+        label: The file, for messages.
 
     Raises:
-        StorageError: The database is newer than this code, or not a fengqiao database.
+        StorageError: The database is another program's, or newer than this code.
     """
+    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    application = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    ours = application == APPLICATION_ID
+    if found > SCHEMA_VERSION and ours:
+        raise StorageError(
+            f"{label}: the database is at schema version {found}, newer than the "
+            f"{SCHEMA_VERSION} this fengqiao_core understands: upgrade fengqiao_core to open it"
+        )
+    if found not in _TABLES:
+        raise _foreign(label, f"user_version {found}")
+    if found >= 4 and not ours:
+        raise _foreign(label, f"application_id {application}")
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
+    missing = sorted(_TABLES[found] - tables)
+    if missing:
+        raise _foreign(label, f"no table {missing[0]!r}")
+    return found
+
+
+def owner(conn: sqlite3.Connection, version: int) -> str | None:
+    """The station a database of ``version`` belongs to (``None``: not claimed yet)."""
+    if version < 4:
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'station'").fetchone()
+    return None if row is None else row[0]
+
+
+def check_owner(found: str | None, station: str | None, label: str) -> None:
+    """Refuse a database that another station claimed.
+
+    Raises:
+        StorageError: Naming the file and both stations.
+    """
+    if found is not None and station is not None and found != station:
+        raise StorageError(
+            f"{label} belongs to station {found!r}, not to {station!r}: each station keeps its "
+            "own database; name this station's file in its storage URL"
+        )
+
+
+def create(conn: sqlite3.Connection, station: str | None) -> None:
+    """Create the latest layout on an empty database (autocommit mode), claimed by ``station``."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        found = conn.execute("PRAGMA user_version").fetchone()[0]
-        if found > SCHEMA_VERSION:
-            raise StorageError(
-                f"the database is at schema version {found}, newer than the {SCHEMA_VERSION} "
-                "this fengqiao_core understands: upgrade fengqiao_core to open it"
-            )
-        if found == 0:
-            if conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]:
-                raise StorageError("the file is an SQLite database but not a fengqiao one")
-            for statement in (*LATEST_TABLES, *INDEXES):
-                conn.execute(statement)
-        for step in range(found or SCHEMA_VERSION, SCHEMA_VERSION):
-            _MIGRATIONS[step](conn, converter)
+        for statement in (*LATEST_TABLES, *INDEXES):
+            conn.execute(statement)
+        conn.execute("INSERT INTO meta VALUES ('station', ?)", (station,))
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    return int(found)
+
+
+def prepare(conn: sqlite3.Connection, converter: Any, station: str | None, label: str) -> int:
+    """Migrate an existing database forward and claim it for ``station``, in one transaction.
+
+    Returns:
+        The version the database was at before.
+
+    Raises:
+        StorageError: The database is another program's, newer than this code, or another
+            station's.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = identify(conn, label)
+        check_owner(owner(conn, found), station, label)
+        for step in range(found, SCHEMA_VERSION):
+            _MIGRATIONS[step](conn, converter)
+        if station is not None:
+            conn.execute(
+                "UPDATE meta SET value = ? WHERE key = 'station' AND value IS NULL", (station,)
+            )
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('station', ?)", (station,))
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return found

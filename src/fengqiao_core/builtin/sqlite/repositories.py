@@ -1,22 +1,24 @@
-"""Entities, the audit log and the outbox of the SQLite backend (pending until commit)."""
+"""Entities and the audit log of the SQLite backend (pending until commit)."""
 
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import heapq
 import sqlite3
 from collections.abc import Iterator
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import attrs
 
-from fengqiao_core.builtin.sqlite.rows import Reader, entity_class, micros
+from fengqiao_core.builtin.sqlite.rows import Reader, entity_class
 from fengqiao_core.errors import ConflictError, NotFound
 from fengqiao_core.model import Entity
-from fengqiao_core.ports import AuditEntry, OutboxMessage
+from fengqiao_core.ports import AuditEntry
+from fengqiao_core.security.logs import get_logger
 
-__all__ = ["SqliteAudit", "SqliteEntities", "SqliteOutbox"]
+__all__ = ["SqliteAudit", "SqliteEntities"]
+
+_log = get_logger(__name__)
 
 E = TypeVar("E", bound=Entity)
 _PAGE = 500
@@ -90,8 +92,19 @@ class SqliteEntities(Generic[E]):
             )
             if entity_id not in self._pending
         )
-        for _, found in heapq.merge(committed, pending, key=lambda row: row[0]):
-            yield copy.copy(found) if isinstance(found, Entity) else self._load(*found)  # type: ignore[misc]
+        for entity_id, found in heapq.merge(committed, pending, key=lambda row: row[0]):
+            if isinstance(found, Entity):
+                yield copy.copy(found)  # type: ignore[misc]
+                continue
+            try:
+                yield self._load(*found)  # type: ignore[misc]
+            except Exception as exc:  # one undecodable row never hides the others
+                _log.error(
+                    "%s %s cannot be decoded (%s); skipped",
+                    self._repo,
+                    entity_id,
+                    type(exc).__name__,
+                )
 
     def flush(self, conn: sqlite3.Connection) -> None:
         """Write the pending entities; ``ConflictError`` if one changed since it was read."""
@@ -177,90 +190,4 @@ class SqliteAudit:
         conn.executemany(
             "INSERT INTO audit VALUES (?, ?, ?, ?)",
             [(e.seq, e.object_type, e.object_id, dumps(e)) for e in self._pending],
-        )
-
-
-def _due(message: OutboxMessage, now: dt.datetime) -> bool:
-    return message.delivered_at is None and (
-        message.next_attempt_at is None or message.next_attempt_at <= now
-    )
-
-
-class SqliteOutbox:
-    """Messages written with a change, delivered after commit."""
-
-    def __init__(self, uow: Reader) -> None:
-        self._uow = uow
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget the pending messages."""
-        self._pending: dict[str, OutboxMessage] = {}
-        self._added: set[str] = set()
-
-    @property
-    def changed(self) -> bool:
-        """Whether anything is pending."""
-        return bool(self._pending)
-
-    def _exists(self, message_id: str) -> bool:
-        if message_id in self._pending:
-            return True
-        return self._uow.fetchone("SELECT 1 FROM outbox WHERE id = ?", (message_id,)) is not None
-
-    def add(self, message: OutboxMessage) -> None:
-        """Store a new message; ``ConflictError`` if the id exists."""
-        if self._exists(message.id):
-            raise ConflictError(f"outbox message {message.id!r} already exists")
-        self._added.add(message.id)
-        self._pending[message.id] = message
-
-    def pending(self, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
-        """Undelivered messages due at ``now``, oldest first."""
-        rows = self._uow.fetchall(
-            "SELECT id, body FROM outbox WHERE delivered = 0"
-            " AND (next_attempt_us IS NULL OR next_attempt_us <= ?)"
-            " ORDER BY created_us, id LIMIT ?",
-            (micros(now), max(0, limit) + len(self._pending)),
-        )
-        load = self._uow.converter.loads
-        due = [
-            load(body, OutboxMessage)
-            for message_id, body in rows
-            if message_id not in self._pending
-        ]
-        due.extend(m for m in self._pending.values() if _due(m, now))
-        due.sort(key=lambda m: (m.created_at, m.id))
-        return due[:limit]
-
-    def record(self, message: OutboxMessage) -> None:
-        """Store a message's new delivery state; ``NotFound`` for an unknown id."""
-        if not self._exists(message.id):
-            raise NotFound("outbox message", message.id)
-        self._pending[message.id] = message
-
-    def flush(self, conn: sqlite3.Connection) -> None:
-        """Write the pending messages.
-
-        Raises:
-            ConflictError: Another unit of work added a message with an id this one added.
-        """
-        dumps = self._uow.converter.dumps
-        rows: list[tuple[Any, ...]] = [
-            (
-                m.id,
-                micros(m.created_at),
-                int(m.delivered_at is not None),
-                None if m.next_attempt_at is None else micros(m.next_attempt_at),
-                dumps(m),
-            )
-            for m in self._pending.values()
-        ]
-        conn.executemany(
-            "INSERT INTO outbox VALUES (?, ?, ?, ?, ?)", [r for r in rows if r[0] in self._added]
-        )
-        conn.executemany(
-            "UPDATE outbox SET created_us = ?, delivered = ?, next_attempt_us = ?, body = ?"
-            " WHERE id = ?",
-            [(*r[1:], r[0]) for r in rows if r[0] not in self._added],
         )

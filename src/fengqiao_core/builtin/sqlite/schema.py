@@ -8,6 +8,12 @@ Version history:
 - **2** — events carry their schema number (``schema``); the projection is split into
   ``matters`` (one narrow column per filter and dimension, so aggregates run in SQL over an
   index-sized table) and ``matter_bodies`` (the JSON state); indexes for every query.
+- **3** — matters gained fields (who reported them, who refused mediation, screening): every
+  projection rebuilt from its events.
+- **4** — the database says whose it is: ``PRAGMA application_id`` (:data:`APPLICATION_ID`) and a
+  ``meta`` table holding the station id (a store of another station is refused); the outbox
+  gained a lease (``lease_owner``, ``lease_until_us``: one dispatcher per message), dead letters
+  (``given_up``) and quarantine for rows that cannot be decoded (``poison``).
 
 :func:`prepare` runs on open: it creates a new database at :data:`SCHEMA_VERSION`, migrates an
 older one forward in one transaction, and refuses a newer one. Old events are not rewritten:
@@ -22,17 +28,29 @@ from typing import Any
 from fengqiao_core.errors import StorageError
 
 __all__ = [
+    "APPLICATION_ID",
     "EVENT_SCHEMA",
     "INDEXES",
     "LATEST_TABLES",
     "MATTERS_TABLE",
     "MATTER_COLUMNS",
+    "META_TABLE",
     "SCHEMA_VERSION",
     "upcast",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The database layout this code writes (``PRAGMA user_version``)."""
+
+APPLICATION_ID = 0x46514A43
+"""``PRAGMA application_id`` of a fengqiao database (``FQJC``), written from version 4 on."""
+
+META_TABLE = """CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+)"""
+"""Facts about the database itself: ``station`` (the station id it belongs to, NULL until a
+station claims it)."""
 
 EVENT_SCHEMA = 2
 """The event body layout this code writes; older bodies are upcast on read."""
@@ -110,8 +128,13 @@ LATEST_TABLES = (
         created_us INTEGER NOT NULL,
         delivered INTEGER NOT NULL,
         next_attempt_us INTEGER,
-        body TEXT NOT NULL
+        body TEXT NOT NULL,
+        lease_owner TEXT,
+        lease_until_us INTEGER,
+        given_up INTEGER NOT NULL DEFAULT 0,
+        poison INTEGER NOT NULL DEFAULT 0
     )""",
+    META_TABLE,
 )
 
 INDEXES = (
@@ -121,9 +144,10 @@ INDEXES = (
     "CREATE INDEX ix_matters_community ON matters (community)",
     "CREATE INDEX ix_audit_object ON audit (object_type, object_id)",
     "CREATE INDEX ix_outbox_pending ON outbox (created_us, id) WHERE delivered = 0",
+    "CREATE INDEX ix_outbox_failed ON outbox (created_us, id) WHERE given_up = 1",
 )
 """Indexes: stream order and period filters, the Station's screening filters (state, cell,
-community), audit entries by object, undelivered messages by age."""
+community), audit entries by object, undelivered and given-up messages by age."""
 
 
 def _actor_keys(body: dict[str, Any]) -> dict[str, Any]:

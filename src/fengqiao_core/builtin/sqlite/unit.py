@@ -17,7 +17,8 @@ from types import TracebackType
 from typing import Any, Self
 
 from fengqiao_core.builtin.sqlite.matters import SqliteMatters
-from fengqiao_core.builtin.sqlite.repositories import SqliteAudit, SqliteEntities, SqliteOutbox
+from fengqiao_core.builtin.sqlite.outbox import SqliteOutbox
+from fengqiao_core.builtin.sqlite.repositories import SqliteAudit, SqliteEntities
 from fengqiao_core.builtin.sqlite.store import ConnectionPool, translate
 from fengqiao_core.model import CommunityTeam, Person, Place
 from fengqiao_core.ports import AuditLog, EntityRepository, MatterRepository, Outbox
@@ -61,7 +62,7 @@ class SqliteUnitOfWork:
 
     def translated(self) -> contextlib.AbstractContextManager[None]:
         """A block in which driver errors become our errors."""
-        return translate(self._pool.timeout)
+        return translate(self._pool.timeout, self._pool.path)
 
     def fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         """The first row of a query, or ``None``."""

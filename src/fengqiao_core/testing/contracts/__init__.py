@@ -13,6 +13,7 @@ The mixins' names do not start with ``Test``, so pytest never collects them by t
 from fengqiao_core.testing.contracts._base import Contract
 from fengqiao_core.testing.contracts.channel import ChannelContract
 from fengqiao_core.testing.contracts.grid import GridContract
+from fengqiao_core.testing.contracts.outbox import StorageOutbox
 from fengqiao_core.testing.contracts.state_machine import StorageMachine, StorageModelCheck
 from fengqiao_core.testing.contracts.storage import StorageTransactions
 from fengqiao_core.testing.contracts.storage_data import StorageData
@@ -28,7 +29,7 @@ __all__ = [
 ]
 
 
-class StorageContract(StorageTransactions, StorageData, StorageModelCheck):
+class StorageContract(StorageTransactions, StorageData, StorageModelCheck, StorageOutbox):
     """The whole storage contract: transactions, data round trips, aggregates, model check.
 
     Override ``make_backend`` (a zero-argument callable opening a new, empty store per call);

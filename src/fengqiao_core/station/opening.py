@@ -1,0 +1,101 @@
+"""Opening a station's backends and secret 开站检查: every configuration problem found at open.
+
+:class:`~fengqiao_core.station.core.StationCore` calls these before it serves anything, so a
+station with no storage named, a store that is not durable without the opt-in, a missing or
+unreadable secret, an unwritable folder or another station's database is refused when it
+opens — with a :class:`~fengqiao_core.errors.ConfigurationError` or
+:class:`~fengqiao_core.errors.StorageError` naming the file and the fix — never at the first
+report, and never blamed on the plugin that provides the backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fengqiao_core.errors import ConfigurationError
+from fengqiao_core.plugins import PORTS, Plugins
+from fengqiao_core.ports import BackendContext, Capability, Port
+from fengqiao_core.security.keys import ENV, MIN_SECRET_BYTES, load_secret
+from fengqiao_core.station.config import StationConfig
+
+__all__ = ["open_backends", "open_secret"]
+
+
+def open_secret(config: StationConfig, secret: bytes | None) -> bytes:
+    """The station secret: ``secret``, else ``FENGQIAO_SECRET``, else the ``secret_file``.
+
+    A relative ``secret_file`` is relative to the station file's folder.
+
+    Raises:
+        ConfigurationError: There is none, it cannot be read, or it is too short; the message
+            names the station file and says how to provide one.
+    """
+    if secret is not None:
+        return secret
+    path = config.resolve(config.secret_file) if config.secret_file else None
+    try:
+        found = load_secret(None if path is None else str(path))
+    except ConfigurationError as exc:
+        raise ConfigurationError(
+            f"{config.label}: {exc}; secret_file is relative to the station file's folder"
+        ) from None
+    if found is None:
+        raise ConfigurationError(
+            f"{config.label}: the station has no secret: set {ENV} (at least "
+            f'{MIN_SECRET_BYTES} characters), name a key file with secret_file = "..." in '
+            "the station file (relative to its folder), or pass secret= when opening it"
+        )
+    return found
+
+
+def _storage_url(config: StationConfig) -> str:
+    url = config.backends.storage
+    if url is None:
+        raise ConfigurationError(
+            f"{config.label}: no storage is named: write [backends] storage = "
+            '"sqlite:///station.db" (a file next to the station file), or storage = "memory" '
+            "with durable = false for a store that keeps nothing"
+        )
+    return url
+
+
+def open_backends(
+    config: StationConfig, plugins: Plugins, converter: Any, given: Mapping[Port, Any]
+) -> dict[Port, Any]:
+    """Open every port's backend not ``given``, the storage first.
+
+    Raises:
+        ConfigurationError: No storage is named, the store is not durable without
+            ``durable = false``, a backend is unknown, or a factory found the configuration
+            wrong.
+        StorageError: The store cannot be opened (the message names the file).
+        PluginError: A third-party factory failed in some other way.
+    """
+    base_dir = Path(config.base_dir) if config.base_dir else None
+    opened: dict[Port, Any] = {}
+    try:
+        for port in PORTS:
+            if given.get(port) is not None:
+                opened[port] = given[port]
+                continue
+            url = _storage_url(config) if port == "storage" else getattr(config.backends, port)
+            context = BackendContext(url, config, converter, base_dir=base_dir)
+            backend = opened[port] = plugins.open_backend(port, context)
+            if port == "storage" and config.backends.durable:
+                capabilities: frozenset[Capability] = getattr(backend, "capabilities", frozenset())
+                if Capability.DURABLE not in capabilities:
+                    raise ConfigurationError(
+                        f"{config.label}: storage {url!r} is not durable (everything is lost "
+                        "when the process ends): write durable = false under [backends] to "
+                        'accept that, or name a durable store such as "sqlite:///station.db"'
+                    )
+    except BaseException:
+        storage = opened.get("storage")
+        if storage is not None and given.get("storage") is None:
+            with contextlib.suppress(Exception):
+                storage.close()
+        raise
+    return opened
