@@ -101,3 +101,11 @@ CALLS = {  # one public use case per action
     A.WITHDRAW: lambda s, i: s.withdraw(OFFICER, i, reason="settled privately"),
     A.REOPEN: lambda s, i: s.reopen(OFFICER, i, reason="agreement not performed"),
 }
+
+
+def resident(service, person_id, name="居民甲"):
+    """Record an invented resident as a person and return the actor the roster gives them."""
+    from fengqiao_core.model.personal import PersonName
+
+    service.register_person(OFFICER, m.Person(id=person_id, name=PersonName(name)))
+    return service.actor(person_id)

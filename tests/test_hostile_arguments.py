@@ -94,7 +94,7 @@ def _still_works(service: StationService) -> None:
         assert service.history(OFFICER, matter.id)
     assert service.verify_audit(AUDITOR) is None
     service.deliver_pending()
-    with service.storage.unit_of_work() as uow:
+    with service._storage.unit_of_work() as uow:
         assert uow.outbox.pending(service.now() + dt.timedelta(days=400)) == []
 
 

@@ -21,11 +21,12 @@ from fengqiao_core.ports import BackendContext, BackendSpec
 from fengqiao_core.station import open_station
 from fengqiao_core.station.file import load_station_config
 from fengqiao_core.testing.contracts import _data as d
-from station_helpers import OFFICER, SECRET, Clock, draft
+from station_helpers import SECRET, Clock, draft
 from test_plugins import FakeEntryPoint, plugin
 
 LAKESIDE = (Path(__file__).parent / "data" / "lakeside.toml").read_text("utf-8")
 PLACE = "willow-court"
+LAKE_OFFICER = m.Actor("ofc-north", m.Role.OFFICER)
 STORAGE_LINE = 'storage = "sqlite:///lakeside.db"'
 
 
@@ -52,7 +53,7 @@ def test_memory_storage_needs_the_durable_false_opt_in(tmp_path):
         _open(refused, secret=SECRET)
     allowed = _station_file(tmp_path / "b", 'storage = "memory"\ndurable = false')
     with _open(allowed, secret=SECRET) as station:
-        assert station.storage.capabilities == frozenset(station.storage.capabilities)
+        assert station._storage.capabilities == frozenset(station._storage.capabilities)
 
 
 def test_paths_resolve_against_the_station_files_folder_not_the_working_one(tmp_path, monkeypatch):
@@ -65,10 +66,10 @@ def test_paths_resolve_against_the_station_files_folder_not_the_working_one(tmp_
     second.mkdir()
     monkeypatch.chdir(first)
     with _open(path) as station:
-        reported = station.report(OFFICER, draft(location=m.Location(place=PLACE)))
+        reported = station.report(LAKE_OFFICER, draft(location=m.Location(place=PLACE)))
     monkeypatch.chdir(second)
     with _open(path) as station:
-        assert station.get(OFFICER, reported.id).id == reported.id
+        assert station.get(LAKE_OFFICER, reported.id).id == reported.id
     assert (home / "data" / "st.db").is_file()
     assert os.listdir(first) == os.listdir(second) == []
 

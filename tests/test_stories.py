@@ -161,5 +161,5 @@ def test_a_rerun_after_a_crash_carries_every_story_on_to_the_same_end(tmp_path, 
     clock = SettableClock()
     with open_station(config, secret=SECRET, clock=clock, dispatch=False) as station:
         assert _final(station, clock) == expected
-        with station.storage.unit_of_work() as uow:
+        with station._storage.unit_of_work() as uow:
             assert len(list(uow.matters.stream())) == 6

@@ -332,6 +332,7 @@ def _people_and_organisation(
             "grid_workers_per_cell": 1,
             "steward_density_per_500": 2.0,
         },
+        "access": {"admins": ["AD1"], "auditors": ["AU1"]},
         "police_grids": [{"id": g, "name": f"第{i + 1}警务区"} for i, g in enumerate(grids)],
         "cells": cells,
         "places": places,

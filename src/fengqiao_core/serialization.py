@@ -325,7 +325,7 @@ def configure_converter(
     converter.register_structure_hook_factory(
         lambda c: isinstance(c, type) and issubclass(c, Sensitive), _sensitive_structure
     )
-    reveal: Callable[[Sensitive], str] = (lambda v: v.mask()) if masked else Sensitive.reveal
+    reveal: Callable[[Sensitive], str] = (lambda v: v.mask()) if masked else (lambda v: v.reveal())
     converter.register_unstructure_hook_func(
         lambda c: isinstance(c, type) and issubclass(c, Sensitive), reveal
     )

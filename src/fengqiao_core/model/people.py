@@ -131,10 +131,13 @@ class Lawyer(Person):
 class Party(Person):
     """A party 当事人 to a matter: a resident with personal data (all masked when shown).
 
+    ``id`` is local to the matter; ``person`` names the person record (a resident the station
+    knows) the party is, so that "my matters" means the same person across matters.
     ``birth_date`` falls back to the one encoded in ``id_number``; a party under 16 needs a
     guardian in police mediation (rule M5).
     """
 
+    person: str | None = field(default=None, validator=_opt_code)
     id_number: IdNumber | None = field(
         default=None, validator=attrs.validators.optional(_of(IdNumber))
     )

@@ -47,6 +47,11 @@ def _sequence(_: object, attribute: attrs.Attribute[Any], value: object) -> None
         raise ValidationError(attribute.name, "expected a whole number >= 1")
 
 
+def _detail(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value != "":
+        plain_text(_, attribute, value)
+
+
 def _hex_digest(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or (value and not _HEX.fullmatch(value)):
         raise ValidationError(attribute.name, "expected a hex digest (or nothing)")
@@ -181,7 +186,9 @@ class AuditEntry:
     """An audit entry 审计记录: who did what to which object, when, with what outcome.
 
     ``seq`` numbers the entries from 1; ``prev_hash``/``entry_hash`` chain them (HMAC-SHA-256,
-    computed by the core). Entries never hold personal values.
+    computed by the core). ``detail`` says more where a reader needs it: the purpose of an
+    unmasked read and the fields it revealed, the filter of a list. Entries never hold personal
+    values.
     """
 
     seq: int = field(validator=_sequence)
@@ -192,6 +199,7 @@ class AuditEntry:
     object_type: str = field(validator=code)
     object_id: str = field(validator=code_or_any)
     outcome: str = field(default="success", validator=code)
+    detail: str = field(default="", validator=_detail)
     prev_hash: str = field(default="", validator=_hex_digest)
     entry_hash: str = field(default="", validator=_hex_digest)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fengqiao_core.errors import PermissionDenied
-from fengqiao_core.model import Actor, Matter, Role
+from fengqiao_core.model import Actor, Role
 from fengqiao_core.rules.lifecycle import Action
 
 __all__ = [
@@ -19,10 +19,11 @@ __all__ = [
     "PERMISSIONS",
     "READ",
     "READ_AUDIT",
+    "READ_PERSONAL",
     "REFUSE",
+    "REGISTER_PERSON",
     "REPORT",
     "check_access",
-    "in_scope",
 ]
 
 REPORT = "report"
@@ -32,9 +33,12 @@ REFUSE = "refuse_mediation"
 CONFIRM = "request_confirmation"
 COMMEND = "commend"
 READ_AUDIT = "read_audit"
+READ_PERSONAL = "read_personal"
+REGISTER_PERSON = "register_person"
 _A = Action
 _EVERYTHING = frozenset(
-    {REPORT, READ, COMMEND, READ_AUDIT, INVOLVE, REFUSE, CONFIRM} | {a.value for a in Action}
+    {REPORT, READ, COMMEND, READ_AUDIT, INVOLVE, REFUSE, CONFIRM, READ_PERSONAL, REGISTER_PERSON}
+    | {a.value for a in Action}
 )
 _ASSIST = frozenset(
     {REPORT, READ}
@@ -44,17 +48,17 @@ _ASSIST = frozenset(
 
 PERMISSIONS: Mapping[Role, frozenset[str]] = {
     Role.OFFICER: _EVERYTHING - {READ_AUDIT},
-    Role.AUXILIARY: _ASSIST,
+    Role.AUXILIARY: _ASSIST | {READ_PERSONAL, REGISTER_PERSON},
     Role.STEWARD: frozenset({REPORT, READ, _A.ARRIVE.value, _A.RESOLVE.value, _A.FEEDBACK.value}),
-    Role.GRID_WORKER: _ASSIST | {_A.REGISTER.value, _A.ACCEPT.value, INVOLVE},
+    Role.GRID_WORKER: _ASSIST | {_A.REGISTER.value, _A.ACCEPT.value, INVOLVE, REGISTER_PERSON},
     Role.MEDIATOR: frozenset(
         {READ}
         | {a.value for a in (_A.RECORD_SESSION, _A.AGREE, _A.MAKE_EFFECTIVE, _A.FAIL)}
         | {a.value for a in (_A.TERMINATE, _A.FOLLOW_UP, _A.PERFORM, _A.NOT_PERFORM)}
-        | {REFUSE, CONFIRM}
+        | {REFUSE, CONFIRM, READ_PERSONAL}
     ),
-    Role.LAWYER: frozenset({READ, _A.RECORD_SESSION.value, _A.AGREE.value, CONFIRM}),
-    Role.ADMIN: frozenset(),
+    Role.LAWYER: frozenset({READ, READ_PERSONAL, _A.RECORD_SESSION.value, _A.AGREE.value, CONFIRM}),
+    Role.ADMIN: frozenset({REGISTER_PERSON}),
     Role.AUDITOR: frozenset({READ_AUDIT}),
     Role.RESIDENT: frozenset({REPORT, _A.WITHDRAW.value, _A.FEEDBACK.value, COMMEND}),
     Role.SYSTEM: _EVERYTHING,
@@ -62,8 +66,9 @@ PERMISSIONS: Mapping[Role, frozenset[str]] = {
 """What each role may do; an action missing from a role's set is denied (ASVS deny by default).
 
 Auxiliary officers 辅警 assist but never own an enforcement step (rule T4); administrators
-manage the station but read no case contents (separation of duties); auditors only read the
-audit log.
+manage the station and record people but read no case contents (separation of duties);
+auditors only read the audit log. ``read_personal`` is reading personal values unmasked, with a
+purpose (audited); every other read is masked.
 """
 
 
@@ -73,24 +78,3 @@ def check_access(actor: Actor, action: str) -> None:
         raise PermissionDenied(
             f"role {actor.role.value!r} ({actor.role.label_zh}) may not {action!r}"
         )
-
-
-def in_scope(actor: Actor, matter: Matter, worker_cells: Mapping[str, frozenset[str]]) -> bool:
-    """Whether ``actor`` may see and act on ``matter`` 数据范围 (object-level, deny by default).
-
-    Officers, auxiliary officers and the system reach every matter; a resident the matters
-    they reported or are a party to; a steward, mediator or lawyer the matters they take part in
-    or reported; a grid worker the matters in their cells (``worker_cells``) or reported by them.
-    """
-    role, person = actor.role, actor.person_id
-    if role in (Role.OFFICER, Role.AUXILIARY, Role.SYSTEM):
-        return True
-    if matter.reported_by == person:
-        return True
-    if role is Role.RESIDENT:
-        return any(p.id == person for p in matter.parties)
-    if role in (Role.STEWARD, Role.MEDIATOR, Role.LAWYER):
-        return any(p.ref == person for p in matter.participants)
-    if role is Role.GRID_WORKER:
-        return matter.cell is not None and matter.cell in worker_cells.get(person, frozenset())
-    return False

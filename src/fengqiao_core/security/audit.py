@@ -26,7 +26,7 @@ GENESIS = "0" * 64
 
 
 def _digest(entry: AuditEntry, key: bytes) -> str:
-    fields = [
+    fields: list[object] = [
         entry.seq,
         entry.at.isoformat(),
         entry.actor,
@@ -37,6 +37,8 @@ def _digest(entry: AuditEntry, key: bytes) -> str:
         entry.outcome,
         entry.prev_hash,
     ]
+    if entry.detail:  # entries without a detail keep the digest they always had
+        fields.append(entry.detail)
     payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
@@ -51,6 +53,7 @@ def seal(
     object_type: str,
     object_id: str,
     outcome: str = "success",
+    detail: str = "",
 ) -> AuditEntry:
     """The next audit entry after the chain's ``head`` (``(seq, entry_hash)``), sealed with ``key``.
 
@@ -66,6 +69,7 @@ def seal(
         object_type=object_type,
         object_id=object_id,
         outcome=outcome,
+        detail=detail,
         prev_hash=head[1] if head else GENESIS,
     )
     return attrs.evolve(draft, entry_hash=_digest(draft, key))

@@ -9,10 +9,11 @@ storage, so that nothing a caller passes — an ``int`` for an id, a 2 MB string
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import TypeVar
 
-from fengqiao_core.errors import ValidationError
+from fengqiao_core.errors import ValidationError, scrub
 from fengqiao_core.model import Actor, FreeText, LabelledEnum
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "flag",
     "optional_code",
     "optional_text",
+    "purpose",
     "sequence_of",
     "text",
     "whole",
@@ -90,6 +92,19 @@ def text(value: object, name: str, *, required: bool = True) -> FreeText:
     except UnicodeEncodeError:
         raise ValidationError(name, "holds a lone surrogate (not valid Unicode text)") from None
     return FreeText(value)
+
+
+def purpose(value: object) -> str:
+    """Why personal values are read 用途: 3-200 characters of plain text, recorded in the audit.
+
+    Phone and ID numbers in it are scrubbed before it is recorded; it may not hold control,
+    format or unassigned characters.
+    """
+    if not isinstance(value, str) or not 3 <= len(value.strip()) <= 200:
+        raise ValidationError("purpose", "say why, in 3 to 200 characters of text")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in value):
+        raise ValidationError("purpose", "holds control, format or unassigned characters")
+    return scrub(value.strip())
 
 
 def optional_text(value: object, name: str) -> FreeText | None:

@@ -20,6 +20,7 @@ from attrs import field, frozen
 from fengqiao_core.errors import ValidationError, describe_value
 from fengqiao_core.model import OfficerPost, PlaceKind
 from fengqiao_core.model.station_data import StationData
+from fengqiao_core.model.values import code
 from fengqiao_core.rules.calendar import CalendarFallback, CalendarSettings
 from fengqiao_core.rules.deadlines import DeadlineSettings
 from fengqiao_core.rules.ladder import LadderSettings
@@ -27,7 +28,15 @@ from fengqiao_core.rules.linkages import DEFAULT_LEGAL_CATEGORIES
 from fengqiao_core.rules.screening import ScreeningSettings
 from fengqiao_core.rules.topology import TopologySettings
 
-__all__ = ["COUNT_KEYS", "Backends", "RuleSettings", "StationConfig", "counts", "mask_backend"]
+__all__ = [
+    "COUNT_KEYS",
+    "AccessSettings",
+    "Backends",
+    "RuleSettings",
+    "StationConfig",
+    "counts",
+    "mask_backend",
+]
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]{0,31})://(?P<rest>[^\s\x00-\x1f\x7f]{1,2000})")
@@ -58,6 +67,18 @@ def _backend(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
             f"{shown} is not a backend name ([a-z][a-z0-9_-]*, at most 64 characters) "
             "or URL (scheme://...)",
         )
+
+
+def _ids(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple):
+        raise ValidationError(attribute.name, "expected a list of ids")
+    for position, item in enumerate(value):
+        try:
+            code(_, attribute, item)
+        except ValidationError as exc:
+            raise ValidationError(
+                f"{attribute.name}[{position}]", exc.problems[0].message
+            ) from None
 
 
 def _backend_repr(value: str | None) -> str:
@@ -119,6 +140,22 @@ class RuleSettings(TopologySettings):
     calendar: CalendarFallback = CalendarFallback.STRICT
 
 
+@frozen(kw_only=True)
+class AccessSettings:
+    """Who administers and who audits the station 管理与审计 (the ``[access]`` table).
+
+    The library authenticates nobody: these ids are what the host application maps its own
+    logins to (see :meth:`~fengqiao_core.station.service.StationService.actor`).
+
+    Attributes:
+        admins: Ids of the station's administrators (configuration, no case contents).
+        auditors: Ids of its auditors (the audit log, no case contents).
+    """
+
+    admins: tuple[str, ...] = field(default=(), validator=_ids)
+    auditors: tuple[str, ...] = field(default=(), validator=_ids)
+
+
 @frozen(kw_only=True, repr=False)
 class StationConfig(StationData):
     """A station's configuration 派出所配置: its declared data, backends and rule settings.
@@ -131,6 +168,7 @@ class StationConfig(StationData):
 
     backends: Backends = Backends()
     rules: RuleSettings = RuleSettings()
+    access: AccessSettings = AccessSettings()
     calendar: CalendarSettings = field(
         factory=CalendarSettings, validator=attrs.validators.instance_of(CalendarSettings)
     )

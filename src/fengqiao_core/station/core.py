@@ -26,14 +26,13 @@ from fengqiao_core.errors import (
 )
 from fengqiao_core.model import (
     Actor,
-    GroupCategory,
     Matter,
     MatterEvent,
+    Role,
 )
 from fengqiao_core.model.personal import FreeText
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import (
-    BackendContext,
     Channel,
     GridBackend,
     OutboxMessage,
@@ -46,21 +45,22 @@ from fengqiao_core.rules.calendar import WorkingCalendar
 from fengqiao_core.rules.index import StationIndex
 from fengqiao_core.rules.lifecycle import Action, act, is_open
 from fengqiao_core.rules.triage import TriageSettings
-from fengqiao_core.security.access import READ, check_access, in_scope
+from fengqiao_core.security.access import READ, check_access
 from fengqiao_core.security.audit import seal
-from fengqiao_core.security.keys import MIN_SECRET_BYTES, require_secret
+from fengqiao_core.security.keys import require_secret
 from fengqiao_core.security.logs import get_logger
+from fengqiao_core.security.views import SCREENING_READERS, masked, without_screening
 from fengqiao_core.station import arguments as args
 from fengqiao_core.station.config import StationConfig
-from fengqiao_core.station.dispatch import Dispatcher
-from fengqiao_core.station.opening import open_backends, open_secret
+from fengqiao_core.station.dispatch import Dispatcher, messages_for
+from fengqiao_core.station.identity import Roster
+from fengqiao_core.station.opening import check_screening, open_backends, open_secret
 from fengqiao_core.station.screening import ScreeningIndex
 from fengqiao_core.station.values import (
     RETRIES,
     SYSTEM_ACTOR,
     AfterCommitProblem,
     Clock,
-    new_id,
 )
 
 __all__ = ["StationCore"]
@@ -68,7 +68,6 @@ __all__ = ["StationCore"]
 Extra = Callable[[Matter, int, dt.datetime], list[MatterEvent]]
 Guard = Callable[[Matter, UnitOfWork], None]
 _RETRIES = RETRIES
-_UNINDEXED_MAX = 30
 _log = get_logger(__name__)
 T = TypeVar("T")
 
@@ -109,22 +108,13 @@ class StationCore:
             legal_categories=rules.legal_categories,
             lead_body=rules.lead_body,
         )
-        self.screening = rules.screening
+        self.screening = check_screening(rules.screening)
         self.calendar = WorkingCalendar(fallback=rules.calendar, settings=config.calendar)
-        if self.screening.related_at <= _UNINDEXED_MAX:
-            raise ConfigurationError(
-                f"screening's related_at must be above {_UNINDEXED_MAX}: lower scores need no "
-                "shared identity or address and cannot be found through the index"
-            )
-        if secret is not None and len(secret) < MIN_SECRET_BYTES:
-            raise ConfigurationError(
-                f"the station secret must be at least {MIN_SECRET_BYTES} bytes"
-            )
         self._secret: bytes | None = open_secret(config, secret)
         self.plugins = plugins or Plugins()
         self.converter = self.plugins.make_converter()
         opened = open_backends(config, self.plugins, self.converter, backends or {})
-        self.storage: StorageBackend = opened["storage"]
+        self._storage: StorageBackend = opened["storage"]
         self.grid: GridBackend = opened["grid"]
         self.volunteers: VolunteerBackend = opened["volunteers"]
         self.channel: Channel = opened["channel"]
@@ -132,18 +122,15 @@ class StationCore:
         self.micro_pillars = self.plugins.micro_pillars()
         self.index = StationIndex.of(config)
         self.places = {place.id: place for place in config.places}
-        self._worker_cells = {w.id: frozenset(w.cells) for w in config.grid_workers}
+        self.roster = Roster.of(config, config.access.admins, config.access.auditors)
+        self._residents: set[str] = set()
         self._screening_index: ScreeningIndex | None = None
         self._problems: deque[AfterCommitProblem] = deque(maxlen=1000)
         zone = ZoneInfo(config.station.timezone)
         self._clock: Clock = clock or (lambda: dt.datetime.now(zone))
-        self.dispatcher = Dispatcher(self.storage, self.channel, self.now)
+        self.dispatcher = Dispatcher(self._storage, self.channel, self.now)
         if dispatch:
             self.dispatcher.start()
-
-    def _open(self, port: Port) -> Any:
-        url = getattr(self.config.backends, port)
-        return self.plugins.open_backend(port, BackendContext(url, self.config, self.converter))
 
     def now(self) -> dt.datetime:
         """The clock's time; a naive clock is a configuration error."""
@@ -155,7 +142,7 @@ class StationCore:
     def shutdown(self) -> None:
         """Stop the dispatcher and close the store (undelivered messages stay in the outbox)."""
         self.dispatcher.stop()
-        self.storage.close()
+        self._storage.close()
 
     def deliver_pending(self, limit: int = 100) -> int:
         """Deliver the outbox messages due now; returns how many were delivered."""
@@ -166,6 +153,7 @@ class StationCore:
     def _authorise(self, actor: Actor, action: str, object_type: str, object_id: str) -> None:
         args.actor(actor)
         try:
+            self.roster.bind(actor, resident=self._is_resident(actor))
             check_access(actor, action)
         except PermissionDenied:
             self._record_denial(actor, action, object_type, object_id)
@@ -179,23 +167,38 @@ class StationCore:
         object_id: str,
         *,
         outcome: str = "denied",
+        detail: str = "",
     ) -> None:
-        """Audit a refused attempt (or a failure) in its own unit of work, retried like a change."""
+        """Audit one act (by default a refused one) in its own unit of work, retried."""
         for attempt in range(_RETRIES):
             try:
-                with self.storage.unit_of_work() as uow:
-                    self._audit(uow, actor, action, object_type, object_id, outcome=outcome)
+                with self._storage.unit_of_work() as uow:
+                    self._audit(
+                        uow, actor, action, object_type, object_id, outcome=outcome, detail=detail
+                    )
                     uow.commit()
                 return
             except ConflictError:
                 if attempt == _RETRIES - 1:
                     raise
 
+    def _is_resident(self, actor: Actor) -> bool:
+        """Whether a resident actor is a person the station recorded (cached once found)."""
+        if actor.role is not Role.RESIDENT or actor.person_id in self._residents:
+            return actor.person_id in self._residents
+        with self._storage.unit_of_work() as uow:
+            try:
+                uow.people.get(actor.person_id)
+            except NotFound:
+                return False
+        self._residents.add(actor.person_id)
+        return True
+
     def in_scope(self, actor: Actor, matter: Matter) -> bool:
-        """Whether ``actor`` may see and act on ``matter`` (``security.access.in_scope``)."""
+        """Whether ``actor`` may see and act on ``matter`` (:meth:`.identity.Roster.in_scope`)."""
         if not isinstance(matter, Matter):
             raise ValidationError("matter", f"expected a Matter, got {type(matter).__name__}")
-        return in_scope(args.actor(actor), matter, self._worker_cells)
+        return self.roster.in_scope(args.actor(actor), matter)
 
     def _visible(self, uow: UnitOfWork, actor: Actor, matter_id: str) -> Matter:
         """The matter if it exists and is in the actor's scope; else :class:`_Hidden`."""
@@ -222,7 +225,7 @@ class StationCore:
         """Read one matter's data within the actor's scope, as permission ``action`` allows."""
         matter_id = args.code(matter_id, "matter_id")
         self._authorise(actor, action, "matter", matter_id)
-        with self.storage.unit_of_work() as uow:
+        with self._storage.unit_of_work() as uow:
             try:
                 self._visible(uow, actor, matter_id)
             except _Hidden:
@@ -239,6 +242,7 @@ class StationCore:
         object_type: str,
         object_id: str,
         outcome: str = "success",
+        detail: str = "",
     ) -> None:
         key = require_secret(self._secret, "the audit log")
         entry = seal(
@@ -250,23 +254,13 @@ class StationCore:
             object_type=object_type,
             object_id=object_id,
             outcome=outcome,
+            detail=detail,
         )
         uow.audit.append(entry)
 
     def _messages(self, matter: Matter, text: str) -> list[OutboxMessage]:
-        """Messages for a change: to the owner, and to the volunteer group when stewards joined."""
-        targets = [matter.owner] if matter.owner else []
-        if any(p.role == "steward" for p in matter.participants) and matter.cell:
-            targets += [
-                g.id
-                for g in self.config.resident_groups
-                if g.category is GroupCategory.VOLUNTEER and matter.cell in g.cells
-            ][:1]
-        at = self.now()
-        return [
-            OutboxMessage(id=new_id(), target=t, text=FreeText(text), created_at=at)
-            for t in targets
-        ]
+        """Messages for a change (:func:`~fengqiao_core.station.dispatch.messages_for`)."""
+        return messages_for(matter, text, self.config.resident_groups, self.now())
 
     def _on_matter(
         self,
@@ -287,7 +281,7 @@ class StationCore:
         try:
             for attempt in range(_RETRIES):
                 try:
-                    with self.storage.unit_of_work() as uow:
+                    with self._storage.unit_of_work() as uow:
                         new, events = work(uow, self._visible(uow, actor, matter_id))
                         self._audit(uow, actor, action, "matter", matter_id)
                         uow.commit()
@@ -302,7 +296,12 @@ class StationCore:
             self._record_denial(actor, action, "matter", matter_id)
             raise
         self._after_commit([(new, events)])
-        return new
+        return self._shown(actor, new)
+
+    def _shown(self, actor: Actor, matter: Matter) -> Matter:
+        """What ``actor`` is shown of a matter: personal values withheld, L7 for officers."""
+        shown = masked(matter)
+        return shown if actor.role in SCREENING_READERS else without_screening(shown)
 
     def _annotate(
         self,
@@ -361,7 +360,7 @@ class StationCore:
         """The linked-screening index (rule L7), built from the store's open matters once."""
         if self._screening_index is None:
             key = require_secret(self._secret, "linked screening")
-            with self.storage.unit_of_work() as uow:
+            with self._storage.unit_of_work() as uow:
                 self._screening_index = ScreeningIndex.of_open(uow.matters.stream(), key)
         return self._screening_index
 

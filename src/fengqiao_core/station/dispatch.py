@@ -20,16 +20,18 @@ import os
 import secrets
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import attrs
 from attrs import frozen
 
 from fengqiao_core.errors import scrub
+from fengqiao_core.model import FreeText, GroupCategory, Matter, ResidentGroup
 from fengqiao_core.ports import Channel, DeliveryResult, OutboxMessage, StorageBackend
 from fengqiao_core.security.logs import get_logger
+from fengqiao_core.station.values import new_id
 
-__all__ = ["DeliveryReport", "Dispatcher", "RetryPolicy"]
+__all__ = ["DeliveryReport", "Dispatcher", "RetryPolicy", "messages_for"]
 
 _log = get_logger(__name__)
 
@@ -160,3 +162,20 @@ class Dispatcher:
                 _log.error("delivery round failed: %s", type(exc).__name__)
             self._wake.wait(interval)
             self._wake.clear()
+
+
+def messages_for(
+    matter: Matter, text: str, groups: Sequence[ResidentGroup], at: dt.datetime
+) -> list[OutboxMessage]:
+    """Messages for a change 消息: to the owner, and to the volunteer group when stewards joined.
+
+    The volunteer group is the first declared ``VOLUNTEER`` resident group of the matter's cell.
+    """
+    targets = [matter.owner] if matter.owner else []
+    if any(p.role == "steward" for p in matter.participants) and matter.cell:
+        targets += [
+            g.id for g in groups if g.category is GroupCategory.VOLUNTEER and matter.cell in g.cells
+        ][:1]
+    return [
+        OutboxMessage(id=new_id(), target=t, text=FreeText(text), created_at=at) for t in targets
+    ]

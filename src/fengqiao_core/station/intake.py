@@ -148,7 +148,7 @@ class IntakeUseCases(StationCore):
             by_reference = known | {m.reference: m for m in kept if m.reference is not None}
             made = dict(zip(fresh, kept, strict=True))
             stored += [
-                self._as_seen_by(actor, made[i] if i in made else by_reference[str(d.reference)])
+                self._shown(actor, made[i] if i in made else by_reference[str(d.reference)])
                 for i, d in enumerate(batch)
             ]
             self._after_commit(changes)
@@ -159,18 +159,12 @@ class IntakeUseCases(StationCore):
         references = sorted({d.reference for d in batch if d.reference is not None})
         found: dict[str, Matter] = {}
         if references:
-            with self.storage.unit_of_work() as uow:
+            with self._storage.unit_of_work() as uow:
                 for reference in references:
                     matter = uow.matters.find_by_reference(reference)
                     if matter is not None:
                         found[reference] = matter
         return found
-
-    def _as_seen_by(self, actor: Actor, matter: Matter) -> Matter:
-        """Outside the station's staff a reporter does not learn what screening linked (L7)."""
-        if actor.role in _STAFF or not (matter.related or matter.alert):
-            return matter
-        return attrs.evolve(matter, related=(), alert=None)
 
     def _refuse_foreign_references(self, actor: Actor, drafts: Sequence[MatterDraft]) -> None:
         """A reference someone else reported is not handed to an actor outside its scope."""
@@ -283,7 +277,7 @@ class IntakeUseCases(StationCore):
         results: list[Matter] = []
         changes: list[tuple[Matter, list[MatterEvent]]] = []
         seen: dict[str, Matter] = {}
-        with self.storage.unit_of_work() as uow:
+        with self._storage.unit_of_work() as uow:
             for events, matter, _ in prepared:
                 reference = matter.reference
                 earlier = None

@@ -254,6 +254,9 @@ class LifecycleUseCases(StationCore):
 
         For people the rules did not call at triage — an employer who stands guarantor, a
         co-worker who helps mediate (T4 holds: an auxiliary officer is never added as owner).
+        Only people the station knows can be added: the station file's people, its forces,
+        departments, panels and places, and recorded residents. Only an officer may add a body,
+        a place, a recorded resident, or a steward of another community than the matter's.
         """
         ref, role = args.code(ref, "ref"), args.code(role, "role")
         linkage, rule = args.choice(linkage, Linkage, "linkage"), args.code(rule, "rule")
@@ -261,16 +264,31 @@ class LifecycleUseCases(StationCore):
         if role == "owner":
             self._no_auxiliary(ref, "a matter")
         joined = Participant(ref, role, linkage, rule)
-        return self._annotate(
-            actor,
-            matter_id,
-            "involve",
-            lambda m, at: ParticipantAdded(
-                matter_id=m.id, version=m.version + 1, at=at, actor=actor, reason=note,
-                participant=joined,
-            ),
-            resolved=False,
-        )  # fmt: skip
+
+        def event(matter: Matter, at: dt.datetime) -> ParticipantAdded:
+            self._check_involved(actor, matter, ref)
+            return ParticipantAdded(
+                matter_id=matter.id, version=matter.version + 1, at=at, actor=actor,
+                reason=note, participant=joined,
+            )  # fmt: skip
+
+        return self._annotate(actor, matter_id, "involve", event, resolved=False)
+
+    def _check_involved(self, actor: Actor, matter: Matter, ref: str) -> None:
+        """Who may be added to a matter, by whom (no delegation beyond the roster)."""
+        config = self.config
+        bodies = {b.id for b in (*config.forces, *config.departments, *config.mediation_panels)}
+        officer = actor.role is Role.OFFICER
+        if ref in self.roster.roles:
+            home = next((s.community for s in config.red_stewards if s.id == ref), None)
+            if officer or home in (None, matter.community):
+                return
+            raise PermissionDenied("only an officer adds a steward of another community")
+        known = ref in bodies or ref in self.places or self._is_resident(Actor(ref, Role.RESIDENT))
+        if not known:
+            raise ValidationError("ref", "not a person, body or place the station knows")
+        if not officer:
+            raise PermissionDenied("only an officer adds a body, a place or a resident")
 
     def commend(
         self, actor: Actor, matter_id: str, *, recipient: str, inscription: str = ""

@@ -216,7 +216,7 @@ class MediationUseCases(StationCore):
         def event(matter: Matter, at: dt.datetime) -> ParticipantAdded:
             if any(p.role == "judicial_confirmation" for p in matter.participants):
                 raise RuleViolation("M4", "judicial confirmation was already applied for")
-            with self.storage.unit_of_work() as uow:
+            with self._storage.unit_of_work() as uow:
                 agreed = [
                     e.at for e in uow.matters.history(matter.id)
                     if isinstance(e, StateChanged) and e.state == "agreed"

@@ -18,6 +18,7 @@ from typing import Any
 from fengqiao_core.errors import ConfigurationError
 from fengqiao_core.plugins import PORTS, Plugins
 from fengqiao_core.ports import BackendContext, Capability, Port
+from fengqiao_core.rules.screening import ScreeningSettings
 from fengqiao_core.security.keys import ENV, MIN_SECRET_BYTES, load_secret
 from fengqiao_core.station.config import StationConfig
 
@@ -34,6 +35,10 @@ def open_secret(config: StationConfig, secret: bytes | None) -> bytes:
             names the station file and says how to provide one.
     """
     if secret is not None:
+        if not isinstance(secret, bytes) or len(secret) < MIN_SECRET_BYTES:
+            raise ConfigurationError(
+                f"the station secret must be at least {MIN_SECRET_BYTES} bytes"
+            )
         return secret
     path = config.resolve(config.secret_file) if config.secret_file else None
     try:
@@ -99,3 +104,24 @@ def open_backends(
                 storage.close()
         raise
     return opened
+
+
+_UNINDEXED_MAX = 30
+
+
+def check_screening(settings: ScreeningSettings) -> ScreeningSettings:
+    """Refuse a linked-screening threshold the index cannot serve (rule L7).
+
+    Without a shared identity or address a score stays at most 30 (name 10 + text 20), and
+    only shared identities and addresses are indexed: a lower ``related_at`` would silently
+    miss related matters.
+
+    Raises:
+        ConfigurationError: ``related_at`` is 30 or less.
+    """
+    if settings.related_at <= _UNINDEXED_MAX:
+        raise ConfigurationError(
+            f"screening's related_at must be above {_UNINDEXED_MAX}: lower scores need no "
+            "shared identity or address and cannot be found through the index"
+        )
+    return settings

@@ -13,9 +13,15 @@ from fengqiao_core.model import Actor, LadderLevel, Matter, MatterEvent, MatterT
 from fengqiao_core.ports import AuditEntry, MatterFilter
 from fengqiao_core.rules.deadlines import SlaStatus, matter_sla_status
 from fengqiao_core.rules.lifecycle import is_open
-from fengqiao_core.security.access import READ, READ_AUDIT
+from fengqiao_core.security.access import READ, READ_AUDIT, READ_PERSONAL
 from fengqiao_core.security.audit import verify
 from fengqiao_core.security.keys import require_secret
+from fengqiao_core.security.views import (
+    SCREENING_READERS,
+    masked,
+    without_screening,
+    without_screening_events,
+)
 from fengqiao_core.station import arguments as args
 from fengqiao_core.station.core import StationCore
 
@@ -27,18 +33,50 @@ T = TypeVar("T")
 class StationQueries(StationCore):
     """The read side of the Station service 查询 (a mixin over the core, combined once)."""
 
-    def get(self, actor: Actor, matter_id: str) -> Matter:
-        """One matter's current state (within the actor's scope)."""
-        return self._read(actor, matter_id, lambda uow: uow.matters.get(matter_id))
+    def get(self, actor: Actor, matter_id: str, *, purpose: str | None = None) -> Matter:
+        """One matter's current state (within the actor's scope).
 
-    def history(self, actor: Actor, matter_id: str) -> list[MatterEvent]:
-        """One matter's full history: every event with actor, time and reason."""
-        return self._read(actor, matter_id, lambda uow: uow.matters.history(matter_id))
+        Without a ``purpose`` personal values are withheld (masked, ``reveal()`` refused). With
+        one — why the values are needed, e.g. ``"call the parties to the session"`` — they are
+        shown and the read is audited (who, which matter, which fields, the purpose).
+        """
+        why = self._purpose(actor, purpose, matter_id)
+        matter = self._read(actor, matter_id, lambda uow: uow.matters.get(matter_id))
+        if actor.role not in SCREENING_READERS:
+            matter = without_screening(matter)
+        return self._personal(actor, matter_id, matter, why)
+
+    def history(
+        self, actor: Actor, matter_id: str, *, purpose: str | None = None
+    ) -> list[MatterEvent]:
+        """One matter's full history: every event with actor, time and reason (as :meth:`get`)."""
+        why = self._purpose(actor, purpose, matter_id)
+        events = self._read(actor, matter_id, lambda uow: uow.matters.history(matter_id))
+        if actor.role not in SCREENING_READERS:
+            events = without_screening_events(events)
+        return self._personal(actor, matter_id, events, why)
 
     def explain(self, actor: Actor, matter_id: str) -> tuple[str, ...]:
         """Why the matter was triaged as it was: each part with its rule id (latest triage)."""
         triaged = [e for e in self.history(actor, matter_id) if isinstance(e, MatterTriaged)]
         return triaged[-1].reasons if triaged else ()
+
+    def _purpose(self, actor: Actor, purpose: object, matter_id: object) -> str | None:
+        """A read's purpose, validated and authorised before anything is read."""
+        if purpose is None:
+            return None
+        why = args.purpose(purpose)
+        self._authorise(actor, READ_PERSONAL, "matter", args.code(matter_id, "matter_id"))
+        return why
+
+    def _personal(self, actor: Actor, matter_id: str, value: T, purpose: str | None) -> T:
+        """``value`` masked, or (with a purpose) shown after auditing the read."""
+        if purpose is None:
+            return masked(value)
+        self._record_denial(
+            actor, READ_PERSONAL, "matter", matter_id, outcome="success", detail=purpose
+        )
+        return value
 
     def open_matters(
         self,
@@ -58,13 +96,17 @@ class StationQueries(StationCore):
             levels=(level.value,) if level else (),
             states=(state,) if state else (),
         )
+        shown = f"open matters: cell={cell or '*'} level={level.value if level else '*'}"
+        self._record_denial(
+            actor, "list", "matter", "*", outcome="success", detail=f"{shown} state={state or '*'}"
+        )
         return self._stream_open(actor, where)
 
     def _stream_open(self, actor: Actor, where: MatterFilter) -> Iterator[Matter]:
-        with self.storage.unit_of_work() as uow:
+        with self._storage.unit_of_work() as uow:
             for matter in uow.matters.stream(where):
                 if is_open(matter) and self.in_scope(actor, matter):
-                    yield matter
+                    yield self._shown(actor, matter)
 
     def overdue(self, actor: Actor) -> list[tuple[Matter, SlaStatus]]:
         """Open matters past their yellow or red warning threshold (rules D1, D2), oldest first."""
@@ -80,7 +122,7 @@ class StationQueries(StationCore):
     def audit_log(self, actor: Actor) -> list[AuditEntry]:
         """Every audit entry in order (the auditor's; entries hold ids and roles, no values)."""
         self._authorise(actor, READ_AUDIT, "audit", "*")
-        with self.storage.unit_of_work() as uow:
+        with self._storage.unit_of_work() as uow:
             return list(uow.audit.stream())
 
     def verify_audit(self, actor: Actor) -> int | None:

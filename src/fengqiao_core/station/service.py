@@ -7,10 +7,11 @@
 
 :class:`StationService` is composed at one level: the core (:mod:`fengqiao_core.station.core`:
 backends, clock, secret and the one way a change is made) and one mixin per concept, each
-knowing only the core — intake (:mod:`~fengqiao_core.station.intake`), the lifecycle
-(:mod:`~fengqiao_core.station.lifecycle`), mediation (:mod:`~fengqiao_core.station.mediation`)
-and queries (:mod:`~fengqiao_core.station.queries`). A new use case goes into the mixin of its
-concept, or a new mixin added to the list below.
+knowing only the core — people (:mod:`~fengqiao_core.station.people`), intake
+(:mod:`~fengqiao_core.station.intake`), the lifecycle (:mod:`~fengqiao_core.station.lifecycle`),
+mediation (:mod:`~fengqiao_core.station.mediation`) and queries
+(:mod:`~fengqiao_core.station.queries`). A new use case goes into the mixin of its concept, or a
+new mixin added to the list below.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ from fengqiao_core.station.file import load_station_config
 from fengqiao_core.station.intake import IntakeUseCases
 from fengqiao_core.station.lifecycle import LifecycleUseCases
 from fengqiao_core.station.mediation import MediationUseCases
+from fengqiao_core.station.people import PeopleUseCases
 from fengqiao_core.station.queries import StationQueries
 from fengqiao_core.station.values import Clock
 
 __all__ = ["StationService", "open_station"]
 
 
-class StationService(IntakeUseCases, LifecycleUseCases, MediationUseCases, StationQueries):
+class StationService(
+    PeopleUseCases, IntakeUseCases, LifecycleUseCases, MediationUseCases, StationQueries
+):
     """A station at work 派出所: report and triage matters, take them through their lifecycles.
 
     Build one with :func:`open_station`; use it as a context manager (or call

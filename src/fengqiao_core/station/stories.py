@@ -11,13 +11,14 @@ crash, say) and ends in the same state as an uninterrupted run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 
 from attrs import define, frozen
 
 from fengqiao_core import model as m
-from fengqiao_core.errors import ConfigurationError
+from fengqiao_core.errors import ConfigurationError, ConflictError
 from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 from fengqiao_core.rules.ladder import counts_against_no_escalation, is_ceiling_breached
 from fengqiao_core.rules.lifecycle import Action
@@ -194,6 +195,12 @@ def _draft(
     return MatterDraft(kind=kind, category=category, severity=severity, **values)  # type: ignore[arg-type]
 
 
+def _coworker(station: StationService, officer: m.Actor, person_id: str) -> None:
+    """Record the co-worker who helps mediate as a person (once; a rerun finds the record)."""
+    with contextlib.suppress(ConflictError):
+        station.register_person(officer, m.Person(id=person_id, name=PersonName("工友甲")))
+
+
 def _mediate_to_close(story: _Story, sessions: list[str]) -> None:
     s = story.station
     for name in ("register", "accept", "assign"):
@@ -263,6 +270,7 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
         "involve", station.involve, ref=cast.workplace, role="employer_guarantee",
         linkage=m.Linkage.JOINT_GOVERNANCE, rule="L6",
     )  # fmt: skip
+    _coworker(station, officer, "pc-coworker")
     c.do(
         "involve", station.involve, ref="pc-coworker", role="coworker_mediator",
         linkage=m.Linkage.JOINT_MEDIATION, rule="L4",
