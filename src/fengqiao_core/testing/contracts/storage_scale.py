@@ -69,8 +69,8 @@ class StorageAtScale(StorageFixtures):
     """
 
     new_matters: ClassVar[int] = 700
-    streamed_matters: ClassVar[int] = 2_600
-    stream_batch_sizes: ClassVar[tuple[int, ...]] = (1000, 1, 7, 999, 2_600, 5_000)
+    streamed_matters: ClassVar[int] = 2_500
+    stream_batch_sizes: ClassVar[tuple[int, ...]] = (1000, 1, 7, 2_500)
 
     def test_a_unit_of_work_of_hundreds_of_new_matters_keeps_every_one(
         self, backend: StorageBackend
@@ -112,7 +112,7 @@ class StorageAtScale(StorageFixtures):
         with backend.unit_of_work() as uow:
             for where in wheres:
                 want = _promised_order(states, where)
-                sizes = self.stream_batch_sizes if where is None else (1000, 7)
+                sizes = self.stream_batch_sizes if where is None else (1000,)
                 for size in sizes:
                     got = [x.id for x in uow.matters.stream(where, batch_size=size)]
                     problems = stream_problems(got, want)
