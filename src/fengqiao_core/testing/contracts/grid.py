@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from fengqiao_core.errors import ValidationError
 from fengqiao_core.model import CoordinateSystem, GeoPoint
-from fengqiao_core.model.geo import wgs84_to_gcj02
+from fengqiao_core.model.geo import to_wgs84, wgs84_to_gcj02
 from fengqiao_core.ports import GridBackend
 from fengqiao_core.station.config import StationConfig
 from fengqiao_core.station.file import load_station_config
@@ -298,13 +298,10 @@ class GridContract(Contract):
         The default station gives villages and communities (declared in no cell) the point of
         a place that is in one; a grid computing cells from points answers that cell.
         """
-        pointed = [p for p in grid_station.places if p.point is not None]
-        located = grid.locate(
-            [p.point.lon for p in pointed],  # type: ignore[union-attr]
-            [p.point.lat for p in pointed],  # type: ignore[union-attr]
-            pointed[0].point.crs if pointed else CoordinateSystem.WGS84,  # type: ignore[union-attr]
-        )
-        elsewhere = [p for p, cell in zip(pointed, located, strict=True) if cell != p.cell]
+        pointed = [(p, p.point) for p in grid_station.places if p.point is not None]
+        wgs84 = [to_wgs84(point.lon, point.lat, point.crs) for _, point in pointed]
+        located = grid.locate(*_columns(wgs84), CoordinateSystem.WGS84)
+        elsewhere = [p for (p, _), cell in zip(pointed, located, strict=True) if cell != p.cell]
         if not elsewhere:
             pytest.skip("grid_station has no place whose point lies outside its declared cell")
         wrong = [p.id for p in elsewhere if grid.cell_of_place(p.id) != p.cell]
