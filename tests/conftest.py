@@ -1,11 +1,17 @@
-"""Shared test configuration: the test kit as a plugin, and its hypothesis profiles.
+"""Shared test configuration: the test kit as a plugin, its hypothesis profiles, slow runs.
 
-``default`` for the test command, ``ci`` when ``$CI`` is set (or ``$HYPOTHESIS_PROFILE``).
-The profile is loaded in ``pytest_configure``: importing the kit here, before pytest loads it
-as a plugin, would stop pytest from rewriting its asserts.
+``default`` for the test command, ``ci`` when ``$CI`` is set (or ``$HYPOTHESIS_PROFILE``,
+e.g. ``thorough`` for nightly runs). The profile is loaded in ``pytest_configure``: importing
+the kit here, before pytest loads it as a plugin, would stop pytest from rewriting its asserts.
+
+Tests that name their own budget (``@settings(max_examples=1500)``, a state machine's
+``TestCase.settings``) state what a *thorough* run spends. Under any other profile that budget
+is scaled by the profile's share of hypothesis' 100 examples (``default``: a quarter), never
+below the profile's own count, so every property still runs in the five-minute default run.
 """
 
-pytest_plugins = ["fengqiao_core.testing"]
+BASELINE_EXAMPLES = 100
+"""Hypothesis' own default budget, which the explicit budgets of the tests are written against."""
 
 
 def pytest_configure(config):
@@ -24,6 +30,7 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
+    _scale_explicit_budgets(items)
     if config.getoption("--run-slow"):
         return
     import pytest
@@ -32,3 +39,32 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def scaled(explicit, profile_examples):
+    """The examples a test asking for ``explicit`` gets under a profile of ``profile_examples``."""
+    if explicit <= profile_examples:
+        return explicit
+    return max(profile_examples, explicit * profile_examples // BASELINE_EXAMPLES)
+
+
+def _scale_explicit_budgets(items):
+    from hypothesis import settings
+
+    from fengqiao_core.testing.profiles import current_profile
+
+    if current_profile() == "thorough":
+        return
+    share = settings.default.max_examples
+    done = set()
+    for item in items:
+        test = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+        holder = getattr(item, "cls", None)
+        for owner, name in ((test, "_hypothesis_internal_use_settings"), (holder, "settings")):
+            chosen = getattr(owner, name, None)
+            if not isinstance(chosen, settings) or id(owner) in done:
+                continue
+            done.add(id(owner))
+            fewer = scaled(chosen.max_examples, share)
+            if fewer != chosen.max_examples:
+                setattr(owner, name, settings(chosen, max_examples=fewer))

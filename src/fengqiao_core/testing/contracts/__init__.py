@@ -11,17 +11,19 @@ The mixins' names do not start with ``Test``, so pytest never collects them by t
 """
 
 from fengqiao_core.testing.contracts._base import Contract
-from fengqiao_core.testing.contracts.channel import ChannelContract
+from fengqiao_core.testing.contracts.channel import ChannelContract, DeliverySink
 from fengqiao_core.testing.contracts.grid import GridContract
 from fengqiao_core.testing.contracts.outbox import StorageOutbox
 from fengqiao_core.testing.contracts.state_machine import StorageMachine, StorageModelCheck
 from fengqiao_core.testing.contracts.storage import StorageTransactions
 from fengqiao_core.testing.contracts.storage_data import StorageData
+from fengqiao_core.testing.contracts.storage_scale import StorageAtScale
 from fengqiao_core.testing.contracts.volunteers import VolunteerContract
 
 __all__ = [
     "ChannelContract",
     "Contract",
+    "DeliverySink",
     "GridContract",
     "StorageContract",
     "StorageMachine",
@@ -29,8 +31,10 @@ __all__ = [
 ]
 
 
-class StorageContract(StorageTransactions, StorageData, StorageModelCheck, StorageOutbox):
-    """The whole storage contract: transactions, data round trips, aggregates, model check.
+class StorageContract(
+    StorageTransactions, StorageData, StorageAtScale, StorageModelCheck, StorageOutbox
+):
+    """The whole storage contract: transactions, round trips, volume, aggregates, model check.
 
     Override ``make_backend`` (a zero-argument callable opening a new, empty store per call);
     if the backend declares ``SHARED_BETWEEN_PROCESSES``, also ``share_backend``. Set

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 
 from fengqiao_core.ports import Capability
+from fengqiao_core.testing.profiles import bound_shrinking
 
 __all__ = ["Contract", "require", "run_settings", "snapshot"]
 
@@ -65,6 +66,8 @@ def run_settings(**overrides: Any) -> settings:
 
     Settings objects copy the profile loaded when they are made: the contracts build theirs at
     run time rather than in decorators at import time, so ``--hypothesis-profile`` and
-    ``settings.load_profile`` in a ``conftest.py`` govern the contract suites too.
+    ``settings.load_profile`` in a ``conftest.py`` govern the contract suites too. Shrinking
+    is bounded by the profile's budget (:func:`~fengqiao_core.testing.profiles.bound_shrinking`).
     """
+    bound_shrinking()
     return settings(deadline=None, **overrides)

@@ -3,11 +3,17 @@
 ``make_backend`` returns a working channel; ``make_failing_backend`` (optional) a channel set up
 so that delivery fails (e.g. an unwritable file, an unreachable server). Without it, the
 failure tests skip saying so.
+
+A ``send`` that answers "delivered" proves nothing by itself: the ``delivered`` fixture lets the
+contract see what actually arrived. Either hand the kit's :class:`DeliverySink` (the ``sink``
+fixture) to your channel's transport and return ``sink.ids``, or read your own transport back
+(the file you appended to, your fake server's log). Without it the delivery tests skip.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -17,7 +23,36 @@ from fengqiao_core.testing.contracts._base import Contract
 from fengqiao_core.testing.contracts._data import AT
 from fengqiao_core.testing.histories import HOSTILE_STRINGS
 
-__all__ = ["ChannelContract"]
+__all__ = ["ChannelContract", "DeliverySink"]
+
+Observer = Callable[[], Sequence[str]]
+"""Returns the ids of the messages that actually arrived so far, once per arrival, in order."""
+
+
+class DeliverySink:
+    """A recording sink 投递记录 a channel under test writes to: what actually arrived.
+
+    Thread-safe. Give :meth:`record` to the channel's transport (a fake client, a callback);
+    the contract reads :meth:`ids`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._arrived: list[OutboxMessage] = []
+
+    def record(self, message: OutboxMessage) -> None:
+        """Note that ``message`` arrived (call it once per arrival)."""
+        with self._lock:
+            self._arrived.append(message)
+
+    def messages(self) -> list[OutboxMessage]:
+        """The messages that arrived, in order of arrival."""
+        with self._lock:
+            return list(self._arrived)
+
+    def ids(self) -> list[str]:
+        """The ids of the messages that arrived, in order of arrival."""
+        return [message.id for message in self.messages()]
 
 
 def _message(message_id: str, text: str = "今晚8点停水, 请提前储水") -> OutboxMessage:
@@ -36,6 +71,40 @@ class ChannelContract(Contract):
     def make_failing_backend(self) -> Channel:
         """Override this with a channel whose deliveries fail; the failure tests skip otherwise."""
         pytest.skip("no failing configuration given (override make_failing_backend)")
+
+    @pytest.fixture
+    def sink(self) -> DeliverySink:
+        """A new, empty :class:`DeliverySink` for the test (pass it to your channel)."""
+        return DeliverySink()
+
+    @pytest.fixture
+    def delivered(self) -> Observer | None:
+        """Override this: a callable giving the ids of the messages that actually arrived.
+
+        E.g. ``return sink.ids`` when ``make_backend`` wired the ``sink`` fixture in, or a
+        function reading your file back. ``None`` (the default) skips the delivery tests.
+        """
+        return None
+
+    def test_every_delivered_message_arrives_exactly_once(
+        self, make_backend: Channel, delivered: Observer | None
+    ) -> None:
+        """What ``send`` reports delivered arrived once, none dropped or doubled, in send order.
+
+        Forty messages one after another, then forty more from four threads at once.
+        """
+        if delivered is None:
+            pytest.skip("the contract cannot see deliveries: override the delivered fixture")
+        before = list(delivered())
+        sent = [make_backend.send(_message(f"seq-{n:02d}")) for n in range(40)]
+        said = [f"seq-{n:02d}" for n, result in enumerate(sent) if result.delivered]
+        assert said, "the channel delivered none of forty messages"
+        arrived = list(delivered())[len(before) :]
+        assert arrived == said, _arrival_problems(arrived, said)
+        results = _send_from_threads(make_backend, threads=4, each=10)
+        said_too = sorted(i for i, r in results.items() if r.delivered)
+        arrived_too = sorted(list(delivered())[len(before) + len(arrived) :])
+        assert arrived_too == said_too, _arrival_problems(arrived_too, said_too)
 
     def test_delivery_is_reported(self, make_backend: Channel) -> None:
         """``send`` returns a :class:`DeliveryResult` saying the message was delivered."""
@@ -86,3 +155,34 @@ class ChannelContract(Contract):
         result = make_failing_backend.send(_message("f2", secret))
         assert "13800001111" not in result.detail
         assert secret not in result.detail
+
+
+def _send_from_threads(channel: Channel, threads: int, each: int) -> dict[str, DeliveryResult]:
+    barrier = threading.Barrier(threads)
+    results: dict[str, DeliveryResult] = {}
+    lock = threading.Lock()
+
+    def work(worker: int) -> None:
+        barrier.wait()
+        for i in range(each):
+            message_id = f"t{worker}-{i:02d}"
+            result = channel.send(_message(message_id))
+            with lock:
+                results[message_id] = result
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results
+
+
+def _arrival_problems(arrived: Sequence[str], said: Sequence[str]) -> str:
+    dropped = sorted(set(said) - set(arrived))
+    doubled = sorted({i for i in arrived if arrived.count(i) > 1})
+    unknown = sorted(set(arrived) - set(said))
+    return (
+        f"reported delivered but never arrived: {dropped[:5]}; arrived more than once: "
+        f"{doubled[:5]}; arrived without being reported delivered: {unknown[:5]}"
+    )

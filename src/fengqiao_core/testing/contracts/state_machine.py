@@ -27,6 +27,7 @@ from fengqiao_core.testing.contracts._base import run_settings, snapshot
 from fengqiao_core.testing.contracts._storage_base import BackendFactory, StorageFixtures
 from fengqiao_core.testing.contracts.storage_data import same_rows
 from fengqiao_core.testing.histories import OWNERS, matter_histories
+from fengqiao_core.testing.profiles import budget
 
 __all__ = ["StorageMachine", "StorageModelCheck", "storage_machine"]
 
@@ -230,5 +231,15 @@ class StorageModelCheck(StorageFixtures):
     def test_agrees_with_the_memory_reference_under_random_operations(
         self, make_backend: BackendFactory
     ) -> None:
-        """Random units of work end identically in the backend and in the memory reference."""
-        run_state_machine_as_test(storage_machine(make_backend), settings=run_settings())
+        """Random units of work end identically in the backend and in the memory reference.
+
+        Runs and steps come from the loaded profile's kit budget
+        (:func:`fengqiao_core.testing.profiles.budget`): few every day, many in ``thorough``.
+        """
+        spent = budget()
+        run_state_machine_as_test(
+            storage_machine(make_backend),
+            settings=run_settings(
+                max_examples=spent.machine_examples, stateful_step_count=spent.machine_steps
+            ),
+        )

@@ -28,32 +28,45 @@ VolunteerFactory = Callable[[Sequence[RedSteward]], VolunteerBackend]
 ZONE = ZoneInfo("Asia/Shanghai")
 SATURDAY_9 = dt.datetime(2026, 11, 28, 9, 0, tzinfo=ZONE)
 _SKILLS = [Skill(s) for s in ("medical", "legal", "repair")]
+_COMMUNITIES = ["C1", "C10", "C2"]
+"""Community ids where one is a prefix of another: matching must be exact."""
 
 
 def steward(
     steward_id: str,
     community: str = "c1",
     skills: Sequence[str] = (),
-    windows: Sequence[tuple[int, int, int]] = ((5, 8, 12),),
+    windows: Sequence[tuple[int, int | dt.time, int | dt.time]] = ((5, 8, 12),),
 ) -> RedSteward:
-    """A steward with ``skills`` and windows ``(weekday, start hour, end hour)``."""
+    """A steward with ``skills`` and windows ``(weekday, start, end)`` (hours or times)."""
     return RedSteward(
         id=steward_id,
         name=PersonName("李红"),
         community=community,
         skills=tuple(Skill(s) for s in skills),
         availability=tuple(
-            TimeWindow(weekday=w, start=dt.time(a), end=dt.time(b)) for w, a, b in windows
+            TimeWindow(weekday=w, start=_time(a), end=_time(b)) for w, a, b in windows
         ),
     )
+
+
+def _time(value: int | dt.time) -> dt.time:
+    return value if isinstance(value, dt.time) else dt.time(value)
+
+
+@st.composite
+def _windows(draw: st.DrawFn) -> tuple[int, dt.time, dt.time]:
+    start = draw(st.integers(6 * 60, 13 * 60))
+    end = draw(st.integers(start + 1, min(start + 9 * 60, 24 * 60 - 1)))
+    return (draw(st.integers(4, 6)), dt.time(*divmod(start, 60)), dt.time(*divmod(end, 60)))
 
 
 _stewards = st.builds(
     lambda i, community, skills, windows: steward(f"s{i:02d}", community, skills, windows),
     st.integers(0, 40),
-    st.sampled_from(["c1", "c2"]),
+    st.sampled_from(_COMMUNITIES),
     st.lists(st.sampled_from([s.code for s in _SKILLS]), unique=True, max_size=3),
-    st.lists(st.tuples(st.integers(4, 6), st.integers(6, 12), st.integers(13, 22)), max_size=2),
+    st.lists(_windows(), max_size=2),
 )
 
 
@@ -102,6 +115,39 @@ class VolunteerContract(Contract):
         late_utc = dt.datetime(2026, 11, 28, 5, 0, tzinfo=dt.UTC)  # 13:00 in Shanghai
         assert backend.candidates("c1", [], late_utc) == []
 
+    def test_windows_are_kept_to_the_minute(self, make_backend: VolunteerFactory) -> None:
+        """Windows such as ``08:30-12:15`` and ``13:45-14:10`` hold to the minute, not the hour."""
+        backend = make_backend(
+            [
+                steward("s1", windows=[(5, dt.time(8, 30), dt.time(12, 15))]),
+                steward("s2", windows=[(5, dt.time(13, 45), dt.time(14, 10))]),
+            ]
+        )
+        checks = {
+            (8, 0): [],
+            (8, 29): [],
+            (8, 30): ["s1"],
+            (12, 14): ["s1"],
+            (12, 15): [],
+            (12, 59): [],
+            (13, 44): [],
+            (13, 45): ["s2"],
+            (14, 9): ["s2"],
+            (14, 10): [],
+        }
+        for (hour, minute), want in checks.items():
+            at = SATURDAY_9.replace(hour=hour, minute=minute)
+            assert [s.id for s in backend.candidates("c1", [], at)] == want, f"at {at:%H:%M}"
+
+    def test_communities_are_matched_exactly(self, make_backend: VolunteerFactory) -> None:
+        """``C1`` finds the stewards of ``C1`` only, not of ``C10``, ``C100`` or ``c1``."""
+        backend = make_backend(
+            [steward(f"s{n}", community=c) for n, c in enumerate(["C1", "C10", "C100", "c1"])]
+        )
+        for community, want in (("C1", ["s0"]), ("C10", ["s1"]), ("C", []), ("C1 ", [])):
+            found = [s.id for s in backend.candidates(community, [], SATURDAY_9, limit=10)]
+            assert found == want, f"community {community!r}"
+
     def test_load_is_counted_and_least_loaded_come_first(
         self, make_backend: VolunteerFactory
     ) -> None:
@@ -139,7 +185,7 @@ class VolunteerContract(Contract):
         @given(
             st.lists(_stewards, max_size=12, unique_by=lambda s: s.id),
             st.lists(st.integers(0, 40), max_size=10),
-            st.sampled_from(["c1", "c2"]),
+            st.sampled_from(_COMMUNITIES),
             st.lists(st.sampled_from(_SKILLS), unique=True, max_size=2),
             st.datetimes(
                 dt.datetime(2026, 11, 26), dt.datetime(2026, 11, 30), timezones=st.just(ZONE)
