@@ -17,7 +17,7 @@ _opt_code = attrs.validators.optional(code)
 
 
 def _division(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or len(value) != 6 or not value.isdigit():
+    if not isinstance(value, str) or len(value) != 6 or not (value.isascii() and value.isdigit()):
         raise ValidationError(
             attribute.name, f"{describe_value(value)} is not a 6-digit division code"
         )

@@ -194,7 +194,8 @@ class GridCode:
     value: str
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.value, str) or len(self.value) != 15 or not self.value.isdigit():
+        value = self.value
+        if not isinstance(value, str) or len(value) != 15 or not (value.isascii() and value.isdigit()):
             raise ValidationError(
                 "code", f"{describe_value(self.value)} is not a 15-digit grid code"
             )
