@@ -91,18 +91,17 @@ def _unsafe(char: str) -> bool:
 
 
 def escape_controls(text: str) -> str:
-    """``text`` with control, bidi, format and separator characters escaped visibly.
+    r"""``text`` with control, bidi, format and separator characters escaped visibly.
 
     C0 and C1 controls, bidi controls (U+202A-202E, U+2066-2069, U+200E/F, U+061C), other
     format characters (category Cf, e.g. ZWJ), line and paragraph separators, unassigned code
-    points and lone surrogates become Python escapes (``\\x1b``, ``\\u202e``), so a terminal
+    points and lone surrogates become Python escapes (``\x1b``, ``\u202e``), so a terminal
     or a log viewer never interprets them. Other text, CJK included, is unchanged.
     """
     if text.isprintable():
         return text
     return "".join(
-        c.encode("unicode_escape").decode("ascii") if c != " " and _unsafe(c) else c
-        for c in text
+        c.encode("unicode_escape").decode("ascii") if c != " " and _unsafe(c) else c for c in text
     )
 
 

@@ -46,7 +46,7 @@ class MaskingFilter(logging.Filter):
         """Replace the record's message by its scrubbed rendering; never drops a record."""
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken format must not leak its arguments
+        except Exception:  # a broken format must not leak its arguments
             message = f"{record.msg!s} (unformattable arguments dropped)"
         record.msg = _clean(message)
         record.args = None
