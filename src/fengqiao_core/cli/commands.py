@@ -202,7 +202,8 @@ def list_plugins(
         ]
         say_json(listing)
         return
-    columns = [(c, {"overflow": "fold"}) for c in ("name", "distribution", "version")]
+    names = ("name", "distribution", "version", "backends", "hooks")
+    columns: list[tuple[str, dict[str, Any]]] = [(c, {"overflow": "fold"}) for c in names]
     rows = (
         (
             i.name, i.distribution, i.version,
@@ -210,7 +211,7 @@ def list_plugins(
         )
         for i in infos
     )  # fmt: skip
-    say(table("Plugins 插件", [*columns, ("backends", {"overflow": "fold"}), "hooks"], rows))
+    say(table("Plugins 插件", columns, rows))
 
 
 def _plugins(*, as_json: bool) -> Plugins:
