@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from fengqiao_core import model as m
 from fengqiao_core.cli import output
 from fengqiao_core.cli.commands import app
+from fengqiao_core.errors import escape_controls
 from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 from fengqiao_core.plugins import PluginInfo, Plugins
 from station_helpers import MIAOSHAN, OFFICER, SECRET, draft, station
@@ -177,7 +178,7 @@ def test_a_missing_hostile_file_name_is_echoed_escaped(tmp_path):
     as_json = runner.invoke(app, ["check", str(missing), "--json"])
     assert as_json.exit_code == 2
     assert_clean(as_json)
-    assert str(missing) in json.loads(as_json.stdout)["error"]["message"]
+    assert escape_controls(str(missing)) in json.loads(as_json.stdout)["error"]["message"]
 
 
 def test_plugins_print_hostile_plugin_strings_as_plain_text(monkeypatch):

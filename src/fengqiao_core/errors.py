@@ -136,7 +136,14 @@ def describe_value(value: object) -> str:
 
 
 class FengqiaoError(Exception):
-    """Root of every error raised by fengqiao_core and its backends."""
+    """Root of every error raised by fengqiao_core and its backends.
+
+    Its text never carries a raw control, bidi or format character: whatever a message was
+    built from (a file name, a plugin's words), ``str(error)`` shows them escaped.
+    """
+
+    def __str__(self) -> str:
+        return escape_controls(super().__str__())
 
 
 class Problem(NamedTuple):
