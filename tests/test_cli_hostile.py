@@ -10,6 +10,7 @@ searched for raw control, bidi and format characters.
 
 import json
 import re
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 
 from fengqiao_core import model as m
 from fengqiao_core.cli import output
-from fengqiao_core.cli.commands import app
+from fengqiao_core.cli.commands import app, main
 from fengqiao_core.errors import escape_controls
 from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 from fengqiao_core.plugins import PluginInfo, Plugins
@@ -223,3 +224,18 @@ def test_the_output_layer_escapes_every_hostile_string(text, capsys):
     printed = capsys.readouterr().out
     assert_terminal_safe(printed)
     assert json.loads(printed) == {"value": text}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["check", "--x\u202e\u200d\x1b[2J"], ["\u202e\x1b]0;t\x07"], ["check", "a", "b\x9b\x00"]],
+)
+def test_typer_usage_errors_quote_arguments_escaped(argv, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["fengqiao", *argv])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert_terminal_safe(captured.out)
+    assert_terminal_safe(captured.err)
+    assert "error:" in captured.err

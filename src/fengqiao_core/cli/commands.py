@@ -17,7 +17,7 @@ import typer
 
 from fengqiao_core import __version__
 from fengqiao_core.cli.outbox import outbox
-from fengqiao_core.cli.output import say, say_json, table
+from fengqiao_core.cli.output import run, say, say_json, table
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, ValidationError
 from fengqiao_core.plugins import PORTS, Plugins
 from fengqiao_core.rules.calendar import calendar_findings
@@ -299,4 +299,4 @@ def main() -> None:
     except FengqiaoError as exc:
         say(f"error: {exc}", style="bold red", stderr=True)
         raise SystemExit(EXIT_ERRORS) from None
-    app()
+    run(app)

@@ -14,16 +14,17 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 import rich.box
+import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from fengqiao_core.errors import drop_controls, escape_controls
 
-__all__ = ["clean", "say", "say_json", "table"]
+__all__ = ["clean", "run", "say", "say_json", "table"]
 
 _out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 _err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
@@ -94,3 +95,34 @@ def say_json(value: Any) -> None:
         text = "".join(c if c == "\n" or drop_controls(c) else _json_escape(c) for c in text)
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+# Typer's own errors (a usage error quoting an argument) derive from click's ClickException,
+# which Typer does not export: found through BadParameter, which Typer does.
+_CLICK_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+
+def run(command: typer.Typer) -> NoReturn:
+    """Run ``command`` with Typer's own messages (usage errors) printed through :func:`say`.
+
+    Typer would echo a mistyped option or command raw: ``--x\u202e`` reached the terminal.
+
+    Raises:
+        SystemExit: Always, with the command's exit code (2 for a usage error).
+    """
+    try:
+        code = command(standalone_mode=False)
+    except _CLICK_ERROR as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # the help is printed already
+            raise SystemExit(getattr(exc, "exit_code", 2)) from None
+        usage = getattr(getattr(exc, "ctx", None), "get_usage", None)
+        if usage is not None:
+            say(usage(), stderr=True)
+        say(f"error: {exc.format_message()}", style="bold red", stderr=True)  # type: ignore[attr-defined]
+        raise SystemExit(getattr(exc, "exit_code", 2)) from None
+    except typer.Abort:
+        say("Aborted!", style="bold red", stderr=True)
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
