@@ -174,9 +174,12 @@ class PhoneNumber(Sensitive):
 
     def __attrs_post_init__(self) -> None:
         _not_blank(self.kind, self._raw)
-        if not _MOBILE_SHAPE.fullmatch(self._raw):
+        raw = self._raw
+        if not _MOBILE_SHAPE.fullmatch(raw):
+            plain = raw.isascii() and raw.isprintable()
+            shown, hint = (self.mask(), "") if plain else ("the number", "; ASCII digits only")
             raise ValidationError(
-                self.kind, "is not a mainland mobile number (11 ASCII digits, 13x-19x)"
+                self.kind, f"{shown} is not a mainland mobile number (11 digits, 13x-19x){hint}"
             )
 
     @classmethod
