@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from fengqiao_core.security import logs as _security_logs
+
 if TYPE_CHECKING:
     from fengqiao_core import model
     from fengqiao_core.errors import (
@@ -80,6 +82,10 @@ __all__ = [
     "model",
     "open_station",
 ]
+
+# The logging HOWTO's handler on the package root, here one that masks every fengqiao_core.*
+# record (a plain logging.getLogger child too) before the application's handlers see it.
+_security_logs.install()
 
 
 def __getattr__(name: str) -> Any:

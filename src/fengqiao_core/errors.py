@@ -12,6 +12,7 @@ caller never has to catch ``sqlite3`` or ``psycopg`` types.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -30,17 +31,85 @@ __all__ = [
     "TransitionError",
     "ValidationError",
     "describe_value",
+    "drop_controls",
+    "escape_controls",
     "scrub",
 ]
 
-_ID_IN_TEXT = re.compile(r"(?<![0-9])([1-9]\d{5})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
+_SEP = "[ \\-\u00a0]?"
+_ID_IN_TEXT = re.compile(r"(?<![0-9])([1-9]\d{5})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])", re.ASCII)
+# A first-generation ID 一代证 (15 digits: division, YYMMDD, sequence) born 1940-1999. Where the
+# year stands, a grid code has its street part (GB/T 10114: streets, towns, townships 001-399),
+# so a grid code is never masked (a 政企合一 unit's 400-599 is, on the safe side).
+_ID15_IN_TEXT = re.compile(
+    r"(?<![0-9])([1-9]\d{5})[4-9]\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"(\d{3})(?![0-9A-Za-z])",
+    re.ASCII,
+)
+_MOBILE_IN_TEXT = re.compile(
+    rf"(?<![0-9])((?:\+|00)86{_SEP})?(1[3-9]\d){_SEP}\d{{4}}{_SEP}(\d{{4}})(?![0-9])", re.ASCII
+)
+_LANDLINE_IN_TEXT = re.compile(
+    r"(?<![0-9])(?:\((0\d{2,3})\)[ \-]?|(0\d{2,3})[ \-])\d{3,4}[ \-]?(\d{4})(?![0-9])"
+    r"|(?<![0-9])(0[1-9]\d)\d{4,5}(\d{4})(?![0-9])",
+    re.ASCII,
+)
+_UNSAFE = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
+
+
+def _ascii_digits(text: str) -> str:
+    """``text`` with every non-ASCII decimal digit (full-width, Arabic-Indic …) made ASCII."""
+    if text.isascii():
+        return text
+    return "".join(
+        str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in text
+    )
+
+
+def _landline(match: re.Match[str]) -> str:
+    area = match[1] or match[2] or match[4]
+    return f"{area}-****{match[3] or match[5]}"
 
 
 def scrub(text: str) -> str:
-    """``text`` with ID numbers shown as ``420115********1234`` and mobiles as ``138****5678``."""
+    """``text`` with personal numbers masked: IDs ``420115********1234``, mobiles ``138****5678``.
+
+    Catches 18- and 15-digit ID numbers, mobiles with a ``+86``/``0086`` prefix, spaces or
+    hyphens (``138 0013 8000``), landlines (``027-8765 4321``, ``(027)87654321``) and all of them
+    in full-width or other non-ASCII digits (made ASCII first). Numbers inside longer digit runs
+    (grid codes in a longer code, amounts, years) are left alone.
+    """
+    text = _ascii_digits(text)
     text = _ID_IN_TEXT.sub(lambda m: f"{m[1]}********{m[2]}", text)
-    return _MOBILE_IN_TEXT.sub(lambda m: f"{m[1]}****{m[2]}", text)
+    text = _ID15_IN_TEXT.sub(lambda m: f"{m[1]}******{m[2]}", text)
+    text = _MOBILE_IN_TEXT.sub(lambda m: f"{m[1] or ''}{m[2]}****{m[3]}", text)
+    return _LANDLINE_IN_TEXT.sub(_landline, text)
+
+
+def _unsafe(char: str) -> bool:
+    return unicodedata.category(char) in _UNSAFE
+
+
+def escape_controls(text: str) -> str:
+    r"""``text`` with control, bidi, format and separator characters escaped visibly.
+
+    C0 and C1 controls, bidi controls (U+202A-202E, U+2066-2069, U+200E/F, U+061C), other
+    format characters (category Cf, e.g. ZWJ), line and paragraph separators, unassigned code
+    points and lone surrogates become Python escapes (``\x1b``, ``\u202e``), so a terminal
+    or a log viewer never interprets them. Other text, CJK included, is unchanged.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if c != " " and _unsafe(c) else c for c in text
+    )
+
+
+def drop_controls(text: str) -> str:
+    """``text`` without the characters :func:`escape_controls` escapes (for masks)."""
+    if text.isprintable():
+        return text
+    return "".join(c for c in text if c == " " or not _unsafe(c))
 
 
 _MAX_SHOWN = 60
@@ -60,14 +129,21 @@ def describe_value(value: object) -> str:
     Returns:
         ``repr(value)``, shortened with an ellipsis and its full length when too long.
     """
-    text = scrub(repr(value))
+    text = escape_controls(scrub(repr(value)))
     if len(text) <= _MAX_SHOWN:
         return text
     return f"{text[:_MAX_SHOWN]}… ({len(text)} chars)"
 
 
 class FengqiaoError(Exception):
-    """Root of every error raised by fengqiao_core and its backends."""
+    """Root of every error raised by fengqiao_core and its backends.
+
+    Its text never carries a raw control, bidi or format character: whatever a message was
+    built from (a file name, a plugin's words), ``str(error)`` shows them escaped.
+    """
+
+    def __str__(self) -> str:
+        return escape_controls(super().__str__())
 
 
 class Problem(NamedTuple):

@@ -8,20 +8,16 @@ cannot be read (or a usage error). Add a command with ``@app.command()`` below.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import rich.box
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from fengqiao_core import __version__
 from fengqiao_core.cli.outbox import outbox
+from fengqiao_core.cli.output import run, say, say_json, table
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, ValidationError
 from fengqiao_core.plugins import PORTS, Plugins
 from fengqiao_core.rules.calendar import calendar_findings
@@ -48,14 +44,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 app.add_typer(outbox, name="outbox")
 
 
 def _version(value: bool) -> None:
     if value:
-        out.print(Text(f"fengqiao {__version__}"))
+        say(f"fengqiao {__version__}")
         raise typer.Exit()
 
 
@@ -88,7 +82,7 @@ def check(
     findings = check_topology(config, config.rules) + _plugin_findings(config, as_json=as_json)
     findings += calendar_findings(config.calendar, zone=config.station.timezone)
     if as_json:
-        typer.echo(json.dumps(_report(config, findings), ensure_ascii=False, indent=2))
+        say_json(_report(config, findings))
     else:
         _print_station(config)
         _print_counts(config)
@@ -115,18 +109,17 @@ def demo(
     run that was interrupted is carried on). Places and people come from the station file.
     """
     if lang not in ("zh", "en"):
-        err.print(Text("error: --lang is zh or en", style="bold red"))
+        say("error: --lang is zh or en", style="bold red", stderr=True)
         raise typer.Exit(EXIT_UNREADABLE)
     config = _load(station, as_json=False)
     findings = check_topology(config, config.rules)
     _print_station(config)
+    columns: list[tuple[str, dict[str, Any]]] = [
+        ("", {"style": "bold", "no_wrap": True}),
+        ("", {"overflow": "fold"}),
+    ]
     for section in summarise(config):
-        table = Table(title=Text(section.title), box=rich.box.SIMPLE, show_header=False)
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(overflow="fold")
-        for label, value in section.rows:
-            table.add_row(Text(label), Text(value))
-        out.print(table)
+        say(table(section.title, columns, section.rows, show_header=False))
     _print_counts(config)
     _print_findings(findings)
     database = (db or out_dir / f"{config.station.id}.db").resolve()
@@ -135,9 +128,9 @@ def demo(
         secret = _demo_secret(database.parent / f"{config.station.id}.key")
         _print_stories(config.with_backends(storage=f"sqlite:///{database}"), lang, secret)
     except (OSError, FengqiaoError) as exc:
-        err.print(Text(f"error: {exc}", style="bold red"))
+        say(f"error: {exc}", style="bold red", stderr=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
-    out.print(Text(f"stories stored in {database}"))
+    say(f"stories stored in {database}")
     raise typer.Exit(EXIT_ERRORS if has_errors(findings) else EXIT_OK)
 
 
@@ -163,13 +156,13 @@ def _print_stories(config: StationConfig, lang: str, secret: bytes) -> None:
 
     clock = SettableClock()
     with open_station(config, clock=clock, secret=secret, dispatch=False) as station:
-        out.print(Text("六个案例 The six stories", style="bold"))
+        say("六个案例 The six stories", style="bold")
         for story in run_stories(station, clock):
             for line in describe(story, lang):
-                out.print(Text(line))
+                say(line)
         delivered = station.deliver_pending(limit=1000)
     channel = config.backends.channel
-    out.print(Text(f"{delivered} messages delivered through the {channel!r} channel"))
+    say(f"{delivered} messages delivered through the {channel!r} channel")
 
 
 @app.command()
@@ -183,9 +176,9 @@ def backup(
     try:
         backup_database(db, to)
     except FengqiaoError as exc:
-        err.print(Text(f"error: {exc}", style="bold red"))
+        say(f"error: {exc}", style="bold red", stderr=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
-    out.print(Text(f"backed up {db} to {to}"))
+    say(f"backed up {db} to {to}")
 
 
 @app.command("plugins")
@@ -207,15 +200,18 @@ def list_plugins(
             }
             for i in infos
         ]
-        typer.echo(json.dumps(listing, ensure_ascii=False, indent=2))
+        say_json(listing)
         return
-    table = Table(title="Plugins 插件", box=rich.box.SIMPLE)
-    for column in ("name", "distribution", "version", "backends", "hooks"):
-        table.add_column(column, overflow="fold")
-    for i in infos:
-        backends = ", ".join(f"{port}:{name}" for port, name in i.backends)
-        table.add_row(i.name, i.distribution, i.version, backends, ", ".join(i.hooks))
-    out.print(table)
+    names = ("name", "distribution", "version", "backends", "hooks")
+    columns: list[tuple[str, dict[str, Any]]] = [(c, {"overflow": "fold"}) for c in names]
+    rows = (
+        (
+            i.name, i.distribution, i.version,
+            ", ".join(f"{port}:{name}" for port, name in i.backends), ", ".join(i.hooks),
+        )
+        for i in infos
+    )  # fmt: skip
+    say(table("Plugins 插件", columns, rows))
 
 
 def _plugins(*, as_json: bool) -> Plugins:
@@ -255,16 +251,16 @@ def _fail(
 ) -> NoReturn:
     if as_json:
         error = {"kind": kind, "message": message, "problems": problems}
-        typer.echo(json.dumps({"error": error}, ensure_ascii=False, indent=2))
+        say_json({"error": error})
         raise typer.Exit(code)
     if not problems:
-        err.print(Text(f"error: {message}", style="bold red"))
+        say(f"error: {message}", style="bold red", stderr=True)
         raise typer.Exit(code)
-    err.print(Text(f"error: {len(problems)} problem(s) in the station file", style="bold red"))
+    say(f"error: {len(problems)} problem(s) in the station file", style="bold red", stderr=True)
     for problem in problems[:_MAX_PROBLEMS]:
-        err.print(Text(f"  {problem['path']}: {problem['message']}"))
+        say(f"  {problem['path']}: {problem['message']}", stderr=True)
     if len(problems) > _MAX_PROBLEMS:
-        err.print(Text(f"  … and {len(problems) - _MAX_PROBLEMS} more"))
+        say(f"  … and {len(problems) - _MAX_PROBLEMS} more", stderr=True)
     raise typer.Exit(code)
 
 
@@ -280,25 +276,20 @@ def _report(config: StationConfig, findings: list[Finding]) -> dict[str, Any]:
 
 def _print_station(config: StationConfig) -> None:
     station = config.station
-    out.print(Text(f"{station.name} ({station.id})", style="bold"))
+    say(f"{station.name} ({station.id})", style="bold")
 
 
 def _print_counts(config: StationConfig) -> None:
-    table = Table(title="Counts 数量", box=rich.box.SIMPLE)
-    table.add_column("kind")
-    table.add_column("count", justify="right")
-    for key, value in counts(config).items():
-        table.add_row(key, str(value))
-    out.print(table)
+    say(table("Counts 数量", ["kind", ("count", {"justify": "right"})], counts(config).items()))
 
 
 def _print_findings(findings: list[Finding]) -> None:
     for finding in findings:
-        out.print(Text(str(finding), style=_STYLE[finding.severity]))
+        say(finding, style=_STYLE[finding.severity])
     tally = {s: sum(f.severity is s for f in findings) for s in FindingSeverity}
     summary = ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in tally.items())
     verdict = "FAILED" if tally[FindingSeverity.ERROR] else "OK"
-    out.print(Text(f"{verdict}: {summary}", style="bold"))
+    say(f"{verdict}: {summary}", style="bold")
 
 
 def main() -> None:
@@ -306,6 +297,6 @@ def main() -> None:
     try:
         Plugins().register_commands(app)
     except FengqiaoError as exc:
-        err.print(Text(f"error: {exc}", style="bold red"))
+        say(f"error: {exc}", style="bold red", stderr=True)
         raise SystemExit(EXIT_ERRORS) from None
-    app()
+    run(app)

@@ -7,16 +7,12 @@ station's store (``--db PATH`` replaces its storage with that SQLite file).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
-import rich.box
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
+from fengqiao_core.cli.output import say, say_json, table
 from fengqiao_core.errors import FengqiaoError, NotFound, ValidationError
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import BackendContext, OutboxMessage, StorageBackend
@@ -28,8 +24,6 @@ outbox = typer.Typer(help="The outbox 发件箱: messages given up on, and sendi
 """The ``outbox`` command group, added to the ``fengqiao`` app by :mod:`.commands`."""
 
 _EXIT_ERRORS, _EXIT_UNREADABLE = 1, 2
-_out = Console(highlight=False, soft_wrap=True)
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 StationOpt = Annotated[
     str, typer.Option("--station", help="A station file (./file.toml) or a shipped station.")
@@ -67,9 +61,9 @@ def _row(message: OutboxMessage) -> dict[str, Any]:
 def _fail(exc: FengqiaoError, *, as_json: bool) -> typer.Exit:
     code = _EXIT_ERRORS if isinstance(exc, NotFound | ValidationError) else _EXIT_UNREADABLE
     if as_json:
-        typer.echo(json.dumps({"error": {"kind": type(exc).__name__, "message": str(exc)}}))
+        say_json({"error": {"kind": type(exc).__name__, "message": str(exc)}})
     else:
-        _err.print(Text(f"error: {exc}", style="bold red"))
+        say(f"error: {exc}", style="bold red", stderr=True)
     return typer.Exit(code)
 
 
@@ -91,14 +85,12 @@ def list_failed(
     except FengqiaoError as exc:
         raise _fail(exc, as_json=as_json) from None
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        say_json(rows)
         return
-    table = Table(title="Failed messages 投递失败", box=rich.box.SIMPLE)
-    for column in ("id", "target", "created_at", "attempts", "last_error"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(Text(str(row[key] or "")) for key in row))
-    _out.print(table)
+    names = ("id", "target", "created_at", "attempts", "last_error")
+    columns: list[tuple[str, dict[str, Any]]] = [(c, {"overflow": "fold"}) for c in names]
+    cells = ([row[key] or "" for key in names] for row in rows)
+    say(table("Failed messages 投递失败", columns, cells))
 
 
 @outbox.command("retry")
@@ -120,6 +112,6 @@ def retry(
     except FengqiaoError as exc:
         raise _fail(exc, as_json=as_json) from None
     if as_json:
-        typer.echo(json.dumps({"retried": _row(again)}, ensure_ascii=False))
+        say_json({"retried": _row(again)})
     else:
-        _out.print(Text(f"message {again.id} queued again"))
+        say(f"message {again.id} queued again")

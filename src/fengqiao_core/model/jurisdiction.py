@@ -8,7 +8,14 @@ from attrs import define, field
 from fengqiao_core.errors import ValidationError, describe_value
 from fengqiao_core.model.base import Entity
 from fengqiao_core.model.labels import LabelledEnum
-from fengqiao_core.model.values import GeoPoint, GridCode, code, non_negative, of_type
+from fengqiao_core.model.values import (
+    GeoPoint,
+    GridCode,
+    code,
+    is_ascii_digits,
+    non_negative,
+    of_type,
+)
 
 __all__ = ["GridCell", "Place", "PlaceKind", "PoliceGrid", "Station"]
 
@@ -17,7 +24,7 @@ _opt_code = attrs.validators.optional(code)
 
 
 def _division(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or len(value) != 6 or not value.isdigit():
+    if not is_ascii_digits(value, 6):
         raise ValidationError(
             attribute.name, f"{describe_value(value)} is not a 6-digit division code"
         )

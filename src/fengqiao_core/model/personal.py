@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+import unicodedata
 from typing import ClassVar, Self
 
 from attrs import field, frozen
 
-from fengqiao_core.errors import ValidationError
+from fengqiao_core.errors import ValidationError, drop_controls
 
 __all__ = [
     "Address",
@@ -39,9 +40,14 @@ _PROVINCES = frozenset(
     {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46}
     | {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82}
 )
-_ID_SHAPE = re.compile(r"[1-9]\d{16}[\dX]")
-_MOBILE_SHAPE = re.compile(r"1[3-9]\d{9}")
+_ID_SHAPE = re.compile(r"[1-9][0-9]{16}[0-9X]")
+_MOBILE_SHAPE = re.compile(r"1[3-9][0-9]{9}")
 _NAME_STARS = 3
+
+
+def _normal(text: str) -> str:
+    """``text`` in NFKC: full-width digits, letters and separators become ASCII."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def _not_blank(kind: str, raw: str) -> None:
@@ -86,17 +92,18 @@ def mask_text(raw: str) -> str:
         raw: Any text.
 
     Returns:
-        A placeholder that gives only the length.
+        A placeholder that gives only the length (control and format characters not counted).
     """
-    return f"<redacted:{len(raw)} chars>"
+    return f"<redacted:{len(drop_controls(raw))} chars>"
 
 
 @frozen(repr=False)
 class IdNumber(Sensitive):
     """A mainland resident ID number 居民身份证号码 (GB 11643-1999, 18 characters), class S1.
 
-    Construction validates the region, the birth date and the check digit; errors never echo
-    the number. Use :meth:`parse` to accept a lower-case ``x`` and surrounding spaces.
+    Construction validates the region, the birth date and the check digit and accepts ASCII
+    digits only; errors never echo the number. Use :meth:`parse` to accept full-width digits
+    (NFKC), a lower-case ``x`` and surrounding spaces.
     """
 
     kind: ClassVar[str] = "id_number"
@@ -106,13 +113,14 @@ class IdNumber(Sensitive):
         _not_blank(self.kind, raw)
         problem = _id_problem(raw)
         if problem:
-            raise ValidationError(self.kind, f"{_mask_id_like(raw)} {problem}")
+            shown = _mask_id_like(raw) if _ID_SHAPE.fullmatch(raw) else "the number"
+            raise ValidationError(self.kind, f"{shown} {problem}")
 
     @classmethod
     def parse(cls, text: str) -> Self:
-        """Normalise (strip, upper-case ``x``) and validate an ID number."""
+        """Normalise (NFKC, strip, upper-case ``x``) and validate an ID number."""
         _not_blank(cls.kind, text)
-        return cls(text.strip().upper())
+        return cls(_normal(text).strip().upper())
 
     @property
     def birth_date(self) -> dt.date:
@@ -133,7 +141,7 @@ class IdNumber(Sensitive):
 def _id_problem(raw: str) -> str | None:
     """What is wrong with an ID number (never echoing it), or ``None``: the hot path is cheap."""
     if not _ID_SHAPE.fullmatch(raw):
-        return "is not 17 digits and a check character (0-9 or X)"
+        return "is not 17 digits and a check character (ASCII 0-9 or X)"
     if int(raw[:2]) not in _PROVINCES:
         return "has no valid province code"
     try:
@@ -149,6 +157,7 @@ def _id_problem(raw: str) -> str | None:
 
 
 def _mask_id_like(raw: str) -> str:
+    raw = drop_controls(raw)
     if len(raw) < 12:
         return "*" * len(raw)
     return f"{raw[:6]}{'*' * (len(raw) - 10)}{raw[-4:]}"
@@ -156,25 +165,28 @@ def _mask_id_like(raw: str) -> str:
 
 @frozen(repr=False)
 class PhoneNumber(Sensitive):
-    """A mainland mobile number 手机号码 (11 digits, ``1[3-9]…``), class S2.
+    """A mainland mobile number 手机号码 (11 ASCII digits, ``1[3-9]…``), class S2.
 
-    :meth:`parse` accepts spaces, dashes and a ``+86``/``0086`` prefix.
+    :meth:`parse` accepts full-width digits (NFKC), spaces, dashes and a ``+86``/``0086`` prefix.
     """
 
     kind: ClassVar[str] = "phone"
 
     def __attrs_post_init__(self) -> None:
         _not_blank(self.kind, self._raw)
-        if not _MOBILE_SHAPE.fullmatch(self._raw):
+        raw = self._raw
+        if not _MOBILE_SHAPE.fullmatch(raw):
+            plain = raw.isascii() and raw.isprintable()
+            shown, hint = (self.mask(), "") if plain else ("the number", "; ASCII digits only")
             raise ValidationError(
-                self.kind, f"{self.mask()} is not a mainland mobile number (11 digits, 13x-19x)"
+                self.kind, f"{shown} is not a mainland mobile number (11 digits, 13x-19x){hint}"
             )
 
     @classmethod
     def parse(cls, text: str) -> Self:
-        """Normalise separators and the country prefix, then validate."""
+        """Normalise (NFKC), drop separators and the country prefix, then validate."""
         _not_blank(cls.kind, text)
-        digits = re.sub(r"[\s\-()]", "", text)
+        digits = re.sub(r"[\s\-()]", "", _normal(text))
         for prefix in ("+86", "0086"):
             if digits.startswith(prefix):
                 digits = digits[len(prefix) :]
@@ -182,7 +194,7 @@ class PhoneNumber(Sensitive):
 
     def mask(self) -> str:
         """``138****5678``: the first three and the last four digits."""
-        raw = self._raw
+        raw = drop_controls(self._raw)
         if len(raw) < 8:
             return "*" * len(raw)
         return f"{raw[:3]}****{raw[-4:]}"
@@ -199,7 +211,7 @@ class PersonName(Sensitive):
 
     def mask(self) -> str:
         """The first character and up to three stars (never the length of a long name)."""
-        raw = self._raw
+        raw = drop_controls(self._raw)
         if len(raw) < 2:
             return "*"
         return raw[0] + "*" * min(len(raw) - 1, _NAME_STARS)
@@ -215,8 +227,9 @@ class Address(Sensitive):
         _not_blank(self.kind, self._raw)
 
     def mask(self) -> str:
-        """The leading district part and ``****``."""
-        return self._raw[: min(6, len(self._raw) // 3)] + "****"
+        """The leading district part and ``****`` (control and format characters dropped)."""
+        raw = drop_controls(self._raw)
+        return raw[: min(6, len(raw) // 3)] + "****"
 
 
 @frozen(repr=False)

@@ -24,6 +24,7 @@ __all__ = [
     "TimeWindow",
     "aware",
     "code",
+    "is_ascii_digits",
     "non_negative",
     "of_type",
     "score",
@@ -183,6 +184,11 @@ class Skill:
             )
 
 
+def is_ascii_digits(value: object, length: int) -> bool:
+    """Whether ``value`` is a string of exactly ``length`` ASCII digits (no full-width ones)."""
+    return isinstance(value, str) and len(value) == length and value.isascii() and value.isdigit()
+
+
 @frozen
 class GridCode:
     """A 15-digit grid cell code 网格编码 (CJ/T 213-2005 practice).
@@ -194,7 +200,7 @@ class GridCode:
     value: str
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.value, str) or len(self.value) != 15 or not self.value.isdigit():
+        if not is_ascii_digits(self.value, 15):
             raise ValidationError(
                 "code", f"{describe_value(self.value)} is not a 15-digit grid code"
             )

@@ -1,0 +1,128 @@
+r"""Terminal-safe output 输出: every line the command line prints passes through :func:`say`.
+
+Stored text (roles, inscriptions, a file name, a plugin's description) may hold escape
+sequences, bidi overrides, NUL or injected newlines. Here every piece of text is escaped
+visibly (``\x1b``, ``\u202e``; :func:`fengqiao_core.errors.escape_controls`) and handed to Rich
+as a :class:`rich.text.Text`, never as markup, so ``[bold]`` or ``[link=…]`` stays literal.
+Tables are built by :func:`table`, whose title, headers and cells are escaped the same way;
+JSON goes through :func:`say_json`, which escapes what ``json.dumps`` leaves raw (DEL, C1,
+bidi and format characters, lone surrogates) as JSON ``\uXXXX`` escapes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any, NoReturn
+
+import rich.box
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from fengqiao_core.errors import drop_controls, escape_controls
+
+__all__ = ["clean", "run", "say", "say_json", "table"]
+
+_out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+_err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+def clean(value: object) -> str:
+    """``str(value)`` with control, bidi and format characters escaped visibly."""
+    return escape_controls(str(value))
+
+
+def _text(value: object, style: str = "") -> Text:
+    return Text(clean(value), style=style)
+
+
+def say(line: object | Table = "", *, style: str = "", stderr: bool = False) -> None:
+    """Print one line (or a table made by :func:`table`) on stdout, or on stderr.
+
+    Args:
+        line: Any value: its ``str`` is escaped and printed as plain text (never markup).
+            A :class:`rich.table.Table` is printed as is: build it with :func:`table`.
+        style: A Rich style for the whole line, e.g. ``"bold red"``.
+        stderr: Print on stderr (errors) instead of stdout.
+    """
+    console = _err if stderr else _out
+    console.print(line if isinstance(line, Table) else _text(line, style))
+
+
+def table(
+    title: str,
+    columns: Iterable[str | tuple[str, dict[str, Any]]],
+    rows: Iterable[Iterable[object]],
+    *,
+    show_header: bool = True,
+) -> Table:
+    """A Rich table whose title, headers and cells are escaped plain text.
+
+    Args:
+        title: The table's title.
+        columns: Column headers, each a header or ``(header, add_column options)``.
+        rows: The rows; every cell's ``str`` is escaped.
+        show_header: Whether to show the headers.
+    """
+    grid = Table(title=_text(title), box=rich.box.SIMPLE, show_header=show_header)
+    for column in columns:
+        header, options = column if isinstance(column, tuple) else (column, {})
+        grid.add_column(_text(header), **options)
+    for row in rows:
+        grid.add_row(*(_text(cell) for cell in row))
+    return grid
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def say_json(value: Any) -> None:
+    r"""Print ``value`` as indented JSON on stdout; CJK stays readable, controls are escaped.
+
+    Outside strings JSON is ASCII, so escaping a character as ``\uXXXX`` keeps the document
+    valid and equal: ``json.loads`` gives back the very same value.
+    """
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    if not text.replace("\n", "").isprintable():
+        text = "".join(c if c == "\n" or drop_controls(c) else _json_escape(c) for c in text)
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+# Typer's own errors (a usage error quoting an argument) derive from click's ClickException,
+# which Typer does not export: found through BadParameter, which Typer does.
+_CLICK_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+
+def run(command: typer.Typer) -> NoReturn:
+    """Run ``command`` with Typer's own messages (usage errors) printed through :func:`say`.
+
+    Typer would echo a mistyped option or command raw: ``--x\u202e`` reached the terminal.
+
+    Raises:
+        SystemExit: Always, with the command's exit code (2 for a usage error).
+    """
+    try:
+        code = command(standalone_mode=False)
+    except _CLICK_ERROR as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # the help is printed already
+            raise SystemExit(getattr(exc, "exit_code", 2)) from None
+        usage = getattr(getattr(exc, "ctx", None), "get_usage", None)
+        if usage is not None:
+            say(usage(), stderr=True)
+        say(f"error: {exc.format_message()}", style="bold red", stderr=True)  # type: ignore[attr-defined]
+        raise SystemExit(getattr(exc, "exit_code", 2)) from None
+    except typer.Abort:
+        say("Aborted!", style="bold red", stderr=True)
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
