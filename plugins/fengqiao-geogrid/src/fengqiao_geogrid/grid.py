@@ -1,0 +1,231 @@
+"""The ``geojson`` grid backend 地图网格: points located in cell polygons on a shapely STRtree.
+
+``locate`` converts the whole batch at once (GCJ-02 to WGS-84 with numpy when needed), builds
+the points with one ``shapely.points`` call and asks the tree once with
+``STRtree.query(points, predicate="intersects")``: no Python loop runs per point.
+
+Border rule 边界规则: a point a polygon *covers* belongs to it, its border included. A point on a
+border shared by several cells (or inside an overlap, which ``fengqiao check`` reports) belongs
+to the cell with the smallest code, whatever the batch it comes in. A point no cell covers is
+outside (``None``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from fengqiao_core.errors import ValidationError
+from fengqiao_core.model import CoordinateSystem, GridCell, StationData
+from fengqiao_core.ports import BackendContext
+from fengqiao_geogrid.cells import CellMap, CellShape, load_cell_map
+from fengqiao_geogrid.transform import to_wgs84
+
+__all__ = ["GeoGrid", "parse_grid_url", "resolve_path"]
+
+_SCHEME = "geojson://"
+# DE-9IM: the boundaries share a line (a border), or the interiors share an area (an overlap).
+_SHARED_BORDER = "****1****"
+_SHARED_AREA = "2********"
+
+
+def parse_grid_url(url: str) -> str:
+    """The path of ``geojson:///relative/cells.geojson`` or ``geojson:////abs/cells.geojson``.
+
+    Args:
+        url: The configured grid backend URL.
+
+    Returns:
+        The path as written (relative or absolute).
+
+    Raises:
+        ConfigurationError: Not a ``geojson://`` URL with a path.
+    """
+    from fengqiao_core.errors import ConfigurationError
+
+    rest = url.removeprefix(_SCHEME) if url.startswith(_SCHEME) else ""
+    path = rest[1:] if rest.startswith("/") else ""
+    if not path or "?" in path or "#" in path:
+        raise ConfigurationError(
+            f"{url!r} is not a GeoJSON grid URL: write geojson:///relative/cells.geojson "
+            "(against the station file's folder) or geojson:////absolute/cells.geojson"
+        )
+    return path
+
+
+def resolve_path(context: BackendContext | None, raw: str) -> Path:
+    """Resolve a path from the grid URL: against the station file's folder when known.
+
+    Uses ``BackendContext.path`` when the core provides it; otherwise the path as written.
+    """
+    resolver = getattr(context, "path", None)
+    if callable(resolver):
+        resolved = resolver(raw)
+        if isinstance(resolved, Path):
+            return resolved
+    return Path(raw)
+
+
+class GeoGrid:
+    """Grid cells 网格 drawn as polygons: point location, neighbours and place membership.
+
+    The station file is the authority on which cells exist and what they belong to: with a
+    station, ``cells()`` lists its declared cells and a GeoJSON cell it does not declare is
+    never returned by ``locate`` (``fengqiao check`` reports both kinds of mismatch). Without
+    one, the cells come from the features' properties.
+
+    Args:
+        cell_map: The cell outlines.
+        station: The station's declared data, or ``None``.
+    """
+
+    def __init__(self, cell_map: CellMap, station: StationData | None = None) -> None:
+        if station is not None:
+            self._cells: tuple[GridCell, ...] = tuple(station.cells)
+            declared = {cell.id for cell in self._cells}
+            shapes = sorted(
+                (s for s in cell_map.cells if s.code in declared), key=lambda s: s.code
+            )
+        else:
+            shapes = sorted(cell_map.cells, key=lambda s: s.code)
+            self._cells = tuple(_cell_from(shape) for shape in shapes)
+        self._shapes: tuple[CellShape, ...] = tuple(shapes)
+        self._shape_of = {s.code: s for s in shapes}
+        # Tree index i is the i-th smallest code: the smallest index wins a border.
+        self._tree = shapely.STRtree([s.geometry for s in shapes])
+        self._codes: npt.NDArray[np.object_] = np.array(
+            [s.code for s in shapes] + [None], dtype=object
+        )
+        self._neighbours = self._shared_borders()
+        self._place_cell = self._places(station)
+
+    @classmethod
+    def from_context(cls, context: BackendContext) -> GeoGrid:
+        """Factory for ``grid = "geojson:///cells.geojson"``."""
+        path = resolve_path(context, parse_grid_url(context.url))
+        return cls(load_cell_map(path), context.station)
+
+    def locate(
+        self, lons: Sequence[float], lats: Sequence[float], crs: CoordinateSystem
+    ) -> list[str | None]:
+        """The code of the cell covering each point, in input order; ``None`` outside.
+
+        Args:
+            lons: Longitudes in degrees, in ``crs``.
+            lats: Latitudes in degrees, in ``crs``, as many as ``lons``.
+            crs: The coordinate system of the points.
+
+        Returns:
+            One code or ``None`` per point (see the module's border rule).
+
+        Raises:
+            ValidationError: A column is not numbers, the columns differ in length, or a
+                coordinate is not finite or out of range (the message gives its position).
+        """
+        return self._codes[self.locate_indices(lons, lats, crs)].tolist()  # type: ignore[no-any-return]
+
+    def locate_indices(
+        self, lons: Sequence[float], lats: Sequence[float], crs: CoordinateSystem
+    ) -> npt.NDArray[np.intp]:
+        """Like :meth:`locate`, as positions in the sorted codes (``len(codes)`` = outside)."""
+        x = _column(lons, "lons", 180.0)
+        y = _column(lats, "lats", 90.0)
+        if x.shape != y.shape:
+            raise ValidationError("lats", f"has {y.size} values but lons has {x.size}")
+        if not isinstance(crs, CoordinateSystem):
+            raise ValidationError("crs", "is not a CoordinateSystem")
+        x, y = to_wgs84(x, y, crs)
+        found = np.full(x.size, len(self._shapes), dtype=np.intp)
+        if not x.size or not self._shapes:
+            return found
+        inputs, hits = self._tree.query(shapely.points(x, y), predicate="intersects")
+        found[inputs] = hits
+        repeated = np.bincount(inputs, minlength=x.size) > 1
+        if repeated.any():  # on a shared border or in an overlap: the smallest code wins
+            shared = repeated[inputs]
+            np.minimum.at(found, inputs[shared], hits[shared])
+        return found
+
+    def cells(self) -> Sequence[GridCell]:
+        """Every cell: the station's declared cells (or the map's, without a station)."""
+        return self._cells
+
+    def cell_of_place(self, place_id: str) -> str | None:
+        """The cell of a place: its declared cell, else the cell covering its point.
+
+        Villages and communities (which contain cells), unknown places and places with neither
+        a declared cell nor a point give ``None``.
+        """
+        return self._place_cell.get(place_id)
+
+    def neighbours(self, cell_id: str) -> Sequence[str]:
+        """Cells sharing a border (a line, not only a corner) or an area with ``cell_id``."""
+        return self._neighbours.get(cell_id, [])
+
+    def shape(self, cell_id: str) -> CellShape | None:
+        """The outline of a located cell, ``None`` for a cell the map lacks."""
+        return self._shape_of.get(cell_id)
+
+    def _shared_borders(self) -> dict[str, list[str]]:
+        geoms = self._tree.geometries
+        left, right = self._tree.query(geoms, predicate="intersects")
+        other = left != right
+        left, right = left[other], right[other]
+        a, b = np.take(geoms, left), np.take(geoms, right)
+        touching = shapely.relate_pattern(a, b, _SHARED_BORDER) | shapely.relate_pattern(
+            a, b, _SHARED_AREA
+        )
+        pairs: dict[str, set[str]] = {s.code: set() for s in self._shapes}
+        for i, j in zip(left[touching].tolist(), right[touching].tolist(), strict=True):
+            pairs[self._shapes[i].code].add(self._shapes[j].code)
+            pairs[self._shapes[j].code].add(self._shapes[i].code)
+        return {code: sorted(around) for code, around in pairs.items()}
+
+    def _places(self, station: StationData | None) -> dict[str, str]:
+        if station is None:
+            return {}
+        known = {cell.id for cell in self._cells}
+        membership = {p.id: p.cell for p in station.places if p.cell is not None}
+        pending = [
+            p
+            for p in station.places
+            if p.cell is None and p.point is not None and not p.kind.is_settlement
+        ]
+        for crs in CoordinateSystem:
+            batch = [p for p in pending if p.point is not None and p.point.crs is crs]
+            if batch:
+                found = self.locate(
+                    [p.point.lon for p in batch if p.point is not None],
+                    [p.point.lat for p in batch if p.point is not None],
+                    crs,
+                )
+                membership.update(
+                    (p.id, cell) for p, cell in zip(batch, found, strict=True) if cell in known
+                )
+        return membership
+
+
+def _column(values: Sequence[float], field: str, limit: float) -> npt.NDArray[np.float64]:
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        raise ValidationError(field, "is not a column of numbers") from None
+    if array.ndim != 1 or (array.size and array.dtype.kind not in "iuf"):
+        raise ValidationError(field, "is not a one-dimensional column of numbers")
+    array = array.astype(np.float64, copy=False)
+    bad = ~(np.abs(array) <= limit)  # NaN compares False: caught here too
+    if bad.any():
+        position = int(np.argmax(bad))
+        raise ValidationError(
+            field, f"value at position {position} is not a finite number in [-{limit:g}, {limit:g}]"
+        )
+    return array
+
+
+def _cell_from(shape: CellShape) -> GridCell:
+    return GridCell(
+        id=shape.code, name=shape.name, police_grid=shape.police_grid, community=shape.community
+    )
