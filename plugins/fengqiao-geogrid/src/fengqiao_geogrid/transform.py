@@ -4,7 +4,8 @@ GCJ-02 is the obfuscated datum of Chinese web maps (AMap, Tencent maps); GPS giv
 :func:`wgs84_to_gcj02` is the published forward formula (the one
 :mod:`fengqiao_core.model.geo` applies to one point at a time), computed on whole columns.
 :func:`gcj02_to_wgs84` inverts it by fixed-point iteration on the whole column until every point
-moves less than 1e-9° (about 0.1 mm); four or five rounds suffice inside China. Points
+moves less than 1e-8°; as each round shrinks the error about a hundredfold, what is left is under
+1e-10° (about 0.01 mm). Four rounds suffice inside China. Points
 outside the rectangle the algorithm calls China (lon 72.004–137.8347, lat 0.8293–55.8271) are
 returned unchanged, as the algorithm defines.
 """
@@ -22,7 +23,7 @@ Column = npt.NDArray[np.float64]
 
 _A = 6378245.0
 _EE = 0.00669342162296594323
-_TOLERANCE_DEG = 1e-9
+_TOLERANCE_DEG = 1e-8
 _MAX_ROUNDS = 30
 
 
@@ -84,8 +85,9 @@ def wgs84_to_gcj02(lons: npt.ArrayLike, lats: npt.ArrayLike) -> tuple[Column, Co
 def gcj02_to_wgs84(lons: npt.ArrayLike, lats: npt.ArrayLike) -> tuple[Column, Column]:
     """Convert GCJ-02 columns to WGS-84 by iterating the forward transform.
 
-    Each round moves every estimate by its forward residual; the rounds stop when no point
-    moves more than 1e-9°. Points outside China come back unchanged.
+    Each round moves every estimate by its forward residual; a point stops when it moves less
+    than 1e-8°, so its result does not depend on the batch it comes in. Points outside China
+    come back unchanged.
 
     Args:
         lons: GCJ-02 longitudes in degrees.
@@ -96,16 +98,28 @@ def gcj02_to_wgs84(lons: npt.ArrayLike, lats: npt.ArrayLike) -> tuple[Column, Co
     """
     g_lon = np.asarray(lons, dtype=np.float64)
     g_lat = np.asarray(lats, dtype=np.float64)
-    w_lon, w_lat = g_lon.copy(), g_lat.copy()
+    out_lon, out_lat = g_lon.copy(), g_lat.copy()
+    inside = in_china(g_lon, g_lat)
+    where = np.arange(g_lon.size) if inside.all() else np.flatnonzero(inside)
+    gx, gy = g_lon[where], g_lat[where]
+    wx, wy = gx.copy(), gy.copy()
     for _ in range(_MAX_ROUNDS):
-        f_lon, f_lat = wgs84_to_gcj02(w_lon, w_lat)
-        r_lon = f_lon - g_lon
-        r_lat = f_lat - g_lat
-        w_lon -= r_lon
-        w_lat -= r_lat
-        if max(_abs_max(r_lon), _abs_max(r_lat)) < _TOLERANCE_DEG:
+        if not where.size:
             break
-    return w_lon, w_lat
+        d_lon, d_lat = _offsets(wx, wy)
+        r_lon = wx + d_lon - gx
+        r_lat = wy + d_lat - gy
+        wx -= r_lon
+        wy -= r_lat
+        # A point stops once its own step is tiny: its result never depends on its batch.
+        moving = np.maximum(np.abs(r_lon), np.abs(r_lat)) >= _TOLERANCE_DEG
+        if not moving.all():
+            out_lon[where[~moving]] = wx[~moving]
+            out_lat[where[~moving]] = wy[~moving]
+            where, gx, gy, wx, wy = where[moving], gx[moving], gy[moving], wx[moving], wy[moving]
+    out_lon[where] = wx
+    out_lat[where] = wy
+    return out_lon, out_lat
 
 
 def to_wgs84(lons: Column, lats: Column, crs: CoordinateSystem) -> tuple[Column, Column]:
@@ -122,7 +136,3 @@ def to_wgs84(lons: Column, lats: Column, crs: CoordinateSystem) -> tuple[Column,
     if crs is CoordinateSystem.GCJ02:
         return gcj02_to_wgs84(lons, lats)
     return lons, lats
-
-
-def _abs_max(values: Column) -> float:
-    return float(np.abs(values).max()) if values.size else 0.0
