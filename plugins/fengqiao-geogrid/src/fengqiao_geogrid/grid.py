@@ -27,9 +27,11 @@ from fengqiao_geogrid.transform import to_wgs84
 __all__ = ["GeoGrid", "parse_grid_url", "resolve_path"]
 
 _SCHEME = "geojson://"
-# DE-9IM: the boundaries share a line (a border), or the interiors share an area (an overlap).
-_SHARED_BORDER = "****1****"
-_SHARED_AREA = "2********"
+# Neighbours share at least ~1 m of border, measured within ~1 cm of each other, so that maps
+# whose shared borders are off by rounding still find their neighbours, and a shared corner
+# alone never makes two cells neighbours.
+_SNAP_DEG = 1e-7
+_MIN_BORDER_DEG = 1e-5
 
 
 def parse_grid_url(url: str) -> str:
@@ -99,7 +101,7 @@ class GeoGrid:
         self._codes: npt.NDArray[np.object_] = np.array(
             [s.code for s in shapes] + [None], dtype=object
         )
-        self._neighbours = self._shared_borders()
+        self._neighbours: dict[str, list[str]] | None = None
         self._place_cell = self._places(station)
 
     @classmethod
@@ -162,8 +164,14 @@ class GeoGrid:
         return self._place_cell.get(place_id)
 
     def neighbours(self, cell_id: str) -> Sequence[str]:
-        """Cells sharing a border (a line, not only a corner) or an area with ``cell_id``."""
-        return self._neighbours.get(cell_id, [])
+        """Cells sharing at least about a metre of border with ``cell_id`` (sorted).
+
+        A shared corner alone does not count; cells that overlap do. Borders up to about a
+        centimetre apart count as shared. Computed for all cells on the first call.
+        """
+        if self._neighbours is None:
+            self._neighbours = self._shared_borders()
+        return list(self._neighbours.get(cell_id, ()))
 
     def shape(self, cell_id: str) -> CellShape | None:
         """The outline of a located cell, ``None`` for a cell the map lacks."""
@@ -171,14 +179,14 @@ class GeoGrid:
 
     def _shared_borders(self) -> dict[str, list[str]]:
         geoms = self._tree.geometries
-        left, right = self._tree.query(geoms, predicate="intersects")
+        near = shapely.buffer(geoms, _SNAP_DEG, quad_segs=1, join_style="mitre")
+        left, right = self._tree.query(near, predicate="intersects")
         other = left != right
         left, right = left[other], right[other]
-        a, b = np.take(geoms, left), np.take(geoms, right)
-        touching = shapely.relate_pattern(a, b, _SHARED_BORDER) | shapely.relate_pattern(
-            a, b, _SHARED_AREA
-        )
+        rims = shapely.boundary(np.take(geoms, left))
+        shared = shapely.length(shapely.intersection(rims, np.take(near, right)))
         pairs: dict[str, set[str]] = {s.code: set() for s in self._shapes}
+        touching = shared >= _MIN_BORDER_DEG
         for i, j in zip(left[touching].tolist(), right[touching].tolist(), strict=True):
             pairs[self._shapes[i].code].add(self._shapes[j].code)
             pairs[self._shapes[j].code].add(self._shapes[i].code)
