@@ -1,8 +1,8 @@
 """The ``geojson`` grid backend 地图网格: points located in cell polygons on a shapely STRtree.
 
-``locate`` converts the whole batch at once (GCJ-02 to WGS-84 with numpy when needed), builds
-the points with one ``shapely.points`` call and asks the tree once with
-``STRtree.query(points, predicate="intersects")``: no Python loop runs per point.
+``locate`` converts the whole batch at once (GCJ-02 to WGS-84 with numpy when needed) and finds
+the cells through :class:`~fengqiao_geogrid.index.PointIndex` (the cells' STRtree, a bucket
+table and one vectorised shapely predicate call per batch): no Python loop runs per point.
 
 Border rule 边界规则: a point a polygon *covers* belongs to it, its border included. A point on a
 border shared by several cells (or inside an overlap, which ``fengqiao check`` reports) belongs
@@ -22,6 +22,7 @@ from fengqiao_core.errors import ValidationError
 from fengqiao_core.model import CoordinateSystem, GridCell, StationData
 from fengqiao_core.ports import BackendContext
 from fengqiao_geogrid.cells import CellMap, CellShape, load_cell_map
+from fengqiao_geogrid.index import PointIndex
 from fengqiao_geogrid.transform import to_wgs84
 
 __all__ = ["GeoGrid", "parse_grid_url", "resolve_path"]
@@ -96,8 +97,8 @@ class GeoGrid:
             self._cells = tuple(_cell_from(shape) for shape in shapes)
         self._shapes: tuple[CellShape, ...] = tuple(shapes)
         self._shape_of = {s.code: s for s in shapes}
-        # Tree index i is the i-th smallest code: the smallest index wins a border.
-        self._tree = shapely.STRtree([s.geometry for s in shapes])
+        # Index i is the i-th smallest code: the smallest index wins a border.
+        self._index = PointIndex([s.geometry for s in shapes])
         self._codes: npt.NDArray[np.object_] = np.array(
             [s.code for s in shapes] + [None], dtype=object
         )
@@ -140,16 +141,7 @@ class GeoGrid:
         if not isinstance(crs, CoordinateSystem):
             raise ValidationError("crs", "is not a CoordinateSystem")
         x, y = to_wgs84(x, y, crs)
-        found = np.full(x.size, len(self._shapes), dtype=np.intp)
-        if not x.size or not self._shapes:
-            return found
-        inputs, hits = self._tree.query(shapely.points(x, y), predicate="intersects")
-        found[inputs] = hits
-        repeated = np.bincount(inputs, minlength=x.size) > 1
-        if repeated.any():  # on a shared border or in an overlap: the smallest code wins
-            shared = repeated[inputs]
-            np.minimum.at(found, inputs[shared], hits[shared])
-        return found
+        return self._index.locate(x, y)
 
     def cells(self) -> Sequence[GridCell]:
         """Every cell: the station's declared cells (or the map's, without a station)."""
@@ -178,9 +170,10 @@ class GeoGrid:
         return self._shape_of.get(cell_id)
 
     def _shared_borders(self) -> dict[str, list[str]]:
-        geoms = self._tree.geometries
+        tree = self._index.tree
+        geoms = tree.geometries
         near = shapely.buffer(geoms, _SNAP_DEG, quad_segs=1, join_style="mitre")
-        left, right = self._tree.query(near, predicate="intersects")
+        left, right = tree.query(near, predicate="intersects")
         other = left != right
         left, right = left[other], right[other]
         rims = shapely.boundary(np.take(geoms, left))
