@@ -25,7 +25,7 @@ from typing import Any
 
 import shapely
 from shapely.geometry import mapping
-from shapely.geometry.polygon import orient
+from shapely.geometry.base import BaseGeometry
 
 __all__ = ["SOURCE", "TARGET", "main", "render"]
 
@@ -111,8 +111,10 @@ def _pond(block: shapely.Polygon, rng: random.Random) -> shapely.Polygon:
     return shapely.Polygon(points)
 
 
-def _feature(properties: dict[str, Any], geometry: shapely.Polygon) -> dict[str, Any]:
-    shape = orient(shapely.normalize(geometry), 1.0)  # RFC 7946: outer rings anticlockwise
+def _feature(properties: dict[str, Any], geometry: BaseGeometry) -> dict[str, Any]:
+    shape = shapely.orient_polygons(
+        shapely.normalize(geometry)
+    )  # RFC 7946: outer rings anticlockwise
     return {"type": "Feature", "properties": properties, "geometry": mapping(shape)}
 
 

@@ -51,7 +51,10 @@ def test_a_deliberate_gap_and_overlap_are_both_reported_with_codes_and_areas(map
     found = by_rule(check_cell_map(load_cell_map(path)))
     assert set(found) == {"G4", "G5"}
     overlaps = sorted(found["G4"])
-    assert [m.split(" overlap")[0] for m in overlaps] == [f"cells {A} and {C}", f"cells {B} and {C}"]
+    assert [m.split(" overlap")[0] for m in overlaps] == [
+        f"cells {A} and {C}",
+        f"cells {B} and {C}",
+    ]
     assert area_of(overlaps[0]) == pytest.approx(53_300, rel=0.01)
     (gap,) = found["G5"]
     assert f"next to cells {A}, {B}, {C}" in gap
@@ -101,20 +104,22 @@ def test_cells_missing_extra_or_differing_from_the_station_file(maps):
     first = config.cells[0]
     path = maps.write(
         [
-            maps.feature(first.id, box(114.40, 30.40, 114.41, 30.41), police_grid="PG99",
-                         community=first.community),
+            maps.feature(
+                first.id,
+                box(114.40, 30.40, 114.41, 30.41),
+                police_grid="PG99",
+                community=first.community,
+            ),
             maps.feature("420115101099001", box(114.41, 30.40, 114.42, 30.41)),
         ]
     )
     found = by_rule(check_cell_map(load_cell_map(path), config.cells))
     assert found["G1"] == [
-        f"50 declared cell(s) missing from the map: "
+        "50 declared cell(s) missing from the map: "
         + ", ".join(sorted(c.id for c in config.cells if c is not first)[:20])
         + " and 30 more"
     ]
-    assert found["G2"] == [
-        "1 cell(s) on the map not declared in the station file: 420115101099001"
-    ]
+    assert found["G2"] == ["1 cell(s) on the map not declared in the station file: 420115101099001"]
     assert found["G3"] == [
         f"cell {first.id}: the map says police grid PG99, community {first.community}; "
         f"the station file says {first.police_grid}, {first.community}"

@@ -178,9 +178,7 @@ def test_with_a_station_its_declared_cells_are_the_cells(maps):
 
 def test_a_declared_cell_wins_over_the_point_and_undeclared_places_use_their_point(miaoshan_map):
     config = load_station_config("miaoshan")
-    shipped = Plugins().open_backend(
-        "grid", attrs.evolve(_context(miaoshan_map), station=config)
-    )
+    shipped = Plugins().open_backend("grid", attrs.evolve(_context(miaoshan_map), station=config))
     codes = [c.id for c in config.cells]
     first, second = codes[0], codes[-1]
     shape = shipped.shape(second).geometry

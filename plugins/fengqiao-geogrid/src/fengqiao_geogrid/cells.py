@@ -181,7 +181,7 @@ def _geometry(raw: object, crs: CoordinateSystem, where: str) -> BaseGeometry:
     if not isinstance(raw, Mapping) or raw.get("type") not in _AREAL:
         raise ConfigurationError(f"geojson grid: {where} geometry is not a Polygon or MultiPolygon")
     try:
-        geometry = shapely.geometry.shape(raw)
+        geometry = shapely.geometry.shape(dict(raw))
         coords = shapely.get_coordinates(geometry)
     except Exception:  # shapely raises many types for malformed coordinates
         raise ConfigurationError(

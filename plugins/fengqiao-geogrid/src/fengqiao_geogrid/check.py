@@ -90,13 +90,20 @@ def _membership(cell_map: CellMap, declared: Sequence[GridCell]) -> list[Finding
     found: list[Finding] = []
     if missing:
         found.append(
-            Finding("G1", _ERROR, f"{len(missing)} declared cell(s) missing from the map: "
-                    + _listed(missing))
+            Finding(
+                "G1",
+                _ERROR,
+                f"{len(missing)} declared cell(s) missing from the map: " + _listed(missing),
+            )
         )
     if extra:
         found.append(
-            Finding("G2", _ERROR, f"{len(extra)} cell(s) on the map not declared in the "
-                    "station file: " + _listed(extra))
+            Finding(
+                "G2",
+                _ERROR,
+                f"{len(extra)} cell(s) on the map not declared in the "
+                "station file: " + _listed(extra),
+            )
         )
     differ = sorted(
         code
@@ -205,5 +212,3 @@ def _more(rule: str, count: int) -> list[Finding]:
     if count <= MAX_PER_RULE:
         return []
     return [Finding(rule, _ERROR, f"{count - MAX_PER_RULE} more finding(s) of this kind")]
-
-

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -25,7 +27,10 @@ from fengqiao_geogrid.cells import CellMap, CellShape, load_cell_map
 from fengqiao_geogrid.index import PointIndex
 from fengqiao_geogrid.transform import to_wgs84
 
-__all__ = ["GeoGrid", "parse_grid_url", "resolve_path"]
+__all__ = ["GeoGrid", "Numbers", "parse_grid_url", "resolve_path"]
+
+Numbers = Sequence[float] | npt.NDArray[np.floating[Any] | np.integer[Any]]
+"""A column of coordinates: any sequence of numbers, or a numpy array."""
 
 _SCHEME = "geojson://"
 # Neighbours share at least ~1 m of border, measured within ~1 cm of each other, so that maps
@@ -89,9 +94,7 @@ class GeoGrid:
         if station is not None:
             self._cells: tuple[GridCell, ...] = tuple(station.cells)
             declared = {cell.id for cell in self._cells}
-            shapes = sorted(
-                (s for s in cell_map.cells if s.code in declared), key=lambda s: s.code
-            )
+            shapes = sorted((s for s in cell_map.cells if s.code in declared), key=lambda s: s.code)
         else:
             shapes = sorted(cell_map.cells, key=lambda s: s.code)
             self._cells = tuple(_cell_from(shape) for shape in shapes)
@@ -111,9 +114,7 @@ class GeoGrid:
         path = resolve_path(context, parse_grid_url(context.url))
         return cls(load_cell_map(path), context.station)
 
-    def locate(
-        self, lons: Sequence[float], lats: Sequence[float], crs: CoordinateSystem
-    ) -> list[str | None]:
+    def locate(self, lons: Numbers, lats: Numbers, crs: CoordinateSystem) -> list[str | None]:
         """The code of the cell covering each point, in input order; ``None`` outside.
 
         Args:
@@ -131,7 +132,7 @@ class GeoGrid:
         return self._codes[self.locate_indices(lons, lats, crs)].tolist()  # type: ignore[no-any-return]
 
     def locate_indices(
-        self, lons: Sequence[float], lats: Sequence[float], crs: CoordinateSystem
+        self, lons: Numbers, lats: Numbers, crs: CoordinateSystem
     ) -> npt.NDArray[np.intp]:
         """Like :meth:`locate`, as positions in the sorted codes (``len(codes)`` = outside)."""
         x = _column(lons, "lons", 180.0)
@@ -209,7 +210,7 @@ class GeoGrid:
         return membership
 
 
-def _column(values: Sequence[float], field: str, limit: float) -> npt.NDArray[np.float64]:
+def _column(values: Numbers, field: str, limit: float) -> npt.NDArray[np.float64]:
     try:
         array = np.asarray(values)
     except (TypeError, ValueError):

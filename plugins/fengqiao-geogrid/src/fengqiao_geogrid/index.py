@@ -67,8 +67,8 @@ class PointIndex:
         return self._tree
 
     def _build(self) -> None:
-        ix, iy = np.meshgrid(np.arange(self._nx), np.arange(self._ny), indexing="xy")
-        ix, iy = ix.ravel(), iy.ravel()
+        grid_x, grid_y = np.meshgrid(np.arange(self._nx), np.arange(self._ny), indexing="xy")
+        ix, iy = grid_x.ravel(), grid_y.ravel()
         # Boxes a hair larger than the buckets: a point rounded into a bucket lies in its box.
         eps_x, eps_y = self._dx * 1e-6, self._dy * 1e-6
         boxes = shapely.box(
@@ -131,7 +131,9 @@ class PointIndex:
         _smallest(found, pairs[hit], cells[hit])
 
     def _query(self, found: Ints, x: Floats, y: Floats, points: Ints) -> None:
-        inputs, hits = self._tree.query(shapely.points(x[points], y[points]), predicate="intersects")
+        inputs, hits = self._tree.query(
+            shapely.points(x[points], y[points]), predicate="intersects"
+        )
         _smallest(found, points[inputs], hits)
 
 
