@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from fengqiao_core.errors import ValidationError
+from fengqiao_core.errors import ConfigurationError, ValidationError
 from fengqiao_core.model import CoordinateSystem, GridCell, StationData
 from fengqiao_core.ports import BackendContext
 from fengqiao_geogrid.cells import CellMap, CellShape, load_cell_map
@@ -52,8 +52,6 @@ def parse_grid_url(url: str) -> str:
     Raises:
         ConfigurationError: Not a ``geojson://`` URL with a path.
     """
-    from fengqiao_core.errors import ConfigurationError
-
     rest = url.removeprefix(_SCHEME) if url.startswith(_SCHEME) else ""
     path = rest[1:] if rest.startswith("/") else ""
     if not path or "?" in path or "#" in path:
