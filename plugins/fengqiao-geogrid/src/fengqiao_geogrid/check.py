@@ -43,6 +43,9 @@ _SHARED_AREA = "2********"
 def check_station_map(config: Any, url: str) -> list[Finding]:
     """Read the map a station's grid URL names and check it against the station's cells.
 
+    A relative path is resolved by the configuration's ``path(raw)`` when it has one (as
+    :func:`~fengqiao_geogrid.grid.resolve_path` does for a backend context), else as written.
+
     Args:
         config: The station configuration (its ``cells`` are compared).
         url: The ``geojson://`` grid URL of the station file.
@@ -51,7 +54,7 @@ def check_station_map(config: Any, url: str) -> list[Finding]:
         The findings; one ``G0`` error when the map cannot be read.
     """
     try:
-        cell_map = load_cell_map(resolve_path(None, parse_grid_url(url)))
+        cell_map = load_cell_map(resolve_path(config, parse_grid_url(url)))
     except ConfigurationError as exc:
         return [Finding("G0", _ERROR, str(exc))]
     return check_cell_map(cell_map, tuple(config.cells))

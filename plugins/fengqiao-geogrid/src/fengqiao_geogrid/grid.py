@@ -62,10 +62,11 @@ def parse_grid_url(url: str) -> str:
     return path
 
 
-def resolve_path(context: BackendContext | None, raw: str) -> Path:
+def resolve_path(context: object, raw: str) -> Path:
     """Resolve a path from the grid URL: against the station file's folder when known.
 
-    Uses ``BackendContext.path`` when the core provides it; otherwise the path as written.
+    Uses ``context.path(raw)`` (``BackendContext.path``) when the core provides it; otherwise
+    the path as written (relative to the working directory).
     """
     resolver = getattr(context, "path", None)
     if callable(resolver):
