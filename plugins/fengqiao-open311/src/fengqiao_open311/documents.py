@@ -20,7 +20,7 @@ from defusedxml import DefusedXmlException
 
 from fengqiao_core.errors import ValidationError
 
-__all__ = ["Document", "encode", "error_rows", "parse_document"]
+__all__ = ["Document", "encode", "error_rows", "parse_document", "read_json"]
 
 _ITEM = {
     "services": "service",
@@ -87,16 +87,7 @@ def parse_document(data: bytes) -> Document:
         raise ValidationError("document", f"not UTF-8 (bad byte at offset {exc.start})") from None
     if text.lstrip().startswith("<"):
         return _parse_xml(data)
-    try:
-        parsed = json.loads(_quote_leading_zeros(text), parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            "document", f"invalid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
-        ) from None
-    except (RecursionError, ValueError):
-        raise ValidationError(
-            "document", "invalid JSON: nested too deeply or a bad number"
-        ) from None
+    parsed = read_json(text)
     crs = None
     if isinstance(parsed, dict):
         crs = parsed.get("crs")
@@ -106,6 +97,22 @@ def parse_document(data: bytes) -> Document:
     if crs is not None and not isinstance(crs, str):
         raise ValidationError("document.crs", "expected wgs84 or gcj02")
     return Document(parsed, crs)
+
+
+def read_json(text: str) -> Any:
+    """Read GeoReport JSON: strict JSON, but ``001``-style codes are read as text.
+
+    Raises:
+        ValidationError: ``document``: invalid JSON (the line and column are named).
+    """
+    try:
+        return json.loads(_quote_leading_zeros(text), parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            "document", f"invalid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
+        ) from None
+    except (RecursionError, ValueError):
+        raise ValidationError("document", "invalid JSON: nested too deeply or a bad number") from None
 
 
 def _no_constant(name: str) -> Any:
