@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fengqiao_open311.settings import Open311Settings
+
 from fengqiao_core import MatterDraft, StationService, open_station
 from fengqiao_core.model import (
     Address,
@@ -18,7 +20,6 @@ from fengqiao_core.model import (
 )
 from fengqiao_core.station import load_station_config
 from fengqiao_core.testing import FakeClock
-from fengqiao_open311.settings import Open311Settings
 
 DATA = Path(__file__).parent / "data"
 SECRET = b"open311-tests-secret-0123456789abcdef"
@@ -41,9 +42,7 @@ def settings(tmp_path: Path) -> Open311Settings:
 
 
 @pytest.fixture
-def make_station(
-    lakeside_config, tmp_path: Path
-) -> Iterator[Callable[[str], StationService]]:  # type: ignore[no-untyped-def]
+def make_station(lakeside_config, tmp_path: Path) -> Iterator[Callable[[str], StationService]]:  # type: ignore[no-untyped-def]
     opened: list[StationService] = []
 
     def make(name: str = "a", clock: FakeClock | None = None) -> StationService:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from fengqiao_open311.exchange import EXPORT_ACTOR, find_reference, import_document, stream_matters
+
 from fengqiao_core.errors import ValidationError
 from fengqiao_core.model import Actor, CoordinateSystem, Role
 from fengqiao_core.model.geo import wgs84_to_gcj02
-from fengqiao_open311.exchange import EXPORT_ACTOR, find_reference, import_document, stream_matters
 
 ACTOR = Actor("ofc-north", Role.OFFICER)
 
@@ -53,7 +54,9 @@ def test_a_dry_run_checks_and_stores_nothing(make_station, settings) -> None:  #
     assert list(stream_matters(station, EXPORT_ACTOR)) == []
 
 
-def test_a_document_with_bad_requests_imports_nothing_and_names_each(make_station, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_document_with_bad_requests_imports_nothing_and_names_each(
+    make_station, settings
+) -> None:  # type: ignore[no-untyped-def]
     station = make_station()
     data = as_json(
         request(1),

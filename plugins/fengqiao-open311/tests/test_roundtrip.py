@@ -7,10 +7,11 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeTree
 import pytest
-from fengqiao_core.model import Actor, MatterKind, Role
-from fengqiao_core.testing import FakeClock
 from fengqiao_open311.documents import encode
 from fengqiao_open311.exchange import export_rows, import_document
+
+from fengqiao_core.model import Actor, MatterKind, Role
+from fengqiao_core.testing import FakeClock
 
 OFFICER = Actor("ofc-north", Role.OFFICER)
 RAW_TEXT = "邻居装修噪音到深夜，多次沟通无果"
@@ -109,7 +110,9 @@ def test_the_cli_exports_imports_and_refuses(tmp_path: Path, draft) -> None:  # 
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["reported"] == 1
     out = tmp_path / "out.xml"
-    done = runner.invoke(cli, ["export", "open311", *common, "--format", "xml", "--out", str(out)], env=env)
+    done = runner.invoke(
+        cli, ["export", "open311", *common, "--format", "xml", "--out", str(out)], env=env
+    )
     assert done.exit_code == 0, done.output
     assert SafeTree.fromstring(out.read_bytes()).findtext("request/service_code") == "LOST"
     document.write_text('[{"status": "maybe"}]', encoding="utf-8")

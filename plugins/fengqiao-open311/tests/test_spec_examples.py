@@ -7,10 +7,11 @@ from urllib.parse import parse_qs
 
 import defusedxml.ElementTree as SafeTree
 import pytest
-from fengqiao_core.errors import ValidationError
 from fengqiao_open311.documents import parse_document, read_json
 from fengqiao_open311.requests import validate_document
 from fengqiao_open311.services import ServiceCatalogue
+
+from fengqiao_core.errors import ValidationError
 
 SPEC = Path(__file__).parent / "data" / "spec"
 
@@ -76,7 +77,9 @@ def test_the_example_requests_are_refused_by_a_station_far_from_san_francisco(
     catalogue = ServiceCatalogue(station.categories, mapping)
     places = {p.id: p for p in station.config.places}
     with pytest.raises(ValidationError) as refused:
-        validate_document(parse_document(example("requests.json")), catalogue, places, station.grid.locate)
+        validate_document(
+            parse_document(example("requests.json")), catalogue, places, station.grid.locate
+        )
     fields = [p.field for p in refused.value.problems]
     assert fields == ["requests[0] (638344).lat", "requests[1] (638349).lat"]
     assert all("jurisdiction" in p.message for p in refused.value.problems)

@@ -112,7 +112,9 @@ def read_json(text: str) -> Any:
             "document", f"invalid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
         ) from None
     except (RecursionError, ValueError):
-        raise ValidationError("document", "invalid JSON: nested too deeply or a bad number") from None
+        raise ValidationError(
+            "document", "invalid JSON: nested too deeply or a bad number"
+        ) from None
 
 
 def _no_constant(name: str) -> Any:

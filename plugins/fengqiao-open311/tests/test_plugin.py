@@ -1,0 +1,48 @@
+"""The plugin is found through its entry point and lists its commands."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from fengqiao_open311.cli import group, register
+
+
+def _fengqiao() -> str:
+    found = Path(sys.executable).with_name("fengqiao")
+    if found.exists():
+        return str(found)
+    which = shutil.which("fengqiao")
+    if which is None:
+        pytest.skip("the fengqiao command is not installed")
+    return which
+
+
+def test_fengqiao_plugins_json_lists_it_with_its_command_hook() -> None:
+    done = subprocess.run([_fengqiao(), "plugins", "--json"], capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    mine = [p for p in json.loads(done.stdout) if p["distribution"] == "fengqiao-open311"]
+    assert len(mine) == 1
+    assert "fengqiao_register_commands" in mine[0]["hooks"]
+
+
+def test_its_commands_are_on_the_command_line() -> None:
+    done = subprocess.run([_fengqiao(), "export", "--help"], capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    assert "open311" in done.stdout
+    served = subprocess.run([_fengqiao(), "serve", "open311", "--help"], capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    assert "--port" in served.stdout
+
+
+def test_an_existing_import_group_is_joined_not_duplicated() -> None:
+    cli = typer.Typer()
+    existing = group(cli, "import")
+    existing.command("roster")(lambda: None)
+    register(cli)
+    names = [g.name for g in cli.registered_groups]
+    assert sorted(names) == ["export", "import", "serve"]
+    commands = {c.name for c in existing.registered_commands}
+    assert commands == {"roster", "open311"}
