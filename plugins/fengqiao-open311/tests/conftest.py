@@ -36,6 +36,7 @@ def settings(tmp_path: Path) -> Open311Settings:
     return Open311Settings(
         actor=OFFICER,
         agency="湖西派出所",
+        jurisdiction_id="lakeside",
         services={"LOST": "help_request:lost_property", "NEIGHBOUR": "dispute:neighbour"},
         folder=tmp_path,
     )

@@ -29,7 +29,7 @@ class Server:
     def __init__(self, app: Any) -> None:
         self.socket = socket.socket()
         self.socket.bind(("127.0.0.1", 0))
-        self.base = "http://127.0.0.1:%d" % self.socket.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
         config = uvicorn.Config(app, lifespan="off", ws="none", log_level="warning", http="h11")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]})
@@ -184,13 +184,14 @@ def test_get_requests_filters_and_pages(api) -> None:  # type: ignore[no-untyped
         by_id = client.get("/requests.json", params={"service_request_id": ",".join(
             [ids["help_request"], ids["incident"]])}).json()  # fmt: skip
         closed = client.get("/requests.json", params={"status": "closed"}).json()
-        too_long = client.get("/requests.json", params={"start_date": "2026-01-01T00:00:00Z",
-                                                        "end_date": "2026-06-01T00:00:00Z"})  # fmt: skip
+        period = {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}
+        too_long = client.get("/requests.json", params=period)
         bad_status = client.get("/requests.json", params={"status": "pending"})
     assert [len(p) for p in pages] == [2, 2, 1, 0]
     assert sorted(r["service_request_id"] for p in pages for r in p) == sorted(posted)
     listed = {r.findtext("service_request_id") for r in SafeTree.fromstring(everything)}
-    assert ids["help_request"] in listed and ids["imported"] in listed
+    assert ids["help_request"] in listed
+    assert ids["imported"] in listed
     assert ids["incident"] not in listed
     assert [r["service_request_id"] for r in by_id] == [ids["help_request"]]
     assert closed == []
@@ -232,3 +233,25 @@ def test_a_thousand_concurrent_gets_are_answered(api) -> None:  # type: ignore[n
     statuses = asyncio.run(run())
     assert len(statuses) == 1000
     assert set(statuses) == {200}
+
+
+def test_attributes_and_the_jurisdiction_id(api) -> None:  # type: ignore[no-untyped-def]
+    base, station, _ = api
+    form = {"api_key": KEY, "service_code": "NEIGHBOUR", "address_string": "西湖区枫林路9号",
+            "attribute[amount_yuan]": "1200", "jurisdiction_id": "lakeside"}  # fmt: skip
+    with httpx.Client(base_url=base) as client:
+        posted = client.post("/requests.json", data=form)
+        on_help = client.post("/requests.json", data={**form, "service_code": "LOST"})
+        elsewhere = client.post("/requests.json", data={**form, "jurisdiction_id": "sfgov.org"})
+        ours = client.get("/services.json", params={"jurisdiction_id": "lakeside"})
+        theirs = client.get("/services.xml", params={"jurisdiction_id": "sfgov.org"})
+    matter = station.get(OFFICER, posted.json()[0]["service_request_id"])
+    assert matter.amount_yuan == 1200
+    assert on_help.status_code == 400
+    assert "amount_yuan" in errors_of(on_help)[0]["description"]
+    assert elsewhere.status_code == 404
+    assert ours.status_code == 200
+    assert theirs.status_code == 404
+    assert SafeTree.fromstring(theirs.content).findtext("error/description") == (
+        "jurisdiction_id not found"
+    )

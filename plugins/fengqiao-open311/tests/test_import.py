@@ -43,7 +43,8 @@ def test_a_good_document_is_reported_once_under_its_request_ids(make_station, se
     assert sorted(m.id for m in stored) == sorted(first.matter_ids)
     assert {m.category for m in stored} == {"help_request:lost_property", "dispute:neighbour"}
     found = find_reference(station, "city-1")
-    assert found is not None and found.cell == "330106005001001"
+    assert found is not None
+    assert found.cell == "330106005001001"
     assert find_reference(station, "city-3") is None
 
 
@@ -135,10 +136,12 @@ def test_gcj02_points_are_located_when_the_document_says_so(make_station, settin
     ).encode()
     import_document(station, settings, ACTOR, xml)
     matter = find_reference(station, "g-1")
-    assert matter is not None and matter.location.point is not None
+    assert matter is not None
+    assert matter.location.point is not None
     assert matter.location.point.crs is CoordinateSystem.GCJ02
     assert matter.cell == "330106005002001"
     as_wgs = as_json(request(2, lat=lat, long=lon, service_request_id="g-2"))
     import_document(station, settings, ACTOR, as_wgs)
     elsewhere = find_reference(station, "g-2")  # the same numbers read as WGS-84: 500 m away
-    assert elsewhere is not None and elsewhere.cell == "330106005002002"
+    assert elsewhere is not None
+    assert elsewhere.cell == "330106005002002"

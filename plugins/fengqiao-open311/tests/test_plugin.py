@@ -13,6 +13,13 @@ import typer
 from fengqiao_open311.cli import group, register
 
 
+def _run(*args: str) -> str:
+    done = subprocess.run(
+        [_fengqiao(), *args], capture_output=True, text=True, timeout=120, check=True
+    )
+    return done.stdout
+
+
 def _fengqiao() -> str:
     found = Path(sys.executable).with_name("fengqiao")
     if found.exists():
@@ -24,17 +31,17 @@ def _fengqiao() -> str:
 
 
 def test_fengqiao_plugins_json_lists_it_with_its_command_hook() -> None:
-    done = subprocess.run([_fengqiao(), "plugins", "--json"], capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
-    mine = [p for p in json.loads(done.stdout) if p["distribution"] == "fengqiao-open311"]
+    mine = [
+        p for p in json.loads(_run("plugins", "--json")) if p["distribution"] == "fengqiao-open311"
+    ]
     assert len(mine) == 1
     assert "fengqiao_register_commands" in mine[0]["hooks"]
 
 
 def test_its_commands_are_on_the_command_line() -> None:
-    done = subprocess.run([_fengqiao(), "export", "--help"], capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
-    assert "open311" in done.stdout
-    served = subprocess.run([_fengqiao(), "serve", "open311", "--help"], capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
-    assert "--port" in served.stdout
+    assert "open311" in _run("export", "--help")
+    assert "open311" in _run("import", "--help")
+    assert "--port" in _run("serve", "open311", "--help")
 
 
 def test_an_existing_import_group_is_joined_not_duplicated() -> None:

@@ -47,6 +47,7 @@ MAX_PAGE_SIZE = 1000
 MAX_SPAN = dt.timedelta(days=90)
 _TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 _FIELDS = ("service_code", "lat", "long", "address_string", "address_id", "description", "crs")
+_ATTRIBUTES = {"attribute[amount_yuan]": "amount_yuan"}
 
 
 class RateLimiter:
@@ -113,6 +114,9 @@ def build_app(
     def guarded(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
             try:
+                wanted = request.query_params.get("jurisdiction_id")
+                if wanted and settings.jurisdiction_id and wanted != settings.jurisdiction_id:
+                    raise _Refused(404, [(404, "jurisdiction_id not found")])
                 return await handler(request)  # type: ignore[no-any-return]
             except _Refused as refused:
                 fmt = request.path_params.get("fmt")
@@ -219,7 +223,11 @@ def build_app(
             raise _Refused(400, [(400, "service_code was not provided")])
         if catalogue.by_code(code) is None:
             raise _Refused(404, [(404, "service_code not found")])
+        wanted = form.get("jurisdiction_id")
+        if wanted and settings.jurisdiction_id and wanted != settings.jurisdiction_id:
+            raise _Refused(404, [(404, "jurisdiction_id not found")])
         fields = {k: form[k] for k in _FIELDS if form.get(k)}
+        fields |= {name: form[k] for k, name in _ATTRIBUTES.items() if form.get(k)}
         fields |= {"service_request_id": uuid.uuid4().hex, "status": "open"}
         places = {p.id: p for p in station.config.places}
 

@@ -28,6 +28,7 @@ from fengqiao_core.model import (
     GeoPoint,
     Location,
     Matter,
+    MatterKind,
     Place,
     Severity,
     Source,
@@ -144,7 +145,7 @@ def validate_document(
     _check_points(checked, locate, problems)
     if problems:
         raise ValidationError.from_problems(problems)
-    return [_incoming(where, fields, problems) for where, fields in checked] if not problems else []
+    return [_incoming(fields) for _, fields in checked]
 
 
 def _check_row(
@@ -173,6 +174,13 @@ def _check_row(
         problems.append(
             Problem(f"{where}.description", f"longer than {MAX_DESCRIPTION} characters")
         )
+    amount = _amount(row.get("amount_yuan"), f"{where}.amount_yuan", problems)
+    if (
+        amount is not None
+        and service is not None
+        and service.category.kind is not MatterKind.DISPUTE
+    ):
+        problems.append(Problem(f"{where}.amount_yuan", "only disputes carry a sum"))
     crs = _crs(row.get("crs"), f"{where}.crs", problems) or doc_crs or CoordinateSystem.WGS84
     point = _point(row, where, problems)
     address = _text(row.get("address_string")) or _text(row.get("address"))
@@ -184,7 +192,8 @@ def _check_row(
     if len(problems) > before or service is None:
         return None
     return {"status": status, "category": service.category, "point": point, "crs": crs,
-            "address": address, "place": place, "description": description or ""}  # fmt: skip
+            "address": address, "place": place, "description": description or "",
+            "amount": amount}  # fmt: skip
 
 
 def _check_points(
@@ -202,7 +211,7 @@ def _check_points(
                 problems.append(Problem(f"{where}.lat", "outside the station's jurisdiction"))
 
 
-def _incoming(where: str, fields: Mapping[str, Any], problems: list[Problem]) -> Incoming:
+def _incoming(fields: Mapping[str, Any]) -> Incoming:
     if fields["status"] == "closed":
         return Incoming(fields["id"], "closed", None)
     point = fields["point"]
@@ -215,7 +224,7 @@ def _incoming(where: str, fields: Mapping[str, Any], problems: list[Problem]) ->
     draft = MatterDraft(
         kind=category.kind, category=category.key, severity=Severity.GENERAL,
         source=Source.REFERRAL, location=location, description=FreeText(fields["description"]),
-        reference=reference_of(fields["id"]),
+        reference=reference_of(fields["id"]), amount_yuan=fields["amount"],
     )  # fmt: skip
     return Incoming(fields["id"], "open", draft)
 
@@ -263,6 +272,16 @@ def _datetime(value: Any) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else None
+
+
+def _amount(value: Any, where: str, problems: list[Problem]) -> int | None:
+    if value in (None, ""):
+        return None
+    text = _text(value)
+    if text is None or not text.isdigit():
+        problems.append(Problem(where, "expected a whole number of yuan >= 0"))
+        return None
+    return int(text)
 
 
 def _crs(value: Any, where: str, problems: list[Problem]) -> CoordinateSystem | None:
