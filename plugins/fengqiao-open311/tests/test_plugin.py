@@ -36,6 +36,13 @@ def test_fengqiao_plugins_json_lists_it_with_its_command_hook() -> None:
     ]
     assert len(mine) == 1
     assert "fengqiao_register_commands" in mine[0]["hooks"]
+    import fengqiao_open311
+
+    assert fengqiao_open311.FENGQIAO_COMMANDS == (
+        "export open311",
+        "import open311",
+        "serve open311",
+    )
 
 
 def test_its_commands_are_on_the_command_line() -> None:

@@ -18,9 +18,11 @@ from typing import Any
 
 from fengqiao_core import hookimpl
 
-__all__ = ["FENGQIAO_PLUGIN_API", "fengqiao_register_commands"]
+__all__ = ["FENGQIAO_COMMANDS", "FENGQIAO_PLUGIN_API", "fengqiao_register_commands"]
 
 FENGQIAO_PLUGIN_API = 1
+FENGQIAO_COMMANDS = ("export open311", "import open311", "serve open311")
+"""The commands this plugin adds (for a plugin listing that names commands)."""
 
 
 @hookimpl
