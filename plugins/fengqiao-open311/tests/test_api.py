@@ -163,10 +163,16 @@ def test_each_key_has_its_own_rate(make_station, settings) -> None:  # type: ign
         with httpx.Client(base_url=server.base) as client:
             first = client.post("/requests.json", data=form)
             second = client.post("/requests.json", data=form)
+            guesses = [
+                client.post("/requests.json", data={**form, "api_key": f"guess-{n}"}).status_code
+                for n in range(3)
+            ]
     finally:
         server.stop()
     assert first.status_code == 200
     assert second.status_code == 429
+    assert guesses[0] == 403
+    assert guesses[1:] == [429, 429]
     assert int(second.headers["retry-after"]) >= 1
 
 

@@ -63,6 +63,18 @@ def test_round_trip_gives_the_same_documents_but_ids_and_masked_fields(
     assert all(r["expected_datetime"] for r in exported)
 
 
+def test_export_keeps_to_the_period(make_station, settings, draft) -> None:  # type: ignore[no-untyped-def]
+    clock = FakeClock()
+    station = make_station("period", clock)
+    early = station.report(OFFICER, draft(MatterKind.HELP_REQUEST, "help_request:welfare"))
+    middle = clock.advance(days=2)
+    late = station.report(OFFICER, draft(MatterKind.DISPUTE, "dispute:neighbour"))
+    before = export_rows(station, settings, until=middle)
+    after = export_rows(station, settings, since=middle)
+    assert [r["service_request_id"] for r in before] == [early.id]
+    assert [r["service_request_id"] for r in after] == [late.id]
+
+
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_exports_are_masked_and_rounded(make_station, settings, draft, fmt: str) -> None:  # type: ignore[no-untyped-def]
     station = make_station()

@@ -173,6 +173,8 @@ def build_app(
     async def list_requests(request: Request) -> Response:
         fmt, query = _fmt(request), request.query_params
         ids = [i for i in query.get("service_request_id", "").split(",") if i]
+        if len(ids) > MAX_PAGE_SIZE:
+            raise _Refused(400, [(400, f"service_request_id: at most {MAX_PAGE_SIZE} ids")])
         if ids:
             found = await run_in_threadpool(read, lambda: _by_ids(station, ids))
             return _respond("service_requests", [row(m, request) for m in found], fmt)
@@ -212,6 +214,10 @@ def build_app(
         form = await _form(request, settings.max_body_bytes)
         label = _key_label(api_keys, form.get("api_key", ""))
         if label is None:
+            host = request.client.host if request.client else "unknown"
+            wait = limiter.take(f"refused:{host}")  # guessing keys is rate-limited too
+            if wait:
+                raise _Refused(429, [(429, "too many refused api_keys from here")], wait)
             raise _Refused(403, [(403, "missing or invalid api_key")])
         wait = limiter.take(label)
         if wait:
