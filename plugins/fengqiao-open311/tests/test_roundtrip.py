@@ -40,15 +40,16 @@ def _key(row: dict[str, object]) -> tuple[str, ...]:
     return tuple(str(row[k]) for k in ("service_code", "lat", "long", "address_id"))
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_round_trip_gives_the_same_documents_but_ids_and_masked_fields(
-    make_station, settings, draft
+    make_station, settings, draft, fmt: str
 ) -> None:  # type: ignore[no-untyped-def]
     clock = FakeClock()
     first = make_station("first", clock)
     made = _seed(first, draft)
     exported = export_rows(first, settings)
     again_station = make_station("second", FakeClock())
-    document = encode("service_requests", exported, "json")
+    document = encode("service_requests", exported, fmt)
     result = import_document(again_station, settings, OFFICER, document)
     assert result.reported == 4
     again = export_rows(again_station, settings)
