@@ -8,8 +8,9 @@
 :class:`StationService` is composed at one level: the core (:mod:`fengqiao_core.station.core`:
 backends, clock, secret and the one way a change is made) and one mixin per concept, each
 knowing only the core — intake (:mod:`~fengqiao_core.station.intake`), the lifecycle
-(:mod:`~fengqiao_core.station.lifecycle`), mediation (:mod:`~fengqiao_core.station.mediation`)
-and queries (:mod:`~fengqiao_core.station.queries`). A new use case goes into the mixin of its
+(:mod:`~fengqiao_core.station.lifecycle`), mediation (:mod:`~fengqiao_core.station.mediation`),
+roster imports (:mod:`~fengqiao_core.station.roster`) and queries
+(:mod:`~fengqiao_core.station.queries`). A new use case goes into the mixin of its
 concept, or a new mixin added to the list below.
 """
 
@@ -25,12 +26,15 @@ from fengqiao_core.station.intake import IntakeUseCases
 from fengqiao_core.station.lifecycle import LifecycleUseCases
 from fengqiao_core.station.mediation import MediationUseCases
 from fengqiao_core.station.queries import StationQueries
+from fengqiao_core.station.roster import RosterUseCases
 from fengqiao_core.station.values import Clock
 
 __all__ = ["StationService", "open_station"]
 
 
-class StationService(IntakeUseCases, LifecycleUseCases, MediationUseCases, StationQueries):
+class StationService(
+    IntakeUseCases, LifecycleUseCases, MediationUseCases, RosterUseCases, StationQueries
+):
     """A station at work 派出所: report and triage matters, take them through their lifecycles.
 
     Build one with :func:`open_station`; use it as a context manager (or call
