@@ -21,9 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_miaoshan import FORBIDDEN_NAMES  # noqa: E402
-
-from fengqiao_roster_xlsx.xlsxwrite import SheetData, write_workbook  # noqa: E402
+from fengqiao_roster_xlsx.xlsxwrite import SheetData, write_workbook
+from make_miaoshan import FORBIDDEN_NAMES
 
 __all__ = ["STATION", "TARGET", "main", "sample_rows", "write_sample"]
 
@@ -31,9 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 STATION = ROOT / "src/fengqiao_core/station/presets/miaoshan.toml"
 TARGET = ROOT / "plugins/fengqiao-roster-xlsx/tests/data/miaoshan_roster.xlsx"
 _SEED, _PER_SETTLEMENT = 20261130, 4
-_SURNAMES = "李 王 张 刘 陈 杨 赵 黄 周 吴 徐 孙 朱 高 林 何 郭 马 罗 梁 宋 郑 谢 韩".split()
-_GIVEN = "晓 春 秋 松 柏 梅 兰 竹 菊 云 海 山 川 雨 雪 晨 曦 阳 星 月 岚 峰 宁 安".split()
-_PREFIXES = "134 147 157 166 172 176 178 182 183 184 191 195 198 199".split()
+_SURNAMES = tuple("李王张刘陈杨赵黄周吴徐孙朱高林何郭马罗梁宋郑谢韩")
+_GIVEN = tuple("晓春秋松柏梅兰竹菊云海山川雨雪晨曦阳星月岚峰宁安")
+_PREFIXES = tuple(
+    str(p) for p in (134, 147, 157, 166, 172, 176, 178, 182, 183, 184, 191, 195, 198, 199)
+)
 _OCCUPATIONS = (("社区居民", ""), ("医生", "医疗"), ("教师", "教育"), ("退役军人", "巡逻、急救"),
                 ("超市老板", "后勤"), ("大学生", "宣传"), ("其他", "调解"))  # fmt: skip
 _TIMES = ("工作日 9:00-17:00", "周末全天", "每周二四晚上", "周一至周五 18:30-21:00",
@@ -96,7 +97,9 @@ def _sheet(title: str, headers: tuple[str, ...], rows: list[dict[str, Any]], zh:
             int(phone) if zh else f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}",
             row["community_name"] if zh else row["community_id"],
             row["occupation"],
-            ("是" if row["party_member"] else "否") if zh else ("yes" if row["party_member"] else "no"),
+            ("是" if row["party_member"] else "否")
+            if zh
+            else ("yes" if row["party_member"] else "no"),
             row["skills"],
             row["availability"],
             "红色管家" if zh else "red steward",

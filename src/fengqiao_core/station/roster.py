@@ -103,4 +103,3 @@ class RosterUseCases(StationCore):
             else:
                 uow.commit()
         return ImportCounts(added, updated, unchanged)
-

@@ -1,9 +1,9 @@
-"""Availability as stations write it 可服务时段: ``工作日 9:00-17:00``, ``周末全天``, ``每周二四晚上``.
+"""Availability as stations write it 可服务时段: ``工作日 9:00-17:00``, ``周末全天`` ….
 
-A cell holds one or more segments separated by ``;``, ``；``, ``，`` or a line break. A segment
-names days (``工作日``, ``周末``, ``每天``, ``周一至周五``, ``每周二四``, ``Mon-Fri``, ``Sat``) and a
-time (``9:00-17:00``, ``9点-17点半``, ``上午``, ``晚上``, ``全天``, ``晚上7点-9点``); days without a
-time mean the whole day, a time without days means every day. The declared CSV form
+Forms like ``每周二四晚上`` are read too. A cell holds one or more segments separated by
+``;``, ``；``, ``，`` or a line break. A segment names days (``工作日``, ``周末``, ``每天``,
+``周一至周五``, ``每周二四``, ``Mon-Fri``, ``Sat``) and a time (``9:00-17:00``, ``9点-17点半``,
+``上午``, ``晚上``, ``全天``, ``晚上7点-9点``); days without a time mean the whole day, a time without days means every day. The declared CSV form
 ``5 08:00-12:00`` (weekday 0 = Monday) is read too. Times are kept to the minute; ``24:00`` and
 ``全天`` end at the last instant of the day.
 """
@@ -46,9 +46,13 @@ _DASH = r"\s*(?:-|~|～|—|–|至|到|to)\s*"
 _CLOCK = r"(\d{1,2})(?:[:：.](\d{2})|点(?:(\d{1,2})分?|(半))?)?"
 _SPAN = re.compile(_CLOCK + _DASH + _CLOCK)
 _CN_DAY = r"(?:周|星期|礼拜)"
-_CN_RANGE = re.compile(_CN_DAY + r"([一二三四五六日天1-7])" + _DASH + _CN_DAY + r"?([一二三四五六日天1-7])")
+_CN_RANGE = re.compile(
+    _CN_DAY + r"([一二三四五六日天1-7])" + _DASH + _CN_DAY + r"?([一二三四五六日天1-7])"
+)
 _CN_LIST = re.compile(r"每?" + _CN_DAY + r"((?:[一二三四五六日天1-7][、,，和及]?)+)")
-_EN_RANGE = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*" + _DASH + r"(mon|tue|wed|thu|fri|sat|sun)")
+_EN_RANGE = re.compile(
+    r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*" + _DASH + r"(mon|tue|wed|thu|fri|sat|sun)"
+)
 _EN_DAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b")
 _FILLER = re.compile(r"每周|每|可以|可|均|都|服务|时段|时间|的|和|及|[、:：()（）\s]")
 _DECLARED = re.compile(r"([0-6])\s+(\d{1,2}:\d{2})-(\d{1,2}:\d{2})")
@@ -92,7 +96,9 @@ def _days(text: str) -> tuple[set[int], str]:
     for pattern, names in ((_CN_RANGE, _DAY_DIGITS), (_EN_RANGE, _EN_DAYS)):
         for match in pattern.finditer(text):
             first, last = names[match.group(1)], names[match.group(2)]
-            days.update(range(first, last + 1) if first <= last else (*range(first, 7), *range(last + 1)))
+            days.update(
+                range(first, last + 1) if first <= last else (*range(first, 7), *range(last + 1))
+            )
         text = pattern.sub(" ", text)
     for match in _CN_LIST.finditer(text):
         days.update(_DAY_DIGITS[c] for c in match.group(1) if c in _DAY_DIGITS)
@@ -126,7 +132,10 @@ def _segment(text: str) -> list[TimeWindow]:
     if declared:
         day, start, end = declared.groups()
         try:
-            begin, finish = dt.time.fromisoformat(start.zfill(5)), dt.time.fromisoformat(end.zfill(5))
+            begin, finish = (
+                dt.time.fromisoformat(start.zfill(5)),
+                dt.time.fromisoformat(end.zfill(5)),
+            )
         except ValueError:
             raise _problem() from None
         return _windows({int(day)}, [(begin, finish)])

@@ -93,7 +93,7 @@ def parse_phone(value: object) -> PhoneNumber:
 
 
 def parse_party(value: object) -> bool:
-    """Party membership 党员: 是/否, 党员/群众, yes/no, 1/0, √/× …"""
+    """Party membership 党员: 是/否, 党员/群众, yes/no, 1/0, √/×."""
     text = cell_text(value).lower()
     if text in _YES:
         return True

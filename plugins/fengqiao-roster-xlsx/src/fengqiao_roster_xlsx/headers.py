@@ -18,7 +18,8 @@ HEADER_SCAN_ROWS = 10
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "id": ("编号", "人员编号", "志愿者编号", "id", "code"),
     "name": ("姓名", "名字", "name", "fullname"),
-    "phone": ("手机号", "手机号码", "手机", "联系电话", "电话", "联系方式", "phone", "mobile", "tel"),
+    "phone": ("手机号", "手机号码", "手机", "联系电话", "电话", "联系方式", "phone", "mobile",
+              "tel"),
     "community": ("社区", "村", "村社区", "社区村", "所属社区", "所在社区", "社区名称", "村名",
                   "community", "village"),
     "occupation": ("职业", "工作", "occupation", "job"),

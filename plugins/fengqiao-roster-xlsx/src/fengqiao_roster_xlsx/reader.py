@@ -134,7 +134,7 @@ class _Sheet:
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         """``(1-based row number, cells)`` for every row, top to bottom."""
-        fill, origins = self._fill, {src for src in self._fill.values()}
+        fill, origins = self._fill, set(self._fill.values())
         kept: dict[tuple[int, int], Any] = {}
         for index, row in enumerate(self._sheet.iter_rows()):
             if fill:

@@ -21,6 +21,7 @@ _STAMP = (2026, 1, 1, 0, 0, 0)
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 
 
@@ -55,6 +56,10 @@ def _letter(index: int) -> str:
 
 def _clean(text: str) -> str:
     return escape("".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20))
+
+
+def _attr(text: str) -> str:
+    return escape(text, {'"': "&quot;"})
 
 
 def _cell(ref: str, value: Cell) -> str:
@@ -98,23 +103,25 @@ def write_workbook(path: Path, sheets: Sequence[SheetData]) -> None:
             + "</Types>"
         ),
         "_rels/.rels": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_PKG}">'
+            _XML + f'<Relationships xmlns="{_PKG}">'
             f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
             "</Relationships>"
         ),
         "xl/workbook.xml": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_NS}" '
+            _XML + f'<workbook xmlns="{_NS}" '
             f'xmlns:r="{_REL}"><sheets>'
             + "".join(
-                f'<sheet name="{escape(s.name, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
+                f'<sheet name="{_attr(s.name)}" sheetId="{i}" r:id="rId{i}"/>'
                 for i, s in enumerate(sheets, start=1)
             )
             + "</sheets></workbook>"
         ),
         "xl/_rels/workbook.xml.rels": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_PKG}">'
+            _XML
+            + f'<Relationships xmlns="{_PKG}">'
             + "".join(
-                f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" '
+                f'Target="worksheets/sheet{i}.xml"/>'
                 for i in range(1, len(sheets) + 1)
             )
             + "</Relationships>"
