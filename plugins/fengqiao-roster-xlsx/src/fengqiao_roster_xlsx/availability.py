@@ -3,9 +3,10 @@
 Forms like ``每周二四晚上`` are read too. A cell holds one or more segments separated by
 ``;``, ``；``, ``，`` or a line break. A segment names days (``工作日``, ``周末``, ``每天``,
 ``周一至周五``, ``每周二四``, ``Mon-Fri``, ``Sat``) and a time (``9:00-17:00``, ``9点-17点半``,
-``上午``, ``晚上``, ``全天``, ``晚上7点-9点``); days without a time mean the whole day, a time without days means every day. The declared CSV form
-``5 08:00-12:00`` (weekday 0 = Monday) is read too. Times are kept to the minute; ``24:00`` and
-``全天`` end at the last instant of the day.
+``上午``, ``晚上``, ``全天``, ``晚上7点-9点``); days without a time mean the whole day, a time
+without days means every day. The declared CSV form ``5 08:00-12:00`` (weekday 0 = Monday) is
+read too. Times are kept to the minute; ``24:00`` and ``全天`` end at the last instant of the
+day.
 """
 
 from __future__ import annotations
