@@ -111,7 +111,10 @@ class RowParser:
         take("role", parse_role)
         role = values.get("role", "steward")
         take("name", _name, cached=False)
-        take("phone", _phone, cached=False)
+        if "id" in self.columns and cell_text(self._cell(row, "phone")) == "":
+            values["phone"] = None  # an id column identifies people without a phone
+        else:
+            take("phone", _phone, cached=False)
         if "id" in self.columns:
             take("id", _id_text, cached=False)
         if role != "lawyer" and (role == "steward" or "community" in self.columns):
@@ -132,7 +135,10 @@ class RowParser:
         except ValidationError as exc:
             return None, [(exc.field.split(".")[0], exc.problems[0].message)]
 
-    def _derived_id(self, phone: PhoneNumber, problems: list[RowProblem]) -> str | None:
+    def _derived_id(self, phone: PhoneNumber | None, problems: list[RowProblem]) -> str | None:
+        if phone is None:
+            problems.append(("id", "missing id (and no phone to derive one from)"))
+            return None
         if self._secret is None:
             problems.append(("id", "no id column and no station secret to derive one"))
             return None
