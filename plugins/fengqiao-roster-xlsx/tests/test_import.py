@@ -66,7 +66,7 @@ def test_sample_import_adds_exactly_its_stewards(cli, secret, miaoshan, generato
     assert all(by_phone[r["phone"]].community == r["community_id"] for r in sample)
     assert all(by_phone[r["phone"]].name.reveal() == r["name"] for r in sample)
     assert [e.action for e in audit] == ["import_people"]
-    assert (audit[0].actor, audit[0].role) == ("roster-import", "admin")
+    assert (audit[0].actor, audit[0].role) == ("roster-import", Role.ADMIN)
 
 
 def test_the_sample_is_what_the_generator_writes(generator, tmp_path):
