@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 import typer
+from fengqiao_roster_xlsx import _core, roster_vocabulary
+from fengqiao_roster_xlsx.xlsxwrite import SheetData, write_workbook
 from typer.testing import CliRunner
 
 from fengqiao_core.plugins import Plugins
-from fengqiao_roster_xlsx import _core, roster_vocabulary
-from fengqiao_roster_xlsx.xlsxwrite import SheetData, write_workbook
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = "roster-test-secret-0123456789"

@@ -76,15 +76,17 @@ def test_any_availability_text_gives_windows_or_a_validation_error(text):
     try:
         windows = parse_availability(text)
     except ValidationError as exc:
-        assert exc.field == "availability"
+        field = exc.field
     else:
+        field = "availability"
         assert all(w.start < w.end for w in windows)
+    assert field == "availability"
 
 
 @pytest.mark.parametrize(
     "value",
     [13800001111, 13800001111.0, "13800001111", "138 0000 1111", "+86 138-0000-1111",
-     "+8613800001111", "8613800001111", "0086 13800001111", " 138\u300000001111 ".replace("\u3000", "")],
+     "+8613800001111", "8613800001111", "0086 13800001111", " 13800001111 "],
 )  # fmt: skip
 def test_phones_as_numbers_or_text_with_or_without_the_country_code(value):
     assert parse_phone(value).reveal() == "13800001111"
@@ -104,8 +106,11 @@ def test_cell_text_of_numbers_dates_and_blanks():
 
 
 def test_party_occupation_skills_and_roles():
-    assert parse_party("是") and parse_party("中共党员") and parse_party(1.0)
-    assert not parse_party("群众") and not parse_party("")
+    assert parse_party("是")
+    assert parse_party("中共党员")
+    assert parse_party(1.0)
+    assert not parse_party("群众")
+    assert not parse_party("")
     with pytest.raises(ValidationError):
         parse_party("maybe")
     assert parse_occupation("医生") is Occupation.DOCTOR

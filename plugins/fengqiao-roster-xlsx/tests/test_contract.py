@@ -26,9 +26,7 @@ HEADER = ["编号", "姓名", "社区", "技能", "可服务时段"]
 
 
 def _row(steward):
-    windows = ";".join(
-        f"{w.weekday} {w.start:%H:%M}-{w.end:%H:%M}" for w in steward.availability
-    )
+    windows = ";".join(f"{w.weekday} {w.start:%H:%M}-{w.end:%H:%M}" for w in steward.availability)
     skills = ";".join(s.code for s in steward.skills)
     return [steward.id, steward.name.reveal(), steward.community, skills, windows]
 

@@ -32,9 +32,11 @@ def roster(rows, title="名册"):
 
 def stored(miaoshan, db, secret):
     config = miaoshan.with_backends(storage=f"sqlite:///{db}")
-    with _core.open_station(config, secret=secret) as service:
-        with service.storage.unit_of_work() as uow:
-            return list(uow.people.stream()), list(uow.audit.stream())
+    with (
+        _core.open_station(config, secret=secret) as service,
+        service.storage.unit_of_work() as uow,
+    ):
+        return list(uow.people.stream()), list(uow.audit.stream())
 
 
 def run_json(cli, *args):
@@ -48,7 +50,8 @@ def test_plugins_json_lists_the_plugin_and_its_backend():
     listing = json.loads(subprocess.run([script, "plugins", "--json"], capture_output=True,
                                         check=True, text=True).stdout)  # fmt: skip
     mine = [p for p in listing if p["name"] == "roster_xlsx"]
-    assert mine and mine[0]["distribution"] == "fengqiao-roster-xlsx"
+    assert mine
+    assert mine[0]["distribution"] == "fengqiao-roster-xlsx"
     assert {"port": "volunteers", "name": "xlsx"} in mine[0]["backends"]
     assert "fengqiao_register_commands" in mine[0]["hooks"]
 
@@ -57,7 +60,8 @@ def test_sample_import_adds_exactly_its_stewards(cli, secret, miaoshan, generato
     db = tmp_path / "station.db"
     code, report = run_json(cli, SAMPLE, "--station", "miaoshan", "--db", db)
     sample = generator.sample_rows()
-    assert code == 0 and report["reports"] == []
+    assert code == 0
+    assert report["reports"] == []
     assert (report["added"], report["updated"], report["unchanged"]) == (len(sample), 0, 0)
     people, audit = stored(miaoshan, db, secret)
     assert all(isinstance(p, RedSteward) for p in people)
@@ -82,7 +86,7 @@ def test_reimport_changes_nothing_and_a_changed_row_updates_that_person(
     assert run_json(cli, path, "--station", "miaoshan", "--db", db)[1]["added"] == 3
     again = run_json(cli, path, "--station", "miaoshan", "--db", db)[1]
     assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 3)
-    before, audit_before = stored(miaoshan, db, secret)
+    _, audit_before = stored(miaoshan, db, secret)
     changed = [list(r) for r in GOOD]
     changed[1][6] = "周六上午"
     path = workbook(roster(changed), name="changed.xlsx")
@@ -100,7 +104,9 @@ def test_dry_run_counts_but_stores_nothing(cli, secret, miaoshan, workbook, tmp_
     db = tmp_path / "station.db"
     code, report = run_json(cli, workbook(roster(GOOD)), "--station", "miaoshan", "--db", db,
                             "--dry-run")  # fmt: skip
-    assert code == 0 and report["dry_run"] and report["added"] == 3
+    assert code == 0
+    assert report["dry_run"]
+    assert report["added"] == 3
     assert stored(miaoshan, db, secret) == ([], [])
 
 
@@ -116,25 +122,30 @@ def test_bad_rows_are_reported_and_good_rows_imported(cli, secret, miaoshan, wor
     code, report = run_json(cli, workbook(roster(GOOD + bad)), "--station", "miaoshan",
                             "--db", db)  # fmt: skip
     assert code == 1
-    found = {(r["sheet"], r["row"], r["column"], r["reason"].split(" (")[0]) for r in report["reports"]}
+    found = {
+        (r["sheet"], r["row"], r["column"], r["reason"].split(" (")[0]) for r in report["reports"]
+    }
     assert found == {
         ("名册", 6, "C", "unknown community"),
         ("名册", 7, "B", "malformed phone"),
         ("名册", 8, "B", "duplicate person"),
         ("名册", 9, "F", "unknown skill"),
     }
-    assert report["added"] == 3 and report["refused_rows"] == 4
+    assert report["added"] == 3
+    assert report["refused_rows"] == 4
     people, _ = stored(miaoshan, db, secret)
     assert sorted(p.name.reveal() for p in people) == sorted(r[0] for r in GOOD)
 
 
 def test_output_is_masked_and_terminal_safe(cli, secret, workbook, tmp_path):
-    rows = GOOD + [["周\u202e恶意", "13400009999", "V98", "", "", "", "", ""]]
+    rows = [*GOOD, ["周\u202e恶意", "13400009999", "V98", "", "", "", "", ""]]
     path = workbook(roster(rows, title="名册\u202e\u2066"))
     result = cli("import", "roster", path, "--station", "miaoshan", "--db", tmp_path / "s.db")
     assert result.exit_code == 1
     text = result.output
-    assert "\u202e" not in text and "\u2066" not in text and "\\u202e" in text
+    assert "\u202e" not in text
+    assert "\u2066" not in text
+    assert "\\u202e" in text
     for row in rows:
         assert str(row[1]).replace(" ", "")[-8:] not in text.replace(" ", "")
         assert row[0] not in text
@@ -145,9 +156,11 @@ def test_an_unreadable_station_or_secretless_import_is_a_clear_error(cli, workbo
     monkeypatch.delenv("FENGQIAO_SECRET", raising=False)
     path = workbook(roster(GOOD))
     result = cli("import", "roster", path, "--station", "miaoshan", "--db", "x.db")
-    assert result.exit_code == 2 and "FENGQIAO_SECRET" in result.output
+    assert result.exit_code == 2
+    assert "FENGQIAO_SECRET" in result.output
     result = cli("import", "roster", path, "--station", "/no/such/station.toml")
-    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
 
 
 def test_import_people_is_for_administrators_only_and_audits_a_denial(miaoshan, secret):
@@ -188,7 +201,8 @@ def test_a_failing_store_leaves_nothing_half_written(miaoshan, secret, tmp_path,
             service.import_people(IMPORT_ACTOR, list(miaoshan.red_stewards[:5]))
         monkeypatch.setattr(service.storage, "unit_of_work", original)
         with service.storage.unit_of_work() as uow:
-            assert list(uow.people.stream()) == [] and list(uow.audit.stream()) == []
+            assert list(uow.people.stream()) == []
+            assert list(uow.audit.stream()) == []
         counts = service.import_people(IMPORT_ACTOR, list(miaoshan.red_stewards[:5]))
         assert (counts.added, counts.updated, counts.unchanged) == (5, 0, 0)
 
