@@ -9,7 +9,7 @@ password-protected, corrupted, no sheet with a header — raises :class:`RosterE
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ __all__ = ["Progress", "RosterError", "RosterRead", "RowReport", "column_letter"
 Progress = Callable[[int, int], None]
 """Called as ``progress(rows done, rows in the workbook)`` while reading."""
 _EVERY = 2000
+_MAX_MERGED = 10_000
 _REQUIRED = ("name", "phone", "community")
 
 
@@ -127,6 +128,8 @@ class _Sheet:
         self.total = int(sheet.end[0]) + 1 if sheet.end else 0
         self._fill: dict[tuple[int, int], tuple[int, int]] = {}
         for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
+            if (r1 - r0 + 1) * (c1 - c0 + 1) > _MAX_MERGED:
+                continue  # a whole-column merge is formatting, not data: left blank
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
                     if (r, c) != (r0, c0):
@@ -134,10 +137,12 @@ class _Sheet:
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         """``(1-based row number, cells)`` for every row, top to bottom."""
-        fill, origins = self._fill, set(self._fill.values())
+        fill = self._fill
+        origins = set(fill.values())
+        touched = {r for r, _ in fill} | {r for r, _ in origins}
         kept: dict[tuple[int, int], Any] = {}
         for index, row in enumerate(self._sheet.iter_rows()):
-            if fill:
+            if index in touched:
                 row = list(row)
                 for col in range(len(row)):
                     if (index, col) in origins:
@@ -148,8 +153,8 @@ class _Sheet:
             yield index + 1, row
 
 
-def _blank(row: Sequence[Any]) -> bool:
-    return all(cell == "" or cell is None for cell in row)
+def _blank(row: list[Any]) -> bool:
+    return row.count("") + row.count(None) == len(row)
 
 
 def read_roster(
@@ -282,8 +287,11 @@ class _State:
             self.reports.append(RowReport(sheet.name, number, letter(field), field, reason))
         if person is None:
             return
-        keys = [f"id:{person.id}"] + ([f"phone:{person.phone.reveal()}"] if person.phone else [])
-        earlier = next((self.first[k] for k in keys if k in self.first), None)
+        first = self.first
+        keys = ["id:" + person.id]
+        if person.phone is not None:
+            keys.append("phone:" + person.phone.reveal())
+        earlier = first.get(keys[0]) or (first.get(keys[1]) if len(keys) > 1 else None)
         if earlier is not None:
             field = "id" if "id" in parser.columns else "phone"
             reason = f"duplicate person (first in {earlier[0]} row {earlier[1]})"

@@ -7,7 +7,7 @@ forms on every row), so validating a large roster costs little more than reading
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from fengqiao_core.errors import FengqiaoError, ValidationError
@@ -62,28 +62,34 @@ class RowParser:
         self._communities = communities
         self._skills = frozenset(skills)
         self._secret = secret
-        self._cache: dict[str, dict[Any, Any]] = {}
+        width = max(self.columns.values(), default=-1) + 1
+        self._width = width
+        self._at = {field: self.columns.get(field, width) for field in _ALL_FIELDS}
+        self._has_id, self._has_role = "id" in self.columns, "role" in self.columns
+        self._parsers: dict[str, Callable[[object], Any]] = {
+            "role": parse_role,
+            "community": self._community,
+            "occupation": parse_occupation,
+            "party_member": parse_party,
+            "skills": lambda v: parse_skills(v, self._skills),
+            "availability": lambda v: parse_availability(cell_text(v)),
+        }
+        self._caches: dict[str, dict[Any, Any]] = {field: {} for field in self._parsers}
 
-    def _cached(self, field: str, value: object, parse: Callable[[object], Any]) -> Any:
-        cache = self._cache.setdefault(field, {})
-        key = (type(value), value) if not isinstance(value, str) else value
-        try:
-            found = cache[key]
-        except KeyError:
+    def _lookup(self, field: str, value: object) -> Any:
+        """A cached field's value, or a :class:`_Refused` saying why not."""
+        cache = self._caches[field]
+        key = value if type(value) is str else (type(value), value)
+        found = cache.get(key, _MISS)
+        if found is _MISS:
             try:
-                found = parse(value)
-            except FengqiaoError as exc:
-                found = exc
-            except (ValueError, TypeError, OverflowError):
-                found = ValidationError(field, "cannot be read")
+                found = self._parsers[field](value)
+            except ValidationError as exc:
+                found = _Refused(exc.problems[0].message)
+            except (FengqiaoError, ValueError, TypeError, OverflowError):
+                found = _Refused("cannot be read")
             cache[key] = found
-        if isinstance(found, FengqiaoError):
-            raise found
         return found
-
-    def _cell(self, row: Sequence[object], field: str) -> object:
-        index = self.columns.get(field)
-        return row[index] if index is not None and index < len(row) else ""
 
     def _community(self, value: object) -> str:
         text = cell_text(value)
@@ -94,44 +100,50 @@ class RowParser:
             raise ValidationError("community", "unknown community")
         return found
 
-    def parse(self, row: Sequence[object]) -> tuple[Person | None, list[RowProblem]]:
-        """The row's person, or ``None`` and every problem found (field, reason)."""
+    def parse(self, row: list[object]) -> tuple[Person | None, list[RowProblem]]:
+        """The row's person, or ``None`` and every problem found (field, reason).
+
+        ``row`` is extended in place with blanks up to the header's width.
+        """
+        if len(row) <= self._width:
+            row.extend([""] * (self._width + 1 - len(row)))
+        at, lookup = self._at, self._lookup
         problems: list[RowProblem] = []
         values: dict[str, Any] = {}
-
-        def take(field: str, parse: Callable[[object], Any], cached: bool = True) -> None:
-            value = self._cell(row, field)
-            try:
-                values[field] = self._cached(field, value, parse) if cached else parse(value)
-            except ValidationError as exc:
-                problems.append((field, exc.problems[0].message))
-            except FengqiaoError:
-                problems.append((field, "cannot be read"))
-
-        take("role", parse_role)
-        role = values.get("role", "steward")
-        take("name", _name, cached=False)
-        if "id" in self.columns and cell_text(self._cell(row, "phone")) == "":
-            values["phone"] = None  # an id column identifies people without a phone
-        else:
-            take("phone", _phone, cached=False)
-        if "id" in self.columns:
-            take("id", _id_text, cached=False)
-        if role != "lawyer" and (role == "steward" or "community" in self.columns):
-            take("community", self._community)
+        role = lookup("role", row[at["role"]]) if self._has_role else "steward"
+        if role.__class__ is _Refused:
+            problems.append(("role", role.reason))
+            role = "steward"
+        fields: tuple[str, ...]
         if role == "steward":
-            take("occupation", parse_occupation)
-            take("party_member", parse_party)
-            take("skills", lambda v: parse_skills(v, self._skills))
-            take("availability", lambda v: parse_availability(cell_text(v)))
+            fields = _STEWARD_FIELDS
+        elif role == "mediator" and "community" in self.columns:
+            fields = ("community",)
+        else:
+            fields = ()
+        for field in fields:
+            found = lookup(field, row[at[field]])
+            if found.__class__ is _Refused:
+                problems.append((field, found.reason))
+            else:
+                values[field] = found
+        name = _guard("name", _name, row[at["name"]], problems)
+        phone_cell = row[at["phone"]]
+        if self._has_id and (phone_cell == "" or phone_cell is None):
+            phone = None  # an id column identifies people without a phone
+        else:
+            phone = _guard("phone", _phone, phone_cell, problems)
+        person_id = _guard("id", _id_text, row[at["id"]], problems) if self._has_id else ""
         if problems:
             return None, problems
-        person_id = values.get("id") or self._derived_id(values["phone"], problems)
+        person_id = person_id or self._derived_id(phone, problems)
         if person_id is None:
             return None, problems
-        common = {"id": person_id, "name": values["name"], "phone": values["phone"]}
         try:
-            return _build(role, common, values), []
+            if role == "steward":
+                steward = RedSteward(id=person_id, name=name, phone=phone, **values)
+                return steward, []
+            return _build(role, {"id": person_id, "name": name, "phone": phone}, values), []
         except ValidationError as exc:
             return None, [(exc.field.split(".")[0], exc.problems[0].message)]
 
@@ -145,8 +157,35 @@ class RowParser:
         return derive_id(self._secret, phone)
 
 
+class _Refused:
+    """A cached refusal: why a cell value cannot be used."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+_MISS = object()
+_ALL_FIELDS = ("id", "name", "phone", "community", "occupation", "party_member", "skills",
+               "availability", "role")  # fmt: skip
+_STEWARD_FIELDS = ("community", "occupation", "party_member", "skills", "availability")
+
+
+def _guard(
+    field: str, parse: Callable[[object], Any], value: object, problems: list[RowProblem]
+) -> Any:
+    try:
+        return parse(value)
+    except ValidationError as exc:
+        problems.append((field, exc.problems[0].message))
+    except FengqiaoError:
+        problems.append((field, "cannot be read"))
+    return None
+
+
 def _name(value: object) -> PersonName:
-    text = cell_text(value)
+    text = value.strip() if type(value) is str else cell_text(value)
     if not text:
         raise ValidationError("name", "missing name")
     if len(text) > 64:
@@ -155,6 +194,8 @@ def _name(value: object) -> PersonName:
 
 
 def _phone(value: object) -> PhoneNumber:
+    if type(value) is float and 13e9 <= value < 2e10 and value.is_integer():
+        return PhoneNumber(str(int(value)))  # the common case: a number in the sheet
     if cell_text(value) == "":
         raise ValidationError("phone", "missing phone")
     try:
@@ -173,13 +214,4 @@ def _id_text(value: object) -> str:
 def _build(role: str, common: dict[str, Any], values: Mapping[str, Any]) -> Person:
     if role == "lawyer":
         return Lawyer(**common)
-    if role == "mediator":
-        return Mediator(**common, community=values.get("community"))
-    return RedSteward(
-        **common,
-        community=values["community"],
-        occupation=values["occupation"],
-        party_member=values["party_member"],
-        skills=values["skills"],
-        availability=values["availability"],
-    )
+    return Mediator(**common, community=values.get("community"))
