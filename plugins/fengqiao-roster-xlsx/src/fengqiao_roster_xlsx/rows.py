@@ -7,6 +7,7 @@ forms on every row), so validating a large roster costs little more than reading
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -35,10 +36,13 @@ def derive_id(secret: bytes, phone: PhoneNumber) -> str:
     The same phone gives the same id in every import and in the volunteer backend, so a
     re-import finds the person again; without the secret nobody can tell the number from it.
     """
-    digest = hashlib.blake2b(
-        phone.reveal().encode(), key=secret[:64], digest_size=8, person=b"fq-roster"
-    )
-    return f"rs-{digest.hexdigest()}"
+    hasher = _hasher(secret)
+    hasher.update(phone.reveal().encode())
+    return f"rs-{hasher.hexdigest()}"
+
+
+def _hasher(secret: bytes) -> Any:
+    return hashlib.blake2b(key=secret[:64], digest_size=8, person=b"fq-roster")
 
 
 class RowParser:
@@ -66,6 +70,9 @@ class RowParser:
         self._width = width
         self._at = {field: self.columns.get(field, width) for field in _ALL_FIELDS}
         self._has_id, self._has_role = "id" in self.columns, "role" in self.columns
+        self._steward_cells = operator.itemgetter(*(self._at[f] for f in _STEWARD_FIELDS))
+        self._combos: dict[Any, tuple[dict[str, Any], list[RowProblem]]] = {}
+        self._hasher = _hasher(secret) if secret is not None else None
         self._parsers: dict[str, Callable[[object], Any]] = {
             "role": parse_role,
             "community": self._community,
@@ -107,32 +114,31 @@ class RowParser:
         """
         if len(row) <= self._width:
             row.extend([""] * (self._width + 1 - len(row)))
-        at, lookup = self._at, self._lookup
+        at = self._at
         problems: list[RowProblem] = []
-        values: dict[str, Any] = {}
-        role = lookup("role", row[at["role"]]) if self._has_role else "steward"
+        role = self._lookup("role", row[at["role"]]) if self._has_role else "steward"
         if role.__class__ is _Refused:
             problems.append(("role", role.reason))
             role = "steward"
-        fields: tuple[str, ...]
         if role == "steward":
-            fields = _STEWARD_FIELDS
+            values, refused = self._steward_fields(row)
         elif role == "mediator" and "community" in self.columns:
-            fields = ("community",)
+            values, refused = self._fields(row, ("community",))
         else:
-            fields = ()
-        for field in fields:
-            found = lookup(field, row[at[field]])
-            if found.__class__ is _Refused:
-                problems.append((field, found.reason))
-            else:
-                values[field] = found
-        name = _guard("name", _name, row[at["name"]], problems)
-        phone_cell = row[at["phone"]]
-        if self._has_id and (phone_cell == "" or phone_cell is None):
+            values, refused = {}, []
+        problems += refused
+        cell = row[at["name"]]
+        if type(cell) is str and 0 < len(cell) <= _NAME_MAX and not cell[0].isspace():
+            name: Any = PersonName(cell.rstrip())
+        else:
+            name = _guard("name", _name, cell, problems)
+        cell = row[at["phone"]]
+        if type(cell) is float and 13e9 <= cell < 2e10 and cell.is_integer():
+            phone: Any = PhoneNumber(str(int(cell)))  # the common case: a number in the sheet
+        elif self._has_id and (cell == "" or cell is None):
             phone = None  # an id column identifies people without a phone
         else:
-            phone = _guard("phone", _phone, phone_cell, problems)
+            phone = _guard("phone", _phone, cell, problems)
         person_id = _guard("id", _id_text, row[at["id"]], problems) if self._has_id else ""
         if problems:
             return None, problems
@@ -141,11 +147,33 @@ class RowParser:
             return None, problems
         try:
             if role == "steward":
-                steward = RedSteward(id=person_id, name=name, phone=phone, **values)
-                return steward, []
+                return RedSteward(id=person_id, name=name, phone=phone, **values), []
             return _build(role, {"id": person_id, "name": name, "phone": phone}, values), []
         except ValidationError as exc:
             return None, [(exc.field.split(".")[0], exc.problems[0].message)]
+
+    def _fields(
+        self, row: list[object], fields: tuple[str, ...]
+    ) -> tuple[dict[str, Any], list[RowProblem]]:
+        values: dict[str, Any] = {}
+        refused: list[RowProblem] = []
+        for field in fields:
+            found = self._lookup(field, row[self._at[field]])
+            if found.__class__ is _Refused:
+                refused.append((field, found.reason))
+            else:
+                values[field] = found
+        return values, refused
+
+    def _steward_fields(self, row: list[object]) -> tuple[dict[str, Any], list[RowProblem]]:
+        """A steward's cached fields, looked up once per combination of their five cells."""
+        key = self._steward_cells(row)
+        found = self._combos.get(key)
+        if found is None:
+            found = self._fields(row, _STEWARD_FIELDS)
+            if len(self._combos) < _COMBOS_MAX:
+                self._combos[key] = found
+        return found
 
     def _derived_id(self, phone: PhoneNumber | None, problems: list[RowProblem]) -> str | None:
         if phone is None:
@@ -154,7 +182,9 @@ class RowParser:
         if self._secret is None:
             problems.append(("id", "no id column and no station secret to derive one"))
             return None
-        return derive_id(self._secret, phone)
+        hasher = self._hasher.copy() if self._hasher is not None else _hasher(self._secret)
+        hasher.update(phone.reveal().encode())
+        return f"rs-{hasher.hexdigest()}"
 
 
 class _Refused:
@@ -167,6 +197,8 @@ class _Refused:
 
 
 _MISS = object()
+_NAME_MAX = 64
+_COMBOS_MAX = 100_000
 _ALL_FIELDS = ("id", "name", "phone", "community", "occupation", "party_member", "skills",
                "availability", "role")  # fmt: skip
 _STEWARD_FIELDS = ("community", "occupation", "party_member", "skills", "availability")
@@ -188,7 +220,7 @@ def _name(value: object) -> PersonName:
     text = value.strip() if type(value) is str else cell_text(value)
     if not text:
         raise ValidationError("name", "missing name")
-    if len(text) > 64:
+    if len(text) > _NAME_MAX:
         raise ValidationError("name", "is longer than 64 characters")
     return PersonName(text)
 
