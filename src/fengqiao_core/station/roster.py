@@ -16,7 +16,8 @@ from attrs import frozen
 
 from fengqiao_core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from fengqiao_core.model import Actor, Person, Role
-from fengqiao_core.station.core import RETRIES, StationCore
+from fengqiao_core.station.core import StationCore
+from fengqiao_core.station.values import RETRIES
 
 __all__ = ["IMPORT_PEOPLE", "ImportCounts", "RosterUseCases"]
 
