@@ -35,7 +35,7 @@ class ImportCounts:
 
 
 class RosterUseCases(StationCore):
-    """Storing people from rosters (mixed into the Station service)."""
+    """Roster imports 名册导入: people read from rosters (mixed into the Station service)."""
 
     def import_people(
         self, actor: Actor, people: Sequence[Person], *, dry_run: bool = False

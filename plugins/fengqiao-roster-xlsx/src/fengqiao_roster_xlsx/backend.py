@@ -49,7 +49,7 @@ def roster_vocabulary(station: Any) -> tuple[dict[str, str], frozenset[str]]:
 
 
 class XlsxVolunteers:
-    """Stewards read from a roster workbook, filed by community, weekday and hour.
+    """Red stewards 红色管家 read from a roster workbook, filed by community, weekday and hour.
 
     Args:
         stewards: The roster.

@@ -71,7 +71,7 @@ class RowReport:
 
 @frozen
 class RosterRead:
-    """What a roster gave: the people it names, the refused rows, the rows read."""
+    """What a roster gave 名册读取结果: the people it names, the refused rows, the rows read."""
 
     people: tuple[Person, ...]
     reports: tuple[RowReport, ...]

@@ -46,7 +46,7 @@ def _hasher(secret: bytes) -> Any:
 
 
 class RowParser:
-    """Turns rows of one sheet (cell values by column index) into people.
+    """Row parsing 行解析: turns rows of one sheet (cells by column index) into people.
 
     Args:
         columns: Field → column index, from the header row.

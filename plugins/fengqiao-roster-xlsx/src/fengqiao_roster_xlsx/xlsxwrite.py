@@ -27,7 +27,7 @@ _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 
 @frozen
 class Formula:
-    """A formula cell, with or without the value Excel cached for it."""
+    """A formula cell 公式, with or without the value Excel saved for it."""
 
     text: str
     cached: str | int | float | None = None
@@ -38,7 +38,7 @@ Cell = str | int | float | Formula | None
 
 @frozen
 class SheetData:
-    """One sheet: its name, rows by 1-based row number, and merged ranges."""
+    """One sheet 工作表: its name, rows by 1-based row number, and merged ranges."""
 
     name: str
     rows: Mapping[int, Sequence[Cell]]
