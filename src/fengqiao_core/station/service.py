@@ -9,9 +9,9 @@
 backends, clock, secret and the one way a change is made) and one mixin per concept, each
 knowing only the core — people (:mod:`~fengqiao_core.station.people`), intake
 (:mod:`~fengqiao_core.station.intake`), the lifecycle (:mod:`~fengqiao_core.station.lifecycle`),
-mediation (:mod:`~fengqiao_core.station.mediation`) and queries
-(:mod:`~fengqiao_core.station.queries`). A new use case goes into the mixin of its concept, or a
-new mixin added to the list below.
+mediation (:mod:`~fengqiao_core.station.mediation`), roster imports
+(:mod:`~fengqiao_core.station.roster`) and queries (:mod:`~fengqiao_core.station.queries`). A
+new use case goes into the mixin of its concept, or a new mixin added to the list below.
 """
 
 from __future__ import annotations
@@ -27,13 +27,19 @@ from fengqiao_core.station.lifecycle import LifecycleUseCases
 from fengqiao_core.station.mediation import MediationUseCases
 from fengqiao_core.station.people import PeopleUseCases
 from fengqiao_core.station.queries import StationQueries
+from fengqiao_core.station.roster import RosterUseCases
 from fengqiao_core.station.values import Clock
 
 __all__ = ["StationService", "open_station"]
 
 
 class StationService(
-    PeopleUseCases, IntakeUseCases, LifecycleUseCases, MediationUseCases, StationQueries
+    PeopleUseCases,
+    IntakeUseCases,
+    LifecycleUseCases,
+    MediationUseCases,
+    RosterUseCases,
+    StationQueries,
 ):
     """A station at work 派出所: report and triage matters, take them through their lifecycles.
 

@@ -1,0 +1,105 @@
+"""Roster use cases 名册导入: store people read from a roster, all or nothing.
+
+:meth:`RosterUseCases.import_people` is what ``fengqiao import roster`` calls: an administrator
+stores a batch of people (red stewards, mediators, lawyers …) in one unit of work with one audit
+entry. A person whose stored content is the same is left alone, so importing the same roster
+twice changes nothing; a changed person is updated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+from attrs import frozen
+
+from fengqiao_core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from fengqiao_core.model import Actor, Person, Role
+from fengqiao_core.station.core import StationCore
+from fengqiao_core.station.values import RETRIES
+
+__all__ = ["IMPORT_PEOPLE", "ImportCounts", "RosterUseCases"]
+
+IMPORT_PEOPLE = "import_people"
+"""The audited action of a roster import (administrators only)."""
+
+
+@frozen
+class ImportCounts:
+    """What a roster import 名册导入 did: people added, updated and left unchanged."""
+
+    added: int
+    updated: int
+    unchanged: int
+
+
+class RosterUseCases(StationCore):
+    """Roster imports 名册导入: people read from rosters (mixed into the Station service)."""
+
+    def import_people(
+        self, actor: Actor, people: Sequence[Person], *, dry_run: bool = False
+    ) -> ImportCounts:
+        """导入人员 Store ``people`` in one unit of work with one audit entry (admins only).
+
+        Args:
+            actor: An administrator 管理员.
+            people: The people to store; ids must be unique in the batch.
+            dry_run: Count what would change, store nothing (no audit entry).
+
+        Returns:
+            How many were added, updated and unchanged.
+
+        Raises:
+            PermissionDenied: The actor is not an administrator (the denial is audited).
+            ValidationError: ``people`` is not a sequence of people with unique ids.
+        """
+        if not isinstance(actor, Actor):
+            raise ValidationError("actor", f"expected an Actor, got {type(actor).__name__}")
+        if actor.role is not Role.ADMIN:
+            self._record_denial(actor, IMPORT_PEOPLE, "people", "*")
+            raise PermissionDenied(f"role {actor.role.value!r} may not {IMPORT_PEOPLE!r}")
+        if isinstance(people, Person) or not isinstance(people, Sequence):
+            raise ValidationError("people", "expected a sequence of people")
+        seen: set[str] = set()
+        for index, person in enumerate(people):
+            if not isinstance(person, Person):
+                raise ValidationError(f"people[{index}]", "expected a Person")
+            if person.id in seen:
+                raise ValidationError(f"people[{index}].id", "appears twice in the batch")
+            seen.add(person.id)
+        for attempt in range(RETRIES):
+            try:
+                return self._import_once(actor, people, dry_run)
+            except ConflictError:
+                if attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _content(self, person: Person) -> Any:
+        body = self.converter.unstructure(person)
+        body.pop("version", None)
+        return type(person), body
+
+    def _import_once(self, actor: Actor, people: Sequence[Person], dry_run: bool) -> ImportCounts:
+        added = updated = unchanged = 0
+        with self.storage.unit_of_work() as uow:
+            for person in people:
+                try:
+                    stored = uow.people.get(person.id)
+                except NotFound:
+                    uow.people.add(person)
+                    added += 1
+                    continue
+                if self._content(stored) == self._content(person):
+                    unchanged += 1
+                    continue
+                uow.people.update(attrs.evolve(person, version=stored.version))
+                updated += 1
+            if added or updated:
+                self._audit(uow, actor, IMPORT_PEOPLE, "people", f"added:{added}:updated:{updated}")
+            if dry_run:
+                uow.rollback()
+            else:
+                uow.commit()
+        return ImportCounts(added, updated, unchanged)
