@@ -29,7 +29,9 @@ KEYS = {
     Dimension.COMMUNITY: lambda m: m.community,
     Dimension.OUTCOME: lambda m: m.outcome,
     Dimension.PATH: lambda m: m.path,
-    Dimension.STEWARDS: lambda m: "yes" if any(p.role == "steward" for p in m.participants) else "no",
+    Dimension.STEWARDS: lambda m: (
+        "yes" if any(p.role == "steward" for p in m.participants) else "no"
+    ),  # noqa: E501
     Dimension.CRIMINAL: lambda m: "yes" if getattr(m, "criminal", False) else "no",
     Dimension.PERIOD: lambda m: None,
 }

@@ -56,9 +56,7 @@ def dimension_value(matter: Matter, dimension: Dimension) -> str | None:
     return _DIMENSIONS[dimension](matter)
 
 
-def period_of(
-    periods: tuple[tuple[dt.datetime, dt.datetime], ...], matter: Matter
-) -> str | None:
+def period_of(periods: tuple[tuple[dt.datetime, dt.datetime], ...], matter: Matter) -> str | None:
     """The index of the first half-open period holding ``reported_at``, as text, or ``None``."""
     for index, (since, until) in enumerate(periods):
         if since <= matter.reported_at < until:
@@ -100,8 +98,10 @@ def _count(test: Callable[[Matter], bool]) -> Callable[[list[Matter]], float]:
 
 
 def _on_time(matter: Matter) -> bool:
-    return matter.resolved_at is not None and matter.due is not None and (
-        matter.resolved_at <= matter.due
+    return (
+        matter.resolved_at is not None
+        and matter.due is not None
+        and (matter.resolved_at <= matter.due)
     )
 
 

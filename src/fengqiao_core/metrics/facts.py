@@ -62,9 +62,7 @@ def yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def sla_elapsed(
-    matter: Matter, as_of: dt.datetime | None
-) -> tuple[int, int] | None:
+def sla_elapsed(matter: Matter, as_of: dt.datetime | None) -> tuple[int, int] | None:
     """Rule D2 over a closed window: ``(elapsed, allowed)`` in microseconds, or ``None``.
 
     ``allowed`` runs from ``reported_at`` to ``due``; ``elapsed`` to ``resolved_at``, else to

@@ -19,6 +19,7 @@ __all__ = [
     "PERMISSIONS",
     "READ",
     "READ_AUDIT",
+    "READ_FIGURES",
     "REFUSE",
     "REPORT",
     "check_access",
@@ -32,9 +33,11 @@ REFUSE = "refuse_mediation"
 CONFIRM = "request_confirmation"
 COMMEND = "commend"
 READ_AUDIT = "read_audit"
+READ_FIGURES = "read_figures"
 _A = Action
 _EVERYTHING = frozenset(
-    {REPORT, READ, COMMEND, READ_AUDIT, INVOLVE, REFUSE, CONFIRM} | {a.value for a in Action}
+    {REPORT, READ, COMMEND, READ_AUDIT, READ_FIGURES, INVOLVE, REFUSE, CONFIRM}
+    | {a.value for a in Action}
 )
 _ASSIST = frozenset(
     {REPORT, READ}
@@ -54,8 +57,8 @@ PERMISSIONS: Mapping[Role, frozenset[str]] = {
         | {REFUSE, CONFIRM}
     ),
     Role.LAWYER: frozenset({READ, _A.RECORD_SESSION.value, _A.AGREE.value, CONFIRM}),
-    Role.ADMIN: frozenset(),
-    Role.AUDITOR: frozenset({READ_AUDIT}),
+    Role.ADMIN: frozenset({READ_FIGURES}),
+    Role.AUDITOR: frozenset({READ_AUDIT, READ_FIGURES}),
     Role.RESIDENT: frozenset({REPORT, _A.WITHDRAW.value, _A.FEEDBACK.value, COMMEND}),
     Role.SYSTEM: _EVERYTHING,
 }
@@ -63,7 +66,8 @@ PERMISSIONS: Mapping[Role, frozenset[str]] = {
 
 Auxiliary officers 辅警 assist but never own an enforcement step (rule T4); administrators
 manage the station but read no case contents (separation of duties); auditors only read the
-audit log.
+audit log. Figures 指标 (``read_figures``) are aggregates without case contents: officers,
+administrators and auditors read them.
 """
 
 

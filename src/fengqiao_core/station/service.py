@@ -9,7 +9,8 @@
 backends, clock, secret and the one way a change is made) and one mixin per concept, each
 knowing only the core — intake (:mod:`~fengqiao_core.station.intake`), the lifecycle
 (:mod:`~fengqiao_core.station.lifecycle`), mediation (:mod:`~fengqiao_core.station.mediation`)
-and queries (:mod:`~fengqiao_core.station.queries`). A new use case goes into the mixin of its
+queries (:mod:`~fengqiao_core.station.queries`) and figures
+(:mod:`~fengqiao_core.station.figures`). A new use case goes into the mixin of its
 concept, or a new mixin added to the list below.
 """
 
@@ -20,6 +21,7 @@ from typing import Any, Self
 
 from fengqiao_core.ports import Port
 from fengqiao_core.station.config import StationConfig
+from fengqiao_core.station.figures import FiguresQueries
 from fengqiao_core.station.file import load_station_config
 from fengqiao_core.station.intake import IntakeUseCases
 from fengqiao_core.station.lifecycle import LifecycleUseCases
@@ -30,7 +32,9 @@ from fengqiao_core.station.values import Clock
 __all__ = ["StationService", "open_station"]
 
 
-class StationService(IntakeUseCases, LifecycleUseCases, MediationUseCases, StationQueries):
+class StationService(
+    IntakeUseCases, LifecycleUseCases, MediationUseCases, StationQueries, FiguresQueries
+):
     """A station at work 派出所: report and triage matters, take them through their lifecycles.
 
     Build one with :func:`open_station`; use it as a context manager (or call
