@@ -11,6 +11,7 @@ The mixins' names do not start with ``Test``, so pytest never collects them by t
 """
 
 from fengqiao_core.testing.contracts._base import Contract
+from fengqiao_core.testing.contracts.aggregates import StorageAggregates
 from fengqiao_core.testing.contracts.channel import ChannelContract
 from fengqiao_core.testing.contracts.grid import GridContract
 from fengqiao_core.testing.contracts.outbox import StorageOutbox
@@ -29,7 +30,9 @@ __all__ = [
 ]
 
 
-class StorageContract(StorageTransactions, StorageData, StorageModelCheck, StorageOutbox):
+class StorageContract(
+    StorageTransactions, StorageData, StorageModelCheck, StorageOutbox, StorageAggregates
+):
     """The whole storage contract: transactions, data round trips, aggregates, model check.
 
     Override ``make_backend`` (a zero-argument callable opening a new, empty store per call);
