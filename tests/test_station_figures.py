@@ -1,0 +1,67 @@
+"""``station.kpis`` and ``station.scorecard``: read_figures, audited with the filter."""
+
+import datetime as dt
+
+import pytest
+from station_helpers import OFFICER, TZ, draft, station
+
+from fengqiao_core import model as m
+from fengqiao_core.errors import PermissionDenied, ValidationError
+from fengqiao_core.metrics.scope import Period, Scope
+from fengqiao_core.station.figures import filter_id
+
+AUDITOR = m.Actor("AU1", m.Role.AUDITOR)
+ADMIN = m.Actor("AD1", m.Role.ADMIN)
+RESIDENT = m.Actor("R1", m.Role.RESIDENT)
+PERIOD = Period(dt.datetime(2026, 1, 1, tzinfo=TZ), dt.datetime(2027, 1, 1, tzinfo=TZ))
+
+
+def figures_entries(service):
+    return [e for e in service.audit_log(AUDITOR) if e.action == "read_figures"]
+
+
+def test_the_report_follows_the_stored_matters():
+    service, _ = station()
+    before = service.kpis(OFFICER, PERIOD).get("matters_reported").value
+    service.report(OFFICER, draft(m.MatterKind.INCIDENT, category="incident:burglary"))
+    after = service.kpis(OFFICER, PERIOD)
+    assert before == 0
+    assert after.get("matters_reported").value == 1
+    assert after.get("incidents_burglary").change.new
+
+
+@pytest.mark.parametrize("actor", [OFFICER, ADMIN, AUDITOR])
+def test_officers_admins_and_auditors_read_figures_and_each_read_is_audited(actor):
+    service, _ = station()
+    scope = Scope("category", "incident:burglary")
+    card = service.scorecard(actor, PERIOD, scope)
+    assert len(card.sections) == 7
+    entries = figures_entries(service)
+    assert [(e.actor, e.outcome, e.object_id) for e in entries] == [
+        (actor.person_id, "success", filter_id(PERIOD, [scope]))
+    ]
+    assert entries[0].object_id == "20260101-20270101:category:incident:burglary"
+
+
+def test_other_roles_are_refused_and_the_refusal_is_audited():
+    service, _ = station()
+    with pytest.raises(PermissionDenied):
+        service.kpis(RESIDENT, PERIOD)
+    assert [(e.actor, e.outcome) for e in figures_entries(service)] == [("R1", "denied")]
+
+
+def test_arguments_are_checked():
+    service, _ = station()
+    with pytest.raises(ValidationError):
+        service.kpis(OFFICER, "2026")
+    with pytest.raises(ValidationError):
+        service.kpis(OFFICER, PERIOD, scope="cell:1")
+    with pytest.raises(ValidationError):
+        Scope("nowhere", "x")
+
+
+def test_a_long_filter_is_audited_as_a_digest():
+    many = [Scope("cell", f"4201150010010{i:02d}") for i in range(10)]
+    found = filter_id(PERIOD, many)
+    assert len(found) <= 64
+    assert found.startswith("20260101-20270101:scopes-")
