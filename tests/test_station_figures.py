@@ -3,12 +3,12 @@
 import datetime as dt
 
 import pytest
-from station_helpers import OFFICER, TZ, draft, station
 
 from fengqiao_core import model as m
 from fengqiao_core.errors import PermissionDenied, ValidationError
 from fengqiao_core.metrics.scope import Period, Scope
 from fengqiao_core.station.figures import filter_id
+from station_helpers import OFFICER, TZ, draft, station
 
 AUDITOR = m.Actor("AU1", m.Role.AUDITOR)
 ADMIN = m.Actor("AD1", m.Role.ADMIN)
