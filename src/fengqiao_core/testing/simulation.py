@@ -46,6 +46,7 @@ class SimulationClock:
     at: dt.datetime
 
     def __call__(self) -> dt.datetime:
+        """The simulated time."""
         return self.at
 
 
@@ -183,7 +184,9 @@ class _Driver:
         if kind is MatterKind.HELP_REQUEST:
             found = list(_help(p, t, steward or ""))
         elif kind is MatterKind.DISPUTE:
-            session = dt.datetime.combine(_working_day(self.station, t.date()), dt.time(10), t.tzinfo)
+            session = dt.datetime.combine(
+                _working_day(self.station, t.date()), dt.time(10), t.tzinfo
+            )
             found = list(_dispute(p, t, session))
         elif kind is MatterKind.INCIDENT:
             found = list(_incident(p, t))
@@ -197,7 +200,9 @@ class _Driver:
 
     @property
     def end(self) -> dt.datetime:
-        return dt.datetime.combine(self.plan.last + dt.timedelta(days=1), dt.time(), self.clock.at.tzinfo)
+        return dt.datetime.combine(
+            self.plan.last + dt.timedelta(days=1), dt.time(), self.clock.at.tzinfo
+        )
 
     def run(self, matter_id: str, verb: str, options: dict[str, Any]) -> None:
         s, actor = self.station, self.officer

@@ -165,16 +165,21 @@ def plan_matters(plan: SimulationPlan, station: StationData, seed: int) -> list[
             )
         )  # fmt: skip
     detained: set[int] = set()
+    open_by = plan.last - dt.timedelta(days=1)  # the case opens hours later, inside the plan
     for year, count in plan.detentions.items():
         detained |= _pick_exact(
-            rng, matters, count, lambda m, y=year: m.stream.criminal and m.at.year == y
+            rng,
+            matters,
+            count,
+            lambda m, y=year: m.stream.criminal and m.at.year == y and m.at.date() <= open_by,
         )
     banners: set[int] = set()
     latest = plan.last - dt.timedelta(days=21)  # resolved, and thanked, before the plan ends
     for first, last, count in plan.banners:
+        until = min(last, latest)
         banners |= _pick_exact(
             rng, matters, count,
-            lambda m, a=first, b=min(last, latest): a <= m.at.date() <= b
+            lambda m, a=first, b=until: a <= m.at.date() <= b
             and m.fate in ("agreed", "resolved") and m.stream.kind is not MatterKind.INCIDENT,
         )  # fmt: skip
     out = []
