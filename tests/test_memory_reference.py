@@ -31,7 +31,7 @@ KEYS = {
     Dimension.PATH: lambda m: m.path,
     Dimension.STEWARDS: lambda m: (
         "yes" if any(p.role == "steward" for p in m.participants) else "no"
-    ),  # noqa: E501
+    ),
     Dimension.CRIMINAL: lambda m: "yes" if getattr(m, "criminal", False) else "no",
     Dimension.PERIOD: lambda m: None,
 }
