@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -21,6 +22,8 @@ from rich.table import Table
 from rich.text import Text
 
 from fengqiao_core import __version__
+from fengqiao_core.cli.figures import report
+from fengqiao_core.cli.matters import matters
 from fengqiao_core.cli.outbox import outbox
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, ValidationError
 from fengqiao_core.plugins import PORTS, Plugins
@@ -51,6 +54,8 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 app.add_typer(outbox, name="outbox")
+app.add_typer(matters, name="matters")
+app.command("report")(report)
 
 
 def _version(value: bool) -> None:
@@ -108,6 +113,8 @@ def demo(
     db: Annotated[
         Path | None, typer.Option("--db", help="SQLite database (default: OUT/miaoshan.db).")
     ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the two simulated years.")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Run a station (庙山派出所 by default): its structure, then the article's six stories.
 
@@ -118,6 +125,8 @@ def demo(
         err.print(Text("error: --lang is zh or en", style="bold red"))
         raise typer.Exit(EXIT_UNREADABLE)
     config = _load(station, as_json=False)
+    if as_json:  # stdout holds the JSON object only: everything else goes to stderr
+        out.file = sys.stderr
     findings = check_topology(config, config.rules)
     _print_station(config)
     for section in summarise(config):
@@ -134,10 +143,15 @@ def demo(
         database.parent.mkdir(parents=True, exist_ok=True)
         secret = _demo_secret(database.parent / f"{config.station.id}.key")
         _print_stories(config.with_backends(storage=f"sqlite:///{database}"), lang, secret)
+        out.print(Text(f"stories stored in {database}"))
+        from fengqiao_core.cli.simulated import simulate_and_report
+
+        simulate_and_report(
+            config, database, secret, seed=seed, as_json=as_json, lang=lang, out_dir=out_dir
+        )
     except (OSError, FengqiaoError) as exc:
         err.print(Text(f"error: {exc}", style="bold red"))
         raise typer.Exit(EXIT_UNREADABLE) from None
-    out.print(Text(f"stories stored in {database}"))
     raise typer.Exit(EXIT_ERRORS if has_errors(findings) else EXIT_OK)
 
 

@@ -18,6 +18,7 @@ from fengqiao_core.metrics.report import KpiReport, compute_report
 from fengqiao_core.metrics.scope import Period, Scope
 from fengqiao_core.metrics.scorecard import Scorecard, scorecard
 from fengqiao_core.model import Actor
+from fengqiao_core.ports import AggregateQuery, AggregateRow
 from fengqiao_core.security.access import READ_FIGURES
 from fengqiao_core.station import arguments as args
 from fengqiao_core.station.core import StationCore
@@ -105,6 +106,28 @@ class FiguresQueries(StationCore):
             )
         self._record_denial(actor, READ_FIGURES, "figures", object_id, outcome="success")
         return report
+
+    def aggregate(self, actor: Actor, query: AggregateQuery) -> list[AggregateRow]:
+        """Any aggregate over the stored matters 聚合 (charts, breakdowns), audited like kpis.
+
+        Raises:
+            PermissionDenied: The actor's role may not read figures (audited).
+            ValidationError: ``query`` is not an :class:`AggregateQuery`.
+        """
+        args.actor(actor)
+        if not isinstance(query, AggregateQuery):
+            raise ValidationError(
+                "query", f"expected an AggregateQuery, got {type(query).__name__}"
+            )
+        where = query.where
+        object_id = "aggregate"
+        if where.since is not None and where.until is not None and where.until > where.since:
+            object_id = f"aggregate:{filter_id(Period(where.since, where.until), ())}"
+        self._authorise(actor, READ_FIGURES, "figures", object_id)
+        with self.storage.unit_of_work() as uow:
+            rows = uow.matters.aggregate(query)
+        self._record_denial(actor, READ_FIGURES, "figures", object_id, outcome="success")
+        return rows
 
     def scorecard(
         self,
