@@ -115,6 +115,9 @@ def demo(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the two simulated years.")] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    simulate: Annotated[
+        bool, typer.Option("--simulate/--no-simulate", help="Then simulate two years.")
+    ] = True,
 ) -> None:
     """Run a station (庙山派出所 by default): its structure, then the article's six stories.
 
@@ -144,11 +147,12 @@ def demo(
         secret = _demo_secret(database.parent / f"{config.station.id}.key")
         _print_stories(config.with_backends(storage=f"sqlite:///{database}"), lang, secret)
         out.print(Text(f"stories stored in {database}"))
-        from fengqiao_core.cli.simulated import simulate_and_report
+        if simulate:
+            from fengqiao_core.cli.simulated import simulate_and_report
 
-        simulate_and_report(
-            config, database, secret, seed=seed, as_json=as_json, lang=lang, out_dir=out_dir
-        )
+            simulate_and_report(
+                config, database, secret, seed=seed, as_json=as_json, lang=lang, out_dir=out_dir
+            )
     except (OSError, FengqiaoError) as exc:
         err.print(Text(f"error: {exc}", style="bold red"))
         raise typer.Exit(EXIT_UNREADABLE) from None
