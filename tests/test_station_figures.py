@@ -4,9 +4,13 @@ import datetime as dt
 
 import pytest
 
+from fengqiao_core import hookimpl
 from fengqiao_core import model as m
-from fengqiao_core.errors import PermissionDenied, ValidationError
+from fengqiao_core.errors import PermissionDenied, PluginError, ValidationError
+from fengqiao_core.metrics.kpis import Kpi
 from fengqiao_core.metrics.scope import Period, Scope
+from fengqiao_core.plugins import Plugins
+from fengqiao_core.ports import Measure
 from fengqiao_core.station.figures import filter_id
 from station_helpers import OFFICER, TZ, draft, station
 
@@ -65,3 +69,32 @@ def test_a_long_filter_is_audited_as_a_digest():
     found = filter_id(PERIOD, many)
     assert len(found) <= 64
     assert found.startswith("20260101-20270101:scopes-")
+
+
+class LabourKpis:
+    FENGQIAO_PLUGIN_API = 1
+
+    @hookimpl
+    def fengqiao_register_kpis(self):
+        return [
+            Kpi("labour_disputes", "labour disputes", "劳动争议", "count", "Σ labour disputes",
+                lambda t, p: t.total(Measure.COUNT, p, categories=("dispute:labour",))),
+            Kpi("broken", "broken", "坏", "count", "raises", lambda t, p: 1 / 0),
+        ]  # fmt: skip
+
+
+def test_plugins_add_kpis_and_a_failing_one_names_its_plugin(plugin_manager, register_plugin):
+    class Fine(LabourKpis):
+        @hookimpl
+        def fengqiao_register_kpis(self):
+            return LabourKpis.fengqiao_register_kpis(self)[:1]
+
+    register_plugin(Fine(), "labour_kpis")
+    service, _ = station(plugins=Plugins(plugin_manager))
+    service.report(OFFICER, draft(m.MatterKind.DISPUTE, category="dispute:labour"))
+    assert service.kpis(OFFICER, PERIOD).get("labour_disputes").value == 1
+    plugin_manager.unregister(name="labour_kpis")
+    register_plugin(LabourKpis(), "broken_kpis")
+    broken, _ = station(plugins=Plugins(plugin_manager))
+    with pytest.raises(PluginError, match="broken_kpis"):
+        broken.kpis(OFFICER, PERIOD)

@@ -8,6 +8,7 @@ station's audited aggregate reads, never from matters loaded one by one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +58,16 @@ def _t(zh: str, en: str, chinese: bool) -> str:
 
 
 def write_charts(
-    station: Any, actor: Actor, report: KpiReport, folder: Path, lang: str = "zh"
+    station: Any,
+    actor: Actor,
+    report: KpiReport,
+    folder: Path,
+    lang: str = "zh",
+    notice: Callable[[str], None] = lambda _: None,
 ) -> list[Path]:
     """Write the four charts of ``report``'s period (and the year before) into ``folder``.
+
+    ``notice`` is told when Chinese labels were asked for but no CJK font is installed.
 
     Raises:
         ConfigurationError: matplotlib is not installed.
@@ -68,9 +76,7 @@ def write_charts(
     font = cjk_font() if lang == "zh" else None
     chinese = font is not None
     if lang == "zh" and not chinese:
-        from fengqiao_core.cli.figures import say
-
-        say("notice: no CJK font installed: chart labels are in English", err=True)
+        notice("notice: no CJK font installed: chart labels are in English")
     if font:
         plt.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
     folder.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,10 @@ def say(line: str = "", *, err: bool = False) -> None:
     stream.write(_UNSAFE.sub("", line) + "\n")
 
 
+def _notice(line: str) -> None:
+    say(line, err=True)
+
+
 def fmt_value(line: KpiValue, value: float | None) -> str:
     """A KPI value for people: rates in percent, counts whole, hours and scores rounded."""
     if value is None:
@@ -197,7 +201,7 @@ def report(
             if charts is not None:
                 from fengqiao_core.cli.charts import write_charts
 
-                for path in write_charts(service, SYSTEM_ACTOR, result, charts, lang):
+                for path in write_charts(service, SYSTEM_ACTOR, result, charts, lang, _notice):
                     say(f"chart: {path}", err=True)
     except FengqiaoError as exc:
         say(f"error: {exc}", err=True)

@@ -42,6 +42,10 @@ ARTICLE = (
 _CHECKPOINT = 800
 
 
+def _notice(line: str) -> None:
+    say(line, err=True)
+
+
 def _bar(done: int, total: int) -> None:
     width = 30
     filled = width * done // max(total, 1)
@@ -120,7 +124,8 @@ def simulate_and_report(
             from fengqiao_core.cli.charts import write_charts
 
             charts = [
-                str(p) for p in write_charts(station, officer, year, out_dir / "charts", lang)
+                str(p)
+                for p in write_charts(station, officer, year, out_dir / "charts", lang, _notice)
             ]
         except Exception as exc:  # charts are optional: the figures stand without them
             say(f"notice: no charts ({type(exc).__name__}: {exc})", err=True)
