@@ -138,9 +138,16 @@ def _keys(query: AggregateQuery) -> tuple[list[str], list[Any]]:
 def _where(query: AggregateQuery) -> tuple[str, list[Any]]:
     where, params = filter_sql(query.where)
     if query.periods:
-        inside = " OR ".join("(reported_us >= ? AND reported_us < ?)" for _ in query.periods)
-        where = f"({where}) AND ({inside})"
-        params = [*params, *(micros(t) for period in query.periods for t in period)]
+        # one bounding range (a single scan or index range, never an OR of ranges), then the
+        # periods themselves unless they tile the range without gaps
+        spans = sorted((micros(a), micros(b)) for a, b in query.periods)
+        where = f"({where}) AND reported_us >= ? AND reported_us < ?"
+        params = [*params, spans[0][0], max(b for _, b in spans)]
+        tiled = all(spans[i][1] >= spans[i + 1][0] for i in range(len(spans) - 1))
+        if not tiled:
+            inside = " OR ".join("(reported_us >= ? AND reported_us < ?)" for _ in spans)
+            where = f"{where} AND ({inside})"
+            params += [t for span in spans for t in span]
     return where, params
 
 
