@@ -5,7 +5,8 @@ aggregate port (every built-in KPI of 2023 with its year-on-year comparison to 2
 query and the median query); ``baseline`` is hand-written SQL computing the same numbers on the
 same file — one ``GROUP BY`` over both years (one range: 2022 and 2023 tile it) with the same
 conditional sums, and the median by window functions — with the few lines of Python arithmetic
-the KPIs need. Both run interleaved, median of 5 rounds. Goal ≤ 1.2×; the full report must also stay under 2 s at full size.
+the KPIs need. Both run interleaved, median of 5 rounds. Goal ≤ 1.2×; the full report must
+also stay under 2 s at full size.
 
 The store is built directly in the projection (``matters`` rows of the schema's figures
 columns): 1,000,000 matters over 2022-2023 (``--quick``: 100,000), the kinds, categories,
