@@ -5,6 +5,7 @@ checked in the slow test at the end (``--run-slow``) and by ``fengqiao demo``.
 """
 
 import datetime as dt
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -114,3 +115,15 @@ def test_the_miaoshan_preset_gives_the_article_figures(tmp_path):
     assert year.get("incidents_burglary").change.percent == pytest.approx(-50, abs=3)
     assert year.get("incidents_telecom_fraud").change.percent == pytest.approx(-32, abs=3)
     assert year.get("criminal_detentions").change.percent == pytest.approx(14, abs=3)
+
+
+def test_any_station_file_can_be_simulated(tmp_path):
+    source = Path(__file__).parent / "data" / "lakeside.toml"
+    config = load_station_config(source).with_backends(storage=f"sqlite:///{tmp_path}/l.db")
+    clock = SimulationClock(dt.datetime(2022, 11, 1, tzinfo=ZONE))
+    with open_station(config, secret=SECRET, clock=clock, dispatch=False) as station:
+        summary = simulate(station, clock, SMALL, seed=5)
+        officer = Actor(config.officers[0].id, Role.OFFICER)
+        figures = station.kpis(officer, WHOLE).as_dict()
+    assert summary.refused == 0
+    assert figures["matters_reported"] == summary.planned
