@@ -144,7 +144,7 @@ def test_hostile_markup_in_names_is_printed_literally(tmp_path):
 
 
 def test_demo_summarises_the_shipped_station():
-    result = run("demo")
+    result = run("demo", "--no-simulate")
     assert result.exit_code == 0, result.output
     for text in (
         "一体 One body",

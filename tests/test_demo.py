@@ -18,7 +18,7 @@ def counts(db):
 
 
 def test_demo_runs_the_six_stories_into_sqlite_without_personal_data(tmp_path):
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    result = runner.invoke(app, ["demo", "--no-simulate", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.stdout
     for key in "abcdef":
         assert f"({key})" in result.stdout
@@ -32,9 +32,9 @@ def test_demo_runs_the_six_stories_into_sqlite_without_personal_data(tmp_path):
 
 def test_running_the_demo_twice_into_one_database_duplicates_nothing(tmp_path):
     db = tmp_path / "stations" / "demo.db"
-    first = runner.invoke(app, ["demo", "--db", str(db), "--lang", "en"])
+    first = runner.invoke(app, ["demo", "--no-simulate", "--db", str(db), "--lang", "en"])
     before = counts(db)
-    second = runner.invoke(app, ["demo", "--db", str(db), "--lang", "en"])
+    second = runner.invoke(app, ["demo", "--no-simulate", "--db", str(db), "--lang", "en"])
     assert first.exit_code == second.exit_code == 0
     assert counts(db) == before
     assert "ceiling breached; counts against 矛盾不上交" in second.stdout
@@ -48,7 +48,7 @@ def test_demo_refuses_an_unknown_language(tmp_path):
 
 def test_backup_copies_a_live_database(tmp_path):
     db = tmp_path / "miaoshan.db"
-    assert runner.invoke(app, ["demo", "--db", str(db)]).exit_code == 0
+    assert runner.invoke(app, ["demo", "--no-simulate", "--db", str(db)]).exit_code == 0
     copy = tmp_path / "copy.db"
     result = runner.invoke(app, ["backup", "--db", str(db), "--to", str(copy)])
     assert result.exit_code == 0
@@ -62,7 +62,17 @@ def test_demo_runs_the_stories_on_any_station_file(tmp_path):
     source = pathlib.Path(__file__).parent / "data" / "lakeside.toml"
     lakeside.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     result = runner.invoke(
-        app, ["demo", "--station", str(lakeside), "--out", str(tmp_path), "--lang", "en"]
+        app,
+        [
+            "demo",
+            "--no-simulate",
+            "--station",
+            str(lakeside),
+            "--out",
+            str(tmp_path),
+            "--lang",
+            "en",
+        ],
     )
     assert result.exit_code in (0, 1), result.stdout
     assert "E0001" not in result.stdout  # no Miaoshan ids
@@ -71,7 +81,17 @@ def test_demo_runs_the_stories_on_any_station_file(tmp_path):
     key = tmp_path / "lakeside.key"
     assert key.stat().st_mode & 0o077 == 0  # the demo's secret is the owner's only
     again = runner.invoke(
-        app, ["demo", "--station", str(lakeside), "--out", str(tmp_path), "--lang", "en"]
+        app,
+        [
+            "demo",
+            "--no-simulate",
+            "--station",
+            str(lakeside),
+            "--out",
+            str(tmp_path),
+            "--lang",
+            "en",
+        ],
     )
     assert again.exit_code == result.exit_code
     assert counts(tmp_path / "lakeside.db")[0] == 6

@@ -27,7 +27,15 @@ KEYS = {
     Dimension.CELL: lambda m: m.cell,
     Dimension.POLICE_GRID: lambda m: m.police_grid,
     Dimension.COMMUNITY: lambda m: m.community,
+    Dimension.OUTCOME: lambda m: m.outcome,
+    Dimension.PATH: lambda m: m.path,
+    Dimension.STEWARDS: lambda m: (
+        "yes" if any(p.role == "steward" for p in m.participants) else "no"
+    ),
+    Dimension.CRIMINAL: lambda m: "yes" if getattr(m, "criminal", False) else "no",
+    Dimension.PERIOD: lambda m: None,
 }
+RANKS = {"grid": 0, "community": 1, "park": 1, "station": 2, "department": 3, "beyond": 4}
 
 
 def passes(where, m):
@@ -42,6 +50,17 @@ def passes(where, m):
     for allowed, value in pairs:
         if allowed and value not in allowed:
             return False
+    extra = [
+        (where.categories, m.category),
+        (where.outcomes, m.outcome),
+        (where.paths, m.path),
+    ]
+    if any(allowed and value not in allowed for allowed, value in extra):
+        return False
+    for flag, dimension in (("stewards", Dimension.STEWARDS), ("criminal", Dimension.CRIMINAL)):
+        wanted = getattr(where, flag)
+        if wanted is not None and (KEYS[dimension](m) == "yes") is not wanted:
+            return False
     after_start = where.since is None or where.since <= m.reported_at
     return after_start and (where.until is None or m.reported_at < where.until)
 
@@ -54,8 +73,51 @@ def median(values):
     return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
+def hours(m, end):
+    return (end - m.reported_at).total_seconds() / 3600
+
+
+def contained(m):
+    ceiling = 1 if m.severity.value == "general" else 2
+    return m.closed_at is not None and (m.level is None or RANKS[m.level.value] <= ceiling)
+
+
+FLAGS = {
+    Measure.RESOLVED: lambda m: m.resolved_at is not None,
+    Measure.CONTAINED: contained,
+    Measure.ESCALATED_OUT: lambda m: m.level is not None and m.level.value == "beyond",
+    Measure.ON_TIME: lambda m: None not in (m.resolved_at, m.due) and m.resolved_at <= m.due,
+    Measure.FOLLOWED_UP: lambda m: m.followed_up,
+    Measure.WITH_STEWARDS: lambda m: KEYS[Dimension.STEWARDS](m) == "yes",
+    Measure.FEEDBACKS: lambda m: m.feedback_score is not None,
+    Measure.CRIMINAL: lambda m: KEYS[Dimension.CRIMINAL](m) == "yes",
+    Measure.SLA_YELLOW: lambda m: False,  # no as_of here: only resolved matters are judged
+    Measure.SLA_RED: lambda m: False,
+}
+
+
+def sla(kind, m):
+    if m.due is None or m.resolved_at is None or m.due <= m.reported_at:
+        return False
+    us = 1_000_000
+    allowed = round((m.due - m.reported_at).total_seconds() * us)
+    elapsed = round((m.resolved_at - m.reported_at).total_seconds() * us)
+    red = elapsed >= 1.0 * allowed
+    return red if kind is Measure.SLA_RED else (not red and elapsed >= 0.7 * allowed)
+
+
 def measure(kind, group):
     closed = [m for m in group if m.closed_at is not None]
+    if kind in (Measure.SLA_RED, Measure.SLA_YELLOW):
+        return float(sum(sla(kind, m) for m in group))
+    if kind in FLAGS:
+        return float(sum(1 for m in group if FLAGS[kind](m)))
+    if kind is Measure.FEEDBACK_SUM:
+        return float(sum(m.feedback_score or 0 for m in group))
+    if kind is Measure.COMMENDATIONS:
+        return float(sum(m.commendations for m in group))
+    if kind is Measure.MEDIAN_HOURS_TO_RESOLVE:
+        return median([hours(m, m.resolved_at) for m in group if m.resolved_at is not None])
     if kind is Measure.COUNT:
         return float(len(group))
     if kind is Measure.CLOSED:
@@ -115,4 +177,5 @@ def test_an_ungrouped_query_over_nothing_is_one_row_of_zeros():
     store = MemoryStorage()
     with store.unit_of_work() as uow:
         rows = uow.matters.aggregate(AggregateQuery(measures=tuple(Measure)))
-    assert [(r.key, r.values) for r in rows] == [((), (0.0, 0.0, None, 0.0))]
+    zeros = tuple(None if m.value.startswith("median") else 0.0 for m in Measure)
+    assert [(r.key, r.values) for r in rows] == [((), zeros)]

@@ -244,6 +244,7 @@ CALLS = {
     "fengqiao_triage_advice": lambda p, c: p.triage_advice(a_matter()[0], c),
     "fengqiao_on_matter_changed": lambda p, c: _first(p.notify_matter_changed(*a_matter())),
     "fengqiao_register_commands": lambda p, c: p.register_commands(object()),
+    "fengqiao_register_kpis": lambda p, c: p.kpis(),
 }
 
 

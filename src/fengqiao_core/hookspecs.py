@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from fengqiao_core.metrics.kpis import Kpi
     from fengqiao_core.model import Matter, MatterCategory, MatterEvent, MicroPillar, StationData
     from fengqiao_core.ports import BackendSpec, TriageAdvice
     from fengqiao_core.rules.findings import Finding
@@ -177,6 +178,39 @@ def fengqiao_triage_advice(matter: Matter, config: StationData) -> TriageAdvice 
 
 
 # --- notifications ---------------------------------------------------------------------------
+
+
+@hookspec
+def fengqiao_register_kpis() -> Iterable[Kpi]:
+    """Add KPIs 指标 to every report, scorecard source and ``fengqiao report``.
+
+    A KPI is computed from the report's tally (:class:`~fengqiao_core.metrics.kpis.Tally`):
+    the stored matters of the period and of the same period a year earlier, aggregated by the
+    store and grouped by period, kind, category, outcome and steward involvement, with every
+    :data:`~fengqiao_core.metrics.kpis.MEASURES` measure. ``compute(tally, period)`` gets the
+    period index (0 the reported period, 1 a year earlier) and returns a number or ``None``;
+    it never sees a matter. KPI ids are unique across plugins and the built-in ones (a
+    duplicate is a ``PluginError`` naming both plugins); a ``compute`` that raises is a
+    ``PluginError`` naming the plugin.
+
+    Returns:
+        :class:`~fengqiao_core.metrics.kpis.Kpi` records, or ``None`` for none.
+
+    Example:
+        .. code-block:: python
+
+            from fengqiao_core.metrics.kpis import Kpi
+            from fengqiao_core.ports import Measure
+
+            @hookimpl
+            def fengqiao_register_kpis():
+                return [Kpi("labour_disputes", "labour disputes", "劳动争议", "count",
+                            "Σ disputes of category dispute:labour",
+                            lambda t, p: t.total(Measure.COUNT, p,
+                                                 categories=("dispute:labour",)))]
+
+    .. versionadded:: 0.2.0
+    """
 
 
 @hookspec

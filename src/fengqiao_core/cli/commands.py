@@ -16,8 +16,10 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from fengqiao_core import __version__
+from fengqiao_core.cli.figures import report
+from fengqiao_core.cli.matters import matters
 from fengqiao_core.cli.outbox import outbox
-from fengqiao_core.cli.output import run, say, say_json, table
+from fengqiao_core.cli.output import run, say, say_json, stdout_to_stderr, table
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, ValidationError
 from fengqiao_core.plugins import PORTS, Plugins
 from fengqiao_core.rules.calendar import calendar_findings
@@ -45,6 +47,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(outbox, name="outbox")
+app.add_typer(matters, name="matters")
+app.command("report")(report)
 
 
 def _version(value: bool) -> None:
@@ -102,6 +106,11 @@ def demo(
     db: Annotated[
         Path | None, typer.Option("--db", help="SQLite database (default: OUT/miaoshan.db).")
     ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the two simulated years.")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    simulate: Annotated[
+        bool, typer.Option("--simulate/--no-simulate", help="Then simulate two years.")
+    ] = True,
 ) -> None:
     """Run a station (庙山派出所 by default): its structure, then the article's six stories.
 
@@ -112,6 +121,8 @@ def demo(
         say("error: --lang is zh or en", style="bold red", stderr=True)
         raise typer.Exit(EXIT_UNREADABLE)
     config = _load(station, as_json=False)
+    if as_json:  # stdout holds the JSON object only: everything else goes to stderr
+        stdout_to_stderr()
     findings = check_topology(config, config.rules)
     _print_station(config)
     columns: list[tuple[str, dict[str, Any]]] = [
@@ -127,10 +138,16 @@ def demo(
         database.parent.mkdir(parents=True, exist_ok=True)
         secret = _demo_secret(database.parent / f"{config.station.id}.key")
         _print_stories(config.with_backends(storage=f"sqlite:///{database}"), lang, secret)
+        say(f"stories stored in {database}")
+        if simulate:
+            from fengqiao_core.cli.simulated import simulate_and_report
+
+            simulate_and_report(
+                config, database, secret, seed=seed, as_json=as_json, lang=lang, out_dir=out_dir
+            )
     except (OSError, FengqiaoError) as exc:
         say(f"error: {exc}", style="bold red", stderr=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
-    say(f"stories stored in {database}")
     raise typer.Exit(EXIT_ERRORS if has_errors(findings) else EXIT_OK)
 
 

@@ -39,6 +39,11 @@ def _text(value: object, style: str = "") -> Text:
     return Text(clean(value), style=style)
 
 
+def stdout_to_stderr() -> None:
+    """Send every later stdout line to stderr (``--json``: stdout holds the JSON object only)."""
+    _out.file = sys.stderr
+
+
 def say(line: object | Table = "", *, style: str = "", stderr: bool = False) -> None:
     """Print one line (or a table made by :func:`table`) on stdout, or on stderr.
 

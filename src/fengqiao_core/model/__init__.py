@@ -9,6 +9,8 @@ station declares. Every name has its Chinese term in its docstring.
 from fengqiao_core.model.base import Entity
 from fengqiao_core.model.events import (
     MATTER_TYPES,
+    OUTCOME_STATES,
+    RESOLVED_STATES,
     Commended,
     FeedbackRecorded,
     MatterAssigned,
@@ -98,6 +100,8 @@ __all__ = [
     "DEFAULT_CATEGORIES",
     "DEFAULT_MICRO_PILLARS",
     "MATTER_TYPES",
+    "OUTCOME_STATES",
+    "RESOLVED_STATES",
     "Actor",
     "Address",
     "AuxiliaryOfficer",

@@ -35,6 +35,8 @@ from fengqiao_core.model.values import Actor, aware, code, of_type, score
 
 __all__ = [
     "MATTER_TYPES",
+    "OUTCOME_STATES",
+    "RESOLVED_STATES",
     "Commended",
     "FeedbackRecorded",
     "MatterAssigned",
@@ -49,6 +51,21 @@ __all__ = [
     "apply_event",
     "replay",
 ]
+
+OUTCOME_STATES = frozenset(
+    {"resolved", "department_replied", "agreed", "effective", "performed", "not_performed"}
+    | {"failed", "terminated", "referred", "rejected", "case_opened", "mediated", "confirmed"}
+    | {"unfounded", "withdrawn"}
+)
+"""States that record a matter's outcome 办理结果 (the latest one entered is kept)."""
+
+RESOLVED_STATES = frozenset(
+    {"resolved", "department_replied", "performed", "not_performed", "terminated", "referred"}
+    | {"rejected", "case_opened", "mediated", "confirmed", "unfounded"}
+)
+"""States whose first entry sets ``resolved_at`` 化解/办结 (the lifecycle's resolved states)."""
+
+_FOLLOW_UP_STATES = frozenset({"followed_up", "feedback"})
 
 MATTER_TYPES: dict[MatterKind, type[Matter]] = {
     MatterKind.HELP_REQUEST: HelpRequest,
@@ -222,6 +239,22 @@ def _reported(event: MatterReported) -> Matter:
     )
 
 
+def _state_changed(matter: Matter, event: StateChanged) -> dict[str, Any]:
+    state = matter.states.parse(event.state, field_name="state")
+    value = str(state.value)
+    closed = {"closed": event.at, "reopened": None}.get(value, matter.closed_at)
+    changes: dict[str, Any] = {"state": state, "closed_at": closed}
+    if value == "reopened":
+        changes.update(outcome=None, resolved_at=None, followed_up=False)
+    if value in OUTCOME_STATES:
+        changes["outcome"] = value
+    if value in RESOLVED_STATES and matter.resolved_at is None:
+        changes["resolved_at"] = event.at
+    if value in _FOLLOW_UP_STATES:
+        changes["followed_up"] = True
+    return changes
+
+
 def _changes(matter: Matter, event: MatterEvent) -> dict[str, Any]:
     match event:
         case MatterTriaged():
@@ -244,13 +277,11 @@ def _changes(matter: Matter, event: MatterEvent) -> dict[str, Any]:
         case ParticipantAdded():
             return {"participants": (*matter.participants, event.participant)}
         case StateChanged():
-            state = matter.states.parse(event.state, field_name="state")
-            closed = {"closed": event.at, "reopened": None}.get(state.value, matter.closed_at)
-            return {"state": state, "closed_at": closed}
+            return _state_changed(matter, event)
         case SessionRecorded():
             return {"sessions": matter.sessions + 1}
         case FeedbackRecorded():
-            return {"feedback_score": event.score}
+            return {"feedback_score": event.score, "followed_up": True}
         case Commended():
             return {"commendations": matter.commendations + 1}
         case MediationRefused():

@@ -216,7 +216,10 @@ class Matter(Entity):
     resolution path triage chose; ``commendations`` counts banners 锦旗 given for it;
     ``related`` and ``alert`` are the matters and alert colour linked screening found (L7);
     ``reported_by`` is the person who reported it; ``refused_by`` the parties who refused
-    mediation (rule M1).
+    mediation (rule M1). ``outcome`` is the last outcome state the matter entered 办理结果
+    (``performed``, ``failed``, ``referred``, ``case_opened`` …, or ``withdrawn``) and stays
+    when it closes; ``resolved_at`` is when it was first resolved; ``followed_up`` whether the
+    resident was visited back or gave feedback 回访. A reopening clears all three.
     """
 
     kind: ClassVar[MatterKind]
@@ -248,6 +251,9 @@ class Matter(Entity):
     alert: str | None = None
     reported_by: str | None = None
     refused_by: tuple[str, ...] = ()
+    outcome: str | None = None
+    resolved_at: dt.datetime | None = None
+    followed_up: bool = False
 
 
 @define(kw_only=True, eq=False)

@@ -37,6 +37,7 @@ from fengqiao_core.model import (
 from fengqiao_core.plugins.calls import HookCaller, flag
 
 if TYPE_CHECKING:
+    from fengqiao_core.metrics.kpis import Kpi
     from fengqiao_core.model import Matter, MatterEvent, StationData
     from fengqiao_core.ports import BackendContext, BackendSpec, Port, TriageAdvice
     from fengqiao_core.rules.findings import Finding
@@ -282,6 +283,20 @@ class Plugins:
             raise PluginError(
                 culprit, " ".join(_origin(self.pm, culprit)), f"hook {hook}: {exc}"
             ) from None
+
+    def kpis(self) -> list[tuple[str, Kpi]]:
+        """Every plugin's KPIs with the plugin's name; ids unique, built-in ones kept."""
+        from fengqiao_core.metrics.kpis import BUILTIN_KPIS, Kpi
+
+        builtin = {k.id for k in BUILTIN_KPIS}
+        found = self._calls.collect(
+            "fengqiao_register_kpis",
+            Kpi,
+            lambda k: k.id,
+            "KPI",
+            check=lambda k: k.id not in builtin,
+        )
+        return list(found.values())
 
     def check_jurisdiction(self, config: StationData) -> list[Finding]:
         """Every plugin's extra jurisdiction findings."""

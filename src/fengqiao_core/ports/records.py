@@ -120,7 +120,13 @@ class BackendSpec:
 
 
 class Dimension(LabelledEnum):
-    """What an aggregate query may group matters by."""
+    """What an aggregate query may group matters by 分组维度.
+
+    ``OUTCOME`` is the matter's outcome (kept after closing), ``PATH`` the resolution path
+    triage chose, ``STEWARDS`` and ``CRIMINAL`` are ``"yes"``/``"no"`` (a red steward took part;
+    an incident with criminal signs), ``PERIOD`` the index (``"0"``, ``"1"`` …) of the query's
+    period the matter was reported in (``None`` without periods).
+    """
 
     KIND = "kind", "类型"
     CATEGORY = "category", "类别"
@@ -132,25 +138,60 @@ class Dimension(LabelledEnum):
     CELL = "cell", "网格"
     POLICE_GRID = "police_grid", "警格"
     COMMUNITY = "community", "社区"
+    OUTCOME = "outcome", "办理结果"
+    PATH = "path", "化解路径"
+    STEWARDS = "stewards", "红袖标参与"
+    CRIMINAL = "criminal", "刑事"
+    PERIOD = "period", "期间"
 
 
 class Measure(LabelledEnum):
-    """What an aggregate query computes per group."""
+    """What an aggregate query computes per group 度量 (conditional counts and sums).
+
+    ``RESOLVED`` counts matters with ``resolved_at``; ``CONTAINED`` closed matters at or below
+    their severity's ceiling (rule L2); ``ESCALATED_OUT`` matters at ``BEYOND``; ``ON_TIME``
+    resolved matters resolved by their ``due``; ``SLA_YELLOW``/``SLA_RED`` matters with a
+    ``due`` whose elapsed time (to ``resolved_at``, else to the query's ``as_of``; never counted
+    without either) reached ``yellow_at`` (but not ``red_at``) / ``red_at`` of the time allowed
+    from ``reported_at`` to ``due``; ``FOLLOWED_UP``, ``WITH_STEWARDS`` and ``CRIMINAL`` count
+    those flags; ``FEEDBACKS``/``FEEDBACK_SUM`` count and add feedback scores;
+    ``COMMENDATIONS`` adds banners.
+    """
 
     COUNT = "count", "数量"
     CLOSED = "closed", "已办结数量"
     MEDIAN_HOURS_TO_CLOSE = "median_hours_to_close", "办结用时中位数(小时)"
     DISTINCT_OWNERS = "distinct_owners", "包案人数"
+    RESOLVED = "resolved", "已化解数量"
+    MEDIAN_HOURS_TO_RESOLVE = "median_hours_to_resolve", "化解用时中位数(小时)"
+    CONTAINED = "contained", "层级内办结数量"
+    ESCALATED_OUT = "escalated_out", "上交数量"
+    ON_TIME = "on_time", "按时化解数量"
+    SLA_YELLOW = "sla_yellow", "黄色预警数量"
+    SLA_RED = "sla_red", "红色预警数量"
+    FOLLOWED_UP = "followed_up", "已回访数量"
+    WITH_STEWARDS = "with_stewards", "红袖标参与数量"
+    FEEDBACKS = "feedbacks", "评价数量"
+    FEEDBACK_SUM = "feedback_sum", "评分合计"
+    COMMENDATIONS = "commendations", "锦旗数量"
+    CRIMINAL = "criminal", "刑事数量"
 
 
 @frozen(kw_only=True)
 class MatterFilter:
     """Which matters a query covers; empty tuples mean "any".
 
-    ``since``/``until`` bound ``reported_at`` as a half-open period ``[since, until)``.
+    ``since``/``until`` bound ``reported_at`` as a half-open period ``[since, until)``;
+    ``stewards`` and ``criminal``, when set, keep only matters with (``True``) or without
+    (``False``) a red steward taking part, or criminal signs.
     """
 
     kinds: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    stewards: bool | None = None
+    criminal: bool | None = None
     states: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
     cells: tuple[str, ...] = ()
@@ -166,11 +207,20 @@ class AggregateQuery:
 
     ``MONTH`` is ``YYYY-MM`` of ``reported_at`` in the offset it was recorded with (the
     station's zone). Groups come back sorted by their keys, ``None`` first.
+
+    ``periods`` (period over period): half-open ``(since, until)`` periods of ``reported_at``;
+    when given, only matters inside one of them count and ``PERIOD`` groups by the first
+    period holding each. ``as_of`` is the time unresolved matters are judged at for
+    ``SLA_YELLOW``/``SLA_RED``; ``yellow_at``/``red_at`` are the rule D2 shares.
     """
 
     measures: tuple[Measure, ...] = (Measure.COUNT,)
     group_by: tuple[Dimension, ...] = ()
     where: MatterFilter = MatterFilter()
+    periods: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    as_of: dt.datetime | None = None
+    yellow_at: float = 0.7
+    red_at: float = 1.0
 
 
 @frozen

@@ -19,6 +19,7 @@ __all__ = [
     "PERMISSIONS",
     "READ",
     "READ_AUDIT",
+    "READ_FIGURES",
     "READ_PERSONAL",
     "REFUSE",
     "REGISTER_PERSON",
@@ -35,9 +36,11 @@ COMMEND = "commend"
 READ_AUDIT = "read_audit"
 READ_PERSONAL = "read_personal"
 REGISTER_PERSON = "register_person"
+READ_FIGURES = "read_figures"
 _A = Action
 _EVERYTHING = frozenset(
-    {REPORT, READ, COMMEND, READ_AUDIT, INVOLVE, REFUSE, CONFIRM, READ_PERSONAL, REGISTER_PERSON}
+    {REPORT, READ, COMMEND, READ_AUDIT, INVOLVE, REFUSE, CONFIRM, READ_PERSONAL}
+    | {REGISTER_PERSON, READ_FIGURES}
     | {a.value for a in Action}
 )
 _ASSIST = frozenset(
@@ -58,8 +61,8 @@ PERMISSIONS: Mapping[Role, frozenset[str]] = {
         | {REFUSE, CONFIRM, READ_PERSONAL}
     ),
     Role.LAWYER: frozenset({READ, READ_PERSONAL, _A.RECORD_SESSION.value, _A.AGREE.value, CONFIRM}),
-    Role.ADMIN: frozenset({REGISTER_PERSON}),
-    Role.AUDITOR: frozenset({READ_AUDIT}),
+    Role.ADMIN: frozenset({REGISTER_PERSON, READ_FIGURES}),
+    Role.AUDITOR: frozenset({READ_AUDIT, READ_FIGURES}),
     Role.RESIDENT: frozenset({REPORT, _A.WITHDRAW.value, _A.FEEDBACK.value, COMMEND}),
     Role.SYSTEM: _EVERYTHING,
 }
@@ -68,7 +71,8 @@ PERMISSIONS: Mapping[Role, frozenset[str]] = {
 Auxiliary officers 辅警 assist but never own an enforcement step (rule T4); administrators
 manage the station and record people but read no case contents (separation of duties);
 auditors only read the audit log. ``read_personal`` is reading personal values unmasked, with a
-purpose (audited); every other read is masked.
+purpose (audited); every other read is masked. Figures 指标 (``read_figures``) are aggregates
+without case contents: officers, administrators and auditors read them.
 """
 
 

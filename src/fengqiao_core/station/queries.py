@@ -6,10 +6,18 @@ the auditor only, the audit log and its verification.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import TypeVar
 
-from fengqiao_core.model import Actor, LadderLevel, Matter, MatterEvent, MatterTriaged
+from fengqiao_core.model import (
+    Actor,
+    LadderLevel,
+    Matter,
+    MatterEvent,
+    MatterKind,
+    MatterTriaged,
+)
 from fengqiao_core.ports import AuditEntry, MatterFilter
 from fengqiao_core.rules.deadlines import SlaStatus, matter_sla_status
 from fengqiao_core.rules.lifecycle import is_open
@@ -101,6 +109,51 @@ class StationQueries(StationCore):
             actor, "list", "matter", "*", outcome="success", detail=f"{shown} state={state or '*'}"
         )
         return self._stream_open(actor, where)
+
+    def matters(
+        self,
+        actor: Actor,
+        *,
+        kinds: tuple[MatterKind, ...] = (),
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> Iterator[Matter]:
+        """Matters in the actor's scope, open and closed, reported in ``[since, until)`` (masked).
+
+        ``kinds`` narrows to some kinds (all by default). One audit entry records the filter.
+        """
+        if not isinstance(kinds, tuple):
+            raise ValidationError("kinds", "expected a tuple of MatterKind")
+        chosen = tuple(args.choice(k, MatterKind, f"kinds[{i}]") for i, k in enumerate(kinds))
+        for name, moment in (("since", since), ("until", until)):
+            if moment is not None and (
+                not isinstance(moment, dt.datetime) or moment.utcoffset() is None
+            ):
+                raise ValidationError(name, "expected a zone-aware datetime")
+        self._authorise(actor, READ, "matter", "*")
+        shown = ",".join(k.value for k in chosen) or "*"
+        period = f"{since.isoformat() if since else '*'}..{until.isoformat() if until else '*'}"
+        self._record_denial(
+            actor, "list", "matter", "*", outcome="success", detail=f"matters: {shown} {period}"
+        )
+        where = MatterFilter(kinds=tuple(k.value for k in chosen), since=since, until=until)
+        return self._stream_scoped(actor, where)
+
+    def by_reference(self, actor: Actor, reference: str) -> Matter:
+        """The matter reported under a source's ``reference`` (masked; ``NotFound`` otherwise)."""
+        reference = args.code(reference, "reference")
+        self._authorise(actor, READ, "matter", "*")
+        with self._storage.unit_of_work() as uow:
+            found = uow.matters.find_by_reference(reference)
+        if found is None or not self.in_scope(actor, found):
+            raise self._hidden(actor, READ, found.id if found else "*")
+        return self._shown(actor, found)
+
+    def _stream_scoped(self, actor: Actor, where: MatterFilter) -> Iterator[Matter]:
+        with self._storage.unit_of_work() as uow:
+            for matter in uow.matters.stream(where):
+                if self.in_scope(actor, matter):
+                    yield self._shown(actor, matter)
 
     def _stream_open(self, actor: Actor, where: MatterFilter) -> Iterator[Matter]:
         with self._storage.unit_of_work() as uow:

@@ -83,7 +83,7 @@ class RosterUseCases(StationCore):
 
     def _import_once(self, actor: Actor, people: Sequence[Person], dry_run: bool) -> ImportCounts:
         added = updated = unchanged = 0
-        with self.storage.unit_of_work() as uow:
+        with self._storage.unit_of_work() as uow:
             for person in people:
                 try:
                     stored = uow.people.get(person.id)

@@ -10,8 +10,9 @@ backends, clock, secret and the one way a change is made) and one mixin per conc
 knowing only the core — people (:mod:`~fengqiao_core.station.people`), intake
 (:mod:`~fengqiao_core.station.intake`), the lifecycle (:mod:`~fengqiao_core.station.lifecycle`),
 mediation (:mod:`~fengqiao_core.station.mediation`), roster imports
-(:mod:`~fengqiao_core.station.roster`) and queries (:mod:`~fengqiao_core.station.queries`). A
-new use case goes into the mixin of its concept, or a new mixin added to the list below.
+(:mod:`~fengqiao_core.station.roster`), queries (:mod:`~fengqiao_core.station.queries`) and
+figures (:mod:`~fengqiao_core.station.figures`). A new use case goes into the mixin of its
+concept, or a new mixin added to the list below.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, Self
 
 from fengqiao_core.ports import Port
 from fengqiao_core.station.config import StationConfig
+from fengqiao_core.station.figures import FiguresQueries
 from fengqiao_core.station.file import load_station_config
 from fengqiao_core.station.intake import IntakeUseCases
 from fengqiao_core.station.lifecycle import LifecycleUseCases
@@ -40,6 +42,7 @@ class StationService(
     MediationUseCases,
     RosterUseCases,
     StationQueries,
+    FiguresQueries,
 ):
     """A station at work 派出所: report and triage matters, take them through their lifecycles.
 

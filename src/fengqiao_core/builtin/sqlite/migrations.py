@@ -14,9 +14,11 @@ from typing import Any
 
 import attrs
 
-from fengqiao_core.builtin.sqlite.rows import decode_event, matter_row, micros
+from fengqiao_core.builtin.sqlite.rows import base_row, decode_event, matter_row, micros
 from fengqiao_core.builtin.sqlite.schema import (
     APPLICATION_ID,
+    BASE_COLUMNS,
+    FIGURES,
     INDEXES,
     LATEST_TABLES,
     MATTER_COLUMNS,
@@ -40,13 +42,13 @@ def _v1_to_v2(conn: sqlite3.Connection, converter: Any) -> None:
     conn.execute("ALTER TABLE matters RENAME TO matters_v1")
     conn.execute(MATTERS_TABLE)
     conn.execute(LATEST_TABLES[1])
-    placeholders = ", ".join("?" * len(MATTER_COLUMNS))
+    placeholders = ", ".join("?" * len(BASE_COLUMNS))
     old = conn.execute("SELECT body FROM matters_v1 ORDER BY rowid")
     while batch := old.fetchmany(500):
         states = [converter.loads(body, Matter) for (body,) in batch]
         conn.executemany(
             f"INSERT INTO matters VALUES ({placeholders})",
-            [matter_row(state) for state in states],
+            [base_row(state) for state in states],
         )
         conn.executemany(
             "INSERT INTO matter_bodies VALUES (?, ?)",
@@ -73,7 +75,17 @@ def _v2_to_v3(conn: sqlite3.Connection, converter: Any) -> None:
 
     Matters gained fields in version 3: who reported them, who refused mediation, screening.
     """
-    placeholders = ", ".join("?" * len(MATTER_COLUMNS))
+    _rebuild(conn, converter, BASE_COLUMNS, base_row)
+
+
+def _rebuild(
+    conn: sqlite3.Connection,
+    converter: Any,
+    columns: tuple[str, ...],
+    row: Callable[[Matter], tuple[Any, ...]],
+) -> None:
+    """Replay every matter's events and rewrite its projection ``columns`` and its body."""
+    placeholders = ", ".join("?" * len(columns))
     ids = [row[0] for row in conn.execute("SELECT id FROM matters ORDER BY id")]
     for start in range(0, len(ids), 500):
         states = []
@@ -83,8 +95,8 @@ def _v2_to_v3(conn: sqlite3.Connection, converter: Any) -> None:
             ).fetchall()
             states.append(replay(decode_event(converter, schema, body) for schema, body in rows))
         conn.executemany(
-            f"INSERT OR REPLACE INTO matters VALUES ({placeholders})",
-            [matter_row(state) for state in states],
+            f"INSERT OR REPLACE INTO matters ({', '.join(columns)}) VALUES ({placeholders})",
+            [row(state) for state in states],
         )
         conn.executemany(
             "UPDATE matter_bodies SET body = ? WHERE id = ?",
@@ -124,10 +136,18 @@ def _v3_to_v4(conn: sqlite3.Connection, converter: Any) -> None:
         )
 
 
+def _v4_to_v5_figures(conn: sqlite3.Connection, converter: Any) -> None:
+    """Add the figures columns and fill them by replaying every matter (issue 17, metrics)."""
+    for statement in FIGURES:
+        conn.execute(statement)
+    _rebuild(conn, converter, MATTER_COLUMNS, matter_row)
+
+
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Any], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
+    4: _v4_to_v5_figures,
 }
 """Database version ``n`` → ``n + 1``."""
 
@@ -137,6 +157,7 @@ _TABLES = {
     2: {"matters", "matter_bodies", "events", "entities", "audit", "outbox"},
     3: {"matters", "matter_bodies", "events", "entities", "audit", "outbox"},
     4: {"matters", "matter_bodies", "events", "entities", "audit", "outbox", "meta"},
+    5: {"matters", "matter_bodies", "events", "entities", "audit", "outbox", "meta"},
 }
 """The tables a fengqiao database of each version has (a foreign one lacks some)."""
 
@@ -202,7 +223,7 @@ def create(conn: sqlite3.Connection, station: str | None) -> None:
     """Create the latest layout on an empty database (autocommit mode), claimed by ``station``."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for statement in (*LATEST_TABLES, *INDEXES):
+        for statement in (*LATEST_TABLES, *INDEXES, *FIGURES):
             conn.execute(statement)
         conn.execute("INSERT INTO meta VALUES ('station', ?)", (station,))
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

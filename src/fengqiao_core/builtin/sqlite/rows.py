@@ -9,11 +9,20 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from fengqiao_core.builtin.sqlite.schema import EVENT_SCHEMA, upcast
+from fengqiao_core.builtin.sqlite.schema import BASE_COLUMNS, EVENT_SCHEMA, upcast
 from fengqiao_core.errors import StorageError
+from fengqiao_core.metrics.facts import hours_between, is_criminal, over_ceiling, with_stewards
 from fengqiao_core.model import Entity, Matter, MatterEvent
 
-__all__ = ["Reader", "decode_event", "entity_class", "event_row", "matter_row", "micros"]
+__all__ = [
+    "Reader",
+    "base_row",
+    "decode_event",
+    "entity_class",
+    "event_row",
+    "matter_row",
+    "micros",
+]
 
 
 class Reader(Protocol):
@@ -81,7 +90,23 @@ def matter_row(state: Matter) -> tuple[Any, ...]:
         state.reported_at.strftime("%Y-%m"),
         hours,
         state.version,
+        state.outcome,
+        state.path,
+        None if state.resolved_at is None else micros(state.resolved_at),
+        hours_between(state.reported_at, state.resolved_at),
+        None if state.due is None else micros(state.due),
+        int(over_ceiling(state)),
+        int(with_stewards(state)),
+        int(is_criminal(state)),
+        state.feedback_score,
+        state.commendations,
+        int(state.followed_up),
     )
+
+
+def base_row(state: Matter) -> tuple[Any, ...]:
+    """The projection's columns up to schema version 3 (``schema.BASE_COLUMNS``)."""
+    return matter_row(state)[: len(BASE_COLUMNS)]
 
 
 def event_row(converter: Any, event: MatterEvent) -> tuple[str, int, int, str, str]:

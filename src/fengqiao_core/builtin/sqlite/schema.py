@@ -14,6 +14,8 @@ Version history:
   ``meta`` table holding the station id (a store of another station is refused); the outbox
   gained a lease (``lease_owner``, ``lease_until_us``: one dispatcher per message), dead letters
   (``given_up``) and quarantine for rows that cannot be decoded (``poison``).
+- **5** — the figures columns (:data:`FIGURE_COLUMNS`: outcome, path, resolution time, due,
+  ceiling, steward, criminal, feedback, banner and follow-up facts) so every KPI is SQL.
 
 :func:`prepare` runs on open: it creates a new database at :data:`SCHEMA_VERSION`, migrates an
 older one forward in one transaction, and refuses a newer one. Old events are not rewritten:
@@ -29,7 +31,10 @@ from fengqiao_core.errors import StorageError
 
 __all__ = [
     "APPLICATION_ID",
+    "BASE_COLUMNS",
     "EVENT_SCHEMA",
+    "FIGURES",
+    "FIGURE_COLUMNS",
     "INDEXES",
     "LATEST_TABLES",
     "MATTERS_TABLE",
@@ -39,7 +44,7 @@ __all__ = [
     "upcast",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The database layout this code writes (``PRAGMA user_version``)."""
 
 APPLICATION_ID = 0x46514A43
@@ -55,7 +60,7 @@ station claims it)."""
 EVENT_SCHEMA = 2
 """The event body layout this code writes; older bodies are upcast on read."""
 
-MATTER_COLUMNS = (
+BASE_COLUMNS = (
     "id",
     "kind",
     "category",
@@ -73,7 +78,33 @@ MATTER_COLUMNS = (
     "closed_hours",
     "version",
 )
+"""The projection's columns up to schema version 4."""
+
+_FIGURES = (
+    ("outcome", "TEXT"),
+    ("path", "TEXT"),
+    ("resolved_us", "INTEGER"),
+    ("resolved_hours", "REAL"),
+    ("due_us", "INTEGER"),
+    ("over_ceiling", "INTEGER NOT NULL DEFAULT 0"),
+    ("stewards", "INTEGER NOT NULL DEFAULT 0"),
+    ("criminal", "INTEGER NOT NULL DEFAULT 0"),
+    ("feedback", "INTEGER"),
+    ("commendations", "INTEGER NOT NULL DEFAULT 0"),
+    ("followed_up", "INTEGER NOT NULL DEFAULT 0"),
+)
+
+FIGURE_COLUMNS = tuple(name for name, _ in _FIGURES)
+"""The figures columns added in version 5 (see :mod:`fengqiao_core.metrics.facts`)."""
+
+MATTER_COLUMNS = BASE_COLUMNS + FIGURE_COLUMNS
 """The projection's query columns, in the order :func:`matter_row` gives them."""
+
+FIGURES = (
+    *(f"ALTER TABLE matters ADD COLUMN {name} {kind}" for name, kind in _FIGURES),
+    "CREATE INDEX ix_matters_figures ON matters (reported_us, kind, category)",
+)
+"""Version 5's statements: the figures columns and the index the period filters use."""
 
 MATTERS_TABLE = """
 CREATE TABLE matters (

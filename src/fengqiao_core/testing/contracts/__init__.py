@@ -11,6 +11,7 @@ The mixins' names do not start with ``Test``, so pytest never collects them by t
 """
 
 from fengqiao_core.testing.contracts._base import Contract
+from fengqiao_core.testing.contracts.aggregates import StorageAggregates
 from fengqiao_core.testing.contracts.channel import ChannelContract, DeliverySink
 from fengqiao_core.testing.contracts.grid import GridContract
 from fengqiao_core.testing.contracts.outbox import StorageOutbox
@@ -32,7 +33,12 @@ __all__ = [
 
 
 class StorageContract(
-    StorageTransactions, StorageData, StorageAtScale, StorageModelCheck, StorageOutbox
+    StorageTransactions,
+    StorageData,
+    StorageAtScale,
+    StorageModelCheck,
+    StorageOutbox,
+    StorageAggregates,
 ):
     """The whole storage contract: transactions, round trips, volume, aggregates, model check.
 

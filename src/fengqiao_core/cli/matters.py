@@ -1,0 +1,139 @@
+"""``fengqiao matters list|show|overdue`` 事项: the operator's daily view without Python.
+
+Each command opens the station (``--db``: its store is that SQLite file) and reads as the person
+``--as`` names (their role from the station's roster; the system by default), so what is listed
+is what that person may see, and every personal value is masked. ``--json`` prints JSON only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from fengqiao_core.cli.figures import open_for_reading, say
+from fengqiao_core.errors import FengqiaoError
+from fengqiao_core.model import Actor, Matter, Role
+
+__all__ = ["matters"]
+
+matters = typer.Typer(help="Matters 事项: open ones, one matter, the overdue (masked).")
+"""The ``matters`` command group, added to the ``fengqiao`` app by :mod:`.commands`."""
+
+StationOpt = Annotated[str, typer.Option("--station", help="A station file or shipped name.")]
+DbOpt = Annotated[Path | None, typer.Option("--db", help="The station's SQLite store.")]
+AsOpt = Annotated[str | None, typer.Option("--as", help="Read as this person (roster id).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
+_ROSTERS = (
+    ("officers", Role.OFFICER),
+    ("auxiliary_officers", Role.AUXILIARY),
+    ("red_stewards", Role.STEWARD),
+    ("grid_workers", Role.GRID_WORKER),
+    ("mediators", Role.MEDIATOR),
+    ("lawyers", Role.LAWYER),
+)
+
+
+def _actor(station: Any, person: str | None) -> Actor:
+    if person is None:
+        from fengqiao_core.station.values import SYSTEM_ACTOR
+
+        return SYSTEM_ACTOR
+    for attribute, role in _ROSTERS:
+        if any(p.id == person for p in getattr(station.config, attribute)):
+            return Actor(person, role)
+    return Actor(person, Role.RESIDENT)
+
+
+def _row(matter: Matter, status: str = "") -> dict[str, Any]:
+    return {
+        "id": matter.id,
+        "kind": matter.kind.value,
+        "category": matter.category,
+        "state": str(matter.state.value),
+        "level": None if matter.level is None else matter.level.value,
+        "cell": matter.cell,
+        "owner": matter.owner,
+        "reported_at": matter.reported_at.isoformat(),
+        "due": None if matter.due is None else matter.due.isoformat(),
+        **({"sla": status} if status else {}),
+    }
+
+
+def _print(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        say(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        extra = f"  {r['sla']}" if "sla" in r else ""
+        level = r["level"] or "-"
+        say(f"{r['id']}  {r['category']}  {r['state']}  {level}  {r['reported_at']}{extra}")
+    say(f"{len(rows)} matters", err=True)
+
+
+def _run(station: str, db: Path | None, work: Any) -> None:
+    try:
+        with open_for_reading(station, db) as service:
+            work(service)
+    except FengqiaoError as exc:
+        say(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@matters.command("list")
+def list_matters(
+    station: StationOpt, db: DbOpt = None, person: AsOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Open matters the person may see, oldest first."""
+    _run(
+        station, db, lambda s: _print([_row(m) for m in s.open_matters(_actor(s, person))], as_json)
+    )
+
+
+@matters.command("overdue")
+def overdue(
+    station: StationOpt, db: DbOpt = None, person: AsOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Open matters past their yellow or red warning (rules D1, D2)."""
+
+    def work(s: Any) -> None:
+        found = s.overdue(_actor(s, person))
+        _print([_row(m, status.value) for m, status in found], as_json)
+
+    _run(station, db, work)
+
+
+@matters.command("show")
+def show(
+    matter_id: Annotated[str, typer.Argument(help="The matter's id.")],
+    station: StationOpt,
+    db: DbOpt = None,
+    person: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One matter (masked) and its history: every event with time, actor and type."""
+
+    def work(s: Any) -> None:
+        actor = _actor(s, person)
+        matter = s.get(actor, matter_id)
+        row = _row(matter)
+        row["parties"] = [str(p.name) for p in matter.parties]
+        row["description"] = str(matter.description)
+        row["history"] = [
+            {"version": e.version, "at": e.at.isoformat(), "event": type(e).__name__,
+             "actor": e.actor.person_id}
+            for e in s.history(actor, matter_id)
+        ]  # fmt: skip
+        if as_json:
+            say(json.dumps(row, ensure_ascii=False, indent=2))
+            return
+        for key in ("id", "kind", "category", "state", "level", "cell", "owner", "due"):
+            say(f"{key}: {row[key]}")
+        say(f"parties: {', '.join(row['parties'])}")
+        say(f"description: {row['description']}")
+        for e in row["history"]:
+            say(f"  v{e['version']} {e['at']} {e['event']} by {e['actor']}")
+
+    _run(station, db, work)
