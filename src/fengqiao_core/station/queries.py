@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TypeVar
 
+from fengqiao_core.errors import ValidationError
 from fengqiao_core.model import (
     Actor,
     LadderLevel,
