@@ -1,0 +1,292 @@
+"""Entities, the audit log and the outbox of the PostgreSQL backend (pending until commit)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import heapq
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
+
+import attrs
+import psycopg
+
+from fengqiao_core.errors import ConflictError, NotFound
+from fengqiao_core.model import Entity
+from fengqiao_core.ports import AuditEntry, OutboxMessage
+
+from fengqiao_postgres.matters import Reader, copy_rows
+from fengqiao_postgres.rows import entity_class, key_text, micros, plain_text
+
+__all__ = ["PostgresAudit", "PostgresEntities", "PostgresOutbox"]
+
+E = TypeVar("E", bound=Entity)
+_PAGE = 500
+
+
+class PostgresEntities(Generic[E]):
+    """People, places or teams (``repo`` names which) with optimistic versions."""
+
+    def __init__(self, uow: Reader, repo: str) -> None:
+        self._uow = uow
+        self._repo = repo
+        self._station = uow.station_id
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the pending writes."""
+        self._pending: dict[str, E] = {}
+        self._expect: dict[str, int] = {}
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything is pending."""
+        return bool(self._pending)
+
+    def _load(self, kind: str, body: str) -> E:
+        return self._uow.converter.loads(body, entity_class(kind))  # type: ignore[no-any-return]
+
+    def _current(self, entity_id: str) -> E | None:
+        pending = self._pending.get(entity_id)
+        if pending is not None:
+            return pending
+        row = self._uow.fetchone(
+            "SELECT type, body FROM entities WHERE station_id = %s AND repo = %s AND id = %s",
+            (self._station, self._repo, key_text(entity_id)),
+        )
+        return None if row is None else self._load(*row)
+
+    def _write(self, entity: E, expected: int) -> E:
+        stored = attrs.evolve(entity, version=expected + 1)
+        self._expect.setdefault(entity.id, expected)
+        self._pending[entity.id] = stored
+        return copy.copy(stored)
+
+    def add(self, entity: E) -> E:
+        """Store a new entity at version 1; ``ConflictError`` if the id exists."""
+        if self._current(entity.id) is not None:
+            raise ConflictError(f"{self._repo} id {entity.id!r} already exists")
+        return self._write(entity, 0)
+
+    def get(self, entity_id: str) -> E:
+        """The stored entity; raises ``NotFound``."""
+        found = self._current(entity_id)
+        if found is None:
+            raise NotFound(self._repo, entity_id)
+        return copy.copy(found)
+
+    def update(self, entity: E) -> E:
+        """Store ``entity`` if its version is the stored one; returns it at +1."""
+        stored = self.get(entity.id)
+        if stored.version != entity.version:
+            raise ConflictError(
+                f"{self._repo} {entity.id} is at version {stored.version}, not {entity.version}"
+            )
+        return self._write(entity, entity.version)
+
+    def _pages(self) -> Iterator[tuple[str, str, str]]:
+        query = "SELECT id, type, body FROM entities WHERE station_id = %s AND repo = %s"
+        page = self._uow.fetchall(f"{query} ORDER BY id LIMIT {_PAGE}", (self._station, self._repo))
+        while page:
+            yield from page
+            if len(page) < _PAGE:
+                return
+            page = self._uow.fetchall(
+                f"{query} AND id > %s ORDER BY id LIMIT {_PAGE}",
+                (self._station, self._repo, page[-1][0]),
+            )
+
+    def stream(self) -> Iterator[E]:
+        """Every entity by id, committed ones read page by page (keyset pagination)."""
+        pending = sorted((key_text(k) or "", v) for k, v in self._pending.items())
+        mine = {key_text(k) for k in self._pending}
+        committed = (
+            (entity_id, (kind, body))
+            for entity_id, kind, body in self._pages()
+            if entity_id not in mine
+        )
+        for _, found in heapq.merge(committed, pending, key=lambda row: row[0]):
+            yield copy.copy(found) if isinstance(found, Entity) else self._load(*found)  # type: ignore[misc]
+
+    def flush(self, conn: psycopg.Connection[Any]) -> None:
+        """Write the pending entities; ``ConflictError`` if one changed since it was read."""
+        dumps, station = self._uow.converter.dumps, self._station
+        new, old = [], []
+        for e in self._pending.values():
+            expected = self._expect[e.id]
+            row = (station, self._repo, key_text(e.id), e.version, type(e).__qualname__, dumps(e))
+            (old if expected else new).append((row, expected))
+        copy_rows(conn, "entities", [row for row, _ in new])
+        with conn.cursor() as cursor:
+            for row, expected in old:
+                cursor.execute(
+                    "UPDATE entities SET version = %s, type = %s, body = %s"
+                    " WHERE station_id = %s AND repo = %s AND id = %s AND version = %s",
+                    (*row[3:], *row[:3], expected),
+                )
+                if cursor.rowcount != 1:
+                    raise ConflictError(f"one of the {self._repo} changed since it was read")
+
+
+class PostgresAudit:
+    """The append-only audit log of one station: entries numbered from 1 without gaps."""
+
+    def __init__(self, uow: Reader) -> None:
+        self._uow = uow
+        self._station = uow.station_id
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the pending entries."""
+        self._pending: list[AuditEntry] = []
+        self._base = 0
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything is pending."""
+        return bool(self._pending)
+
+    def _load(self, body: str) -> AuditEntry:
+        return self._uow.converter.loads(body, AuditEntry)  # type: ignore[no-any-return]
+
+    def last(self) -> AuditEntry | None:
+        """The newest entry, or ``None``."""
+        if self._pending:
+            return self._pending[-1]
+        row = self._uow.fetchone(
+            "SELECT body FROM audit WHERE station_id = %s ORDER BY seq DESC LIMIT 1",
+            (self._station,),
+        )
+        return None if row is None else self._load(row[0])
+
+    def append(self, entry: AuditEntry) -> None:
+        """Store the entry following the last one (``ConflictError`` otherwise)."""
+        last = self.last()
+        expected = (last.seq if last else 0) + 1
+        if entry.seq != expected:
+            raise ConflictError(f"audit entry {entry.seq} does not follow {expected - 1}")
+        if not self._pending:
+            self._base = expected - 1
+        self._pending.append(entry)
+
+    def stream(self) -> Iterator[AuditEntry]:
+        """Every entry in ``seq`` order, read through a server-side cursor."""
+        rows = self._uow.cursor_rows(
+            "SELECT body FROM audit WHERE station_id = %s ORDER BY seq", (self._station,), _PAGE
+        )
+        for (body,) in rows:
+            yield self._load(body)
+        yield from list(self._pending)
+
+    def flush(self, conn: psycopg.Connection[Any]) -> None:
+        """Write the pending entries; ``ConflictError`` if another unit wrote entries first."""
+        if not self._pending:
+            return
+        row = conn.execute(
+            "SELECT coalesce(max(seq), 0) FROM audit WHERE station_id = %s", (self._station,)
+        ).fetchone()
+        if row is None or row[0] != self._base:
+            raise ConflictError("another unit of work appended to the audit log first")
+        dumps, station = self._uow.converter.dumps, self._station
+        copy_rows(
+            conn,
+            "audit",
+            [
+                (station, e.seq, key_text(e.object_type), key_text(e.object_id), dumps(e))
+                for e in self._pending
+            ],
+        )
+
+
+def _due(message: OutboxMessage, now: dt.datetime) -> bool:
+    return message.delivered_at is None and (
+        message.next_attempt_at is None or message.next_attempt_at <= now
+    )
+
+
+class PostgresOutbox:
+    """One station's messages, written with a change and delivered after commit."""
+
+    def __init__(self, uow: Reader) -> None:
+        self._uow = uow
+        self._station = uow.station_id
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the pending messages."""
+        self._pending: dict[str, OutboxMessage] = {}
+        self._added: set[str] = set()
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything is pending."""
+        return bool(self._pending)
+
+    def _exists(self, message_id: str) -> bool:
+        if message_id in self._pending:
+            return True
+        found = self._uow.fetchone(
+            "SELECT 1 FROM outbox WHERE station_id = %s AND id = %s",
+            (self._station, key_text(message_id)),
+        )
+        return found is not None
+
+    def add(self, message: OutboxMessage) -> None:
+        """Store a new message; ``ConflictError`` if the id exists."""
+        if self._exists(message.id):
+            raise ConflictError(f"outbox message {message.id!r} already exists")
+        self._added.add(message.id)
+        self._pending[message.id] = message
+
+    def pending(self, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
+        """Undelivered messages due at ``now``, oldest first.
+
+        Rows whose delivery state another unit is committing at this moment are skipped
+        (``FOR UPDATE SKIP LOCKED``), so two dispatchers do not pick a message being recorded.
+        """
+        rows = self._uow.fetchall(
+            "SELECT id, body FROM outbox WHERE station_id = %s AND NOT delivered"
+            " AND (next_attempt_us IS NULL OR next_attempt_us <= %s)"
+            " ORDER BY created_us, id LIMIT %s FOR UPDATE SKIP LOCKED",
+            (self._station, micros(now), max(0, limit) + len(self._pending)),
+        )
+        load = self._uow.converter.loads
+        due = [
+            load(body, OutboxMessage)
+            for message_id, body in rows
+            if plain_text(message_id) not in self._pending
+        ]
+        due.extend(m for m in self._pending.values() if _due(m, now))
+        due.sort(key=lambda m: (m.created_at, m.id))
+        return due[:limit]
+
+    def record(self, message: OutboxMessage) -> None:
+        """Store a message's new delivery state; ``NotFound`` for an unknown id."""
+        if not self._exists(message.id):
+            raise NotFound("outbox message", message.id)
+        self._pending[message.id] = message
+
+    def flush(self, conn: psycopg.Connection[Any]) -> None:
+        """Write the pending messages (``ConflictError`` if another unit added an id first)."""
+        dumps, station = self._uow.converter.dumps, self._station
+        rows = [
+            (
+                station,
+                key_text(m.id),
+                micros(m.created_at),
+                m.delivered_at is not None,
+                None if m.next_attempt_at is None else micros(m.next_attempt_at),
+                dumps(m),
+                m.id in self._added,
+            )
+            for m in self._pending.values()
+        ]
+        copy_rows(conn, "outbox", [r[:6] for r in rows if r[6]])
+        with conn.cursor() as cursor:
+            for r in rows:
+                if not r[6]:
+                    cursor.execute(
+                        "UPDATE outbox SET created_us = %s, delivered = %s,"
+                        " next_attempt_us = %s, body = %s WHERE station_id = %s AND id = %s",
+                        (*r[2:6], *r[:2]),
+                    )
