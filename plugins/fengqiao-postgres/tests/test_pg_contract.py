@@ -18,13 +18,13 @@ from fengqiao_core.testing.contracts import StorageContract
 from fengqiao_postgres import PostgresStorage
 
 _RUN = uuid.uuid4().hex[:8]
+_NUMBERS = itertools.count()
 
 
 class TestPostgresStorage(StorageContract):
     @pytest.fixture
     def make_backend(self, pg_url: str) -> Callable[[], StorageBackend]:
-        numbers = itertools.count()
-        return lambda: PostgresStorage(pg_url, f"st-{_RUN}-{next(numbers)}")
+        return lambda: PostgresStorage(pg_url, f"st-{_RUN}-{next(_NUMBERS)}")
 
     @pytest.fixture
     def share_backend(self) -> Callable[[StorageBackend], Callable[[], StorageBackend]]:

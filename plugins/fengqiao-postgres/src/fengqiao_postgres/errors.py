@@ -59,6 +59,8 @@ def storage_error(exc: BaseException) -> StorageError:
         return ConflictError(
             f"PostgreSQL kept aborting the transaction ({name}, {state}); retry the unit of work"
         )
+    if isinstance(exc, pg.ProgramLimitExceeded):
+        return StorageError(f"a value is beyond a limit of PostgreSQL ({name}, {state})")
     if isinstance(exc, _UNAVAILABLE):
         return StorageUnavailable(f"PostgreSQL cannot serve the request now ({name}, {state})")
     if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):

@@ -148,8 +148,9 @@ class PostgresMatters:
         if reference in self._unreported:
             return None
         row = self._uow.fetchone(
-            "SELECT id FROM matters WHERE station_id = %s AND reference = %s",
-            (self._station, key_text(reference)),
+            "SELECT id FROM matters WHERE station_id = %s AND md5(reference) = md5(%s)"
+            " AND reference = %s",
+            (self._station, key_text(reference), key_text(reference)),
         )
         if row is None:
             self._unreported.add(reference)

@@ -83,8 +83,7 @@ TABLES = (
         month {_KEY},
         closed_hours DOUBLE PRECISION,
         version INTEGER NOT NULL CHECK (version >= 1),
-        PRIMARY KEY (station_id, id),
-        UNIQUE (station_id, reference)
+        PRIMARY KEY (station_id, id)
     )""",
     f"""CREATE TABLE matter_bodies (
         station_id {_KEY},
@@ -133,12 +132,14 @@ TABLES = (
 """The tables of :data:`SCHEMA_VERSION`, in dependency order."""
 
 INDEXES = (
+    "CREATE UNIQUE INDEX ux_matters_reference ON matters (station_id, md5(reference))",
     "CREATE INDEX ix_matters_reported ON matters (station_id, reported_us, id)",
     "CREATE INDEX ix_matters_state ON matters (station_id, state)",
     "CREATE INDEX ix_matters_cell ON matters (station_id, cell)",
     "CREATE INDEX ix_matters_community ON matters (station_id, community)",
-    "CREATE INDEX ix_audit_object ON audit (station_id, object_type, object_id)",
+    "CREATE INDEX ix_audit_object ON audit (station_id, left(object_type, 64), left(object_id, 256))",
     "CREATE INDEX ix_outbox_pending ON outbox (station_id, created_us, id) WHERE NOT delivered",
 )
-"""Indexes, each led by ``station_id``: stream order and periods, the screening filters,
-audit entries by object, undelivered messages by age."""
+"""Indexes, each led by ``station_id``: references unique per station (by their MD5, so that
+a reference of any length fits a btree), stream order and periods, the screening filters,
+audit entries by object (prefixes, for the same reason), undelivered messages by age."""
