@@ -41,8 +41,8 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 
 
-class Skipped(Exception):  # noqa: N818 - reads as a verdict, like pytest's skip
-    """Raised by a benchmark that cannot run here (e.g. no database server); the message says why."""
+class Skipped(Exception):
+    """Raised by a benchmark that cannot run here (e.g. no database server), saying why."""
 
 
 @dataclass(frozen=True)

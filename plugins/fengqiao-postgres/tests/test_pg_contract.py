@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from fengqiao_postgres import PostgresStorage
 
 from fengqiao_core.ports import StorageBackend
 from fengqiao_core.testing.contracts import StorageContract
-from fengqiao_postgres import PostgresStorage
 
 _RUN = uuid.uuid4().hex[:8]
 _NUMBERS = itertools.count()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import uuid
@@ -9,12 +10,12 @@ from pathlib import Path
 
 import attrs
 import pytest
+from fengqiao_postgres import PostgresStorage, migrate
 
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import BackendContext, StorageBackend
 from fengqiao_core.testing.contracts import _data as d
 from fengqiao_core.testing.contracts._base import snapshot
-from fengqiao_postgres import PostgresStorage, migrate
 
 
 def _source(tmp_path: Path) -> tuple[str, StorageBackend]:
@@ -23,7 +24,9 @@ def _source(tmp_path: Path) -> tuple[str, StorageBackend]:
     previous = ""
     with store.unit_of_work() as uow:
         for i in range(40):
-            uow.matters.append([d.report(f"m{i:02d}", reference=f"r{i}"), d.triage(f"m{i:02d}", 2)], 0)
+            uow.matters.append(
+                [d.report(f"m{i:02d}", reference=f"r{i}"), d.triage(f"m{i:02d}", 2)], 0
+            )
             entry = attrs.evolve(
                 d.audit_entry(i + 1, object_id=f"m{i:02d}"),
                 prev_hash=previous,
@@ -58,7 +61,7 @@ def test_an_interrupted_copy_resumes_to_an_identical_store(
     tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Stopped after three chunks, run again: the target equals the source, chain included."""
-    url, source = _source(tmp_path)
+    _, source = _source(tmp_path)
     target = PostgresStorage(pg_url, f"mig-{uuid.uuid4().hex[:8]}")
     monkeypatch.setattr(migrate, "CHUNK", 7)
     calls = []
@@ -79,7 +82,7 @@ def test_an_interrupted_copy_resumes_to_an_identical_store(
     assert done["audit"] == 40
     with target.unit_of_work() as uow:
         entries = list(uow.audit.stream())
-    assert all(b.prev_hash == a.entry_hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.entry_hash for a, b in itertools.pairwise(entries))
     migrate.copy_store(source, path, target, lambda p, n: None)  # a third run changes nothing
     assert _everything(target) == _everything(source)
     source.close()
@@ -100,7 +103,8 @@ def test_the_command_copies_with_a_progress_bar_on_stderr(tmp_path: Path, pg_url
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "matters" in done.stderr and "40/40" in done.stderr
+    assert "matters" in done.stderr
+    assert "40/40" in done.stderr
     target = PostgresStorage(pg_url, station)
     source = Plugins().open_backend("storage", BackendContext(url, None, None))
     assert _everything(target) == _everything(source)

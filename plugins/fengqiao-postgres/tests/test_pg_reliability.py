@@ -14,14 +14,14 @@ import uuid
 from typing import Any
 
 import psycopg
+from fengqiao_postgres import PostgresStorage
+from fengqiao_postgres.store import parse_url
 from psycopg import sql
 
 from fengqiao_core import model as m
 from fengqiao_core.errors import ConflictError
 from fengqiao_core.model.personal import FreeText
 from fengqiao_core.testing.contracts import _data as d
-from fengqiao_postgres import PostgresStorage
-from fengqiao_postgres.store import parse_url
 
 FORK = multiprocessing.get_context("fork")
 SHARED = ("m1", "m2")
@@ -116,7 +116,8 @@ def _batch_writer(url: str, station: str, sender: Any, first_batch: int) -> None
 
 _TORN = {
     "matters without a body": "SELECT count(*) FROM matters m WHERE m.station_id = %(s)s"
-    " AND NOT EXISTS (SELECT 1 FROM matter_bodies b WHERE (b.station_id, b.id) = (m.station_id, m.id))",
+    " AND NOT EXISTS (SELECT 1 FROM matter_bodies b"
+    " WHERE (b.station_id, b.id) = (m.station_id, m.id))",
     "matters whose events are not their version": "SELECT count(*) FROM matters m"
     " WHERE m.station_id = %(s)s AND version != (SELECT count(*) FROM events e"
     " WHERE (e.station_id, e.matter_id) = (m.station_id, m.id))",
@@ -124,7 +125,8 @@ _TORN = {
     " WHERE m.station_id = %(s)s AND NOT EXISTS (SELECT 1 FROM audit a"
     " WHERE a.station_id = m.station_id AND a.object_id = m.id)",
     "audit entries without a matter": "SELECT count(*) FROM audit a WHERE a.station_id = %(s)s"
-    " AND NOT EXISTS (SELECT 1 FROM matters m WHERE (m.station_id, m.id) = (a.station_id, a.object_id))",
+    " AND NOT EXISTS (SELECT 1 FROM matters m"
+    " WHERE (m.station_id, m.id) = (a.station_id, a.object_id))",
     "gaps in the audit log": "SELECT count(*) - coalesce(max(seq), 0) FROM audit"
     " WHERE station_id = %(s)s",
 }
@@ -139,7 +141,9 @@ def _check(url: str, station: str) -> tuple[dict[str, int], list[str]]:
             row = conn.execute(query, {"s": station}).fetchone()  # type: ignore[arg-type]
             if row and row[0]:
                 torn[name] = row[0]
-        ids = [r[0] for r in conn.execute("SELECT id FROM matters WHERE station_id = %s", (station,))]
+        ids = [
+            r[0] for r in conn.execute("SELECT id FROM matters WHERE station_id = %s", (station,))
+        ]
     return torn, ids
 
 

@@ -6,20 +6,22 @@ import uuid
 
 import psycopg
 import pytest
+from fengqiao_postgres import SCHEMA_VERSION, PostgresStorage
 from psycopg import sql
 
 from fengqiao_core.errors import ConfigurationError, StorageError, StorageUnavailable
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import AggregateQuery, BackendContext, Dimension, Measure
 from fengqiao_core.testing.contracts import _data as d
-from fengqiao_postgres import SCHEMA_VERSION, PostgresStorage
 
 
 def _fill(store: PostgresStorage, tag: str) -> None:
     with store.unit_of_work() as uow:
         for i in range(3):
             matter_id = f"{tag}-m{i}"
-            uow.matters.append([d.report(matter_id, reference=f"ref{i}"), d.triage(matter_id, 2)], 0)
+            uow.matters.append(
+                [d.report(matter_id, reference=f"ref{i}"), d.triage(matter_id, 2)], 0
+            )
             uow.audit.append(d.audit_entry(i + 1, object_id=matter_id))
             uow.outbox.add(d.message(f"msg{i}"))
         uow.people.add(d.person("p1"))
@@ -44,7 +46,8 @@ def test_two_stations_in_one_schema_never_see_each_other(pg_url: str) -> None:
             with store.unit_of_work() as uow:
                 assert [x.id for x in uow.matters.stream()] == [f"{tag}-m{i}" for i in range(3)]
                 found = uow.matters.find_by_reference("ref1")
-                assert found is not None and found.id == f"{tag}-m1"
+                assert found is not None
+                assert found.id == f"{tag}-m1"
                 assert [e.object_id for e in uow.audit.stream()] == [
                     f"{tag}-m{i}" for i in range(3)
                 ]
@@ -76,7 +79,7 @@ def test_a_newer_schema_is_refused_with_a_clear_error(pg_base: str) -> None:
                 ),
                 (SCHEMA_VERSION + 1,),
             )
-        with pytest.raises(StorageError, match="newer.*upgrade fengqiao-postgres"):
+        with pytest.raises(StorageError, match=r"newer.*upgrade fengqiao-postgres"):
             PostgresStorage(url, "s1")
     finally:
         with psycopg.connect(pg_base, autocommit=True) as conn:

@@ -11,7 +11,6 @@ from typing import Any
 
 from fengqiao_core.hookspecs import hookimpl
 from fengqiao_core.ports import BackendSpec
-
 from fengqiao_postgres.schema import SCHEMA_VERSION
 from fengqiao_postgres.store import PostgresStorage
 from fengqiao_postgres.unit import PostgresUnitOfWork

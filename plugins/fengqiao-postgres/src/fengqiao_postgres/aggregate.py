@@ -15,7 +15,6 @@ import psycopg
 from psycopg import sql
 
 from fengqiao_core.ports import AggregateQuery, AggregateRow, Dimension, MatterFilter, Measure
-
 from fengqiao_postgres.rows import key_text, micros, plain_text
 from fengqiao_postgres.schema import MATTER_COLUMNS
 
@@ -111,7 +110,7 @@ def aggregate(
         f" {median} FROM {source} AS s WHERE {where}{group}"
     )
     n = len(keys)
-    rows = conn.execute(sql.SQL(text), [station_id, *params]).fetchall()  # type: ignore[arg-type]
+    rows = conn.execute(sql.SQL(text), [station_id, *params]).fetchall()
     groups = {tuple(plain_text(v) for v in row[:n]): row[n:] for row in rows}
     if not keys:
         groups.setdefault((), (0, 0, 0, None))

@@ -13,7 +13,7 @@ __all__ = ["register"]
 def register(cli: Any) -> None:
     """Add the ``migrate`` command to the root Typer application ``cli``."""
 
-    @cli.command("migrate")
+    @cli.command("migrate")  # type: ignore[untyped-decorator]
     def migrate(
         source: Annotated[str, typer.Option("--from", help="sqlite:///path/to/station.db")],
         target: Annotated[str, typer.Option("--to", help="postgresql://user@host/db[?schema=S]")],
@@ -22,7 +22,7 @@ def register(cli: Any) -> None:
             typer.Option("--station", help="The station id in the target (or ?station= in --to)."),
         ] = None,
     ) -> None:
-        """Copy a station's store into PostgreSQL (resumable: run it again after an interruption)."""
+        """Copy a station's store into PostgreSQL (resumable: run it again if interrupted)."""
         from fengqiao_postgres.command_run import run
 
         raise typer.Exit(run(source, target, station))

@@ -8,7 +8,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from fengqiao_core.errors import FengqiaoError
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import BackendContext
-
 from fengqiao_postgres.migrate import copy_store, counts
 from fengqiao_postgres.store import PostgresStorage
 
@@ -24,7 +23,8 @@ def run(source_url: str, target_url: str, station: str | None) -> int:
         if not source_url.startswith("sqlite:"):
             err.print("error: --from must be an sqlite:/// URL")
             return 2
-        source = plugins.open_backend("storage", BackendContext(source_url, None, converter))
+        context = BackendContext(source_url, None, converter)  # type: ignore[arg-type]
+        source = plugins.open_backend("storage", context)
         try:
             target = PostgresStorage(target_url, station, converter=converter)
             try:
@@ -37,9 +37,7 @@ def run(source_url: str, target_url: str, station: str | None) -> int:
                     console=err,
                 ) as bar:
                     tasks = {k: bar.add_task(k, total=n) for k, n in totals.items()}
-                    copy_store(
-                        source, path, target, lambda part, n: bar.advance(tasks[part], n)
-                    )
+                    copy_store(source, path, target, lambda part, n: bar.advance(tasks[part], n))
             finally:
                 target.close()
         finally:

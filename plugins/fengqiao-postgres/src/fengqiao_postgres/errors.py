@@ -79,9 +79,12 @@ def translate() -> Iterator[None]:
         raise storage_error(exc) from None
 
 
-def retrying(conn: psycopg.Connection[Any], work: Callable[[psycopg.Connection[Any]], T], *, tries: int = 8) -> T:
-    """Run ``work`` in one transaction; retry it with jittered backoff after a deadlock or a
-    serialization failure (our errors and others propagate at once, rolled back).
+def retrying(
+    conn: psycopg.Connection[Any], work: Callable[[psycopg.Connection[Any]], T], *, tries: int = 8
+) -> T:
+    """Run ``work`` in one transaction, retried after a deadlock or serialization failure.
+
+    Our errors and other driver errors propagate at once (translated, rolled back).
 
     Raises:
         ConflictError: Still aborted after ``tries`` attempts.

@@ -19,11 +19,15 @@ import psycopg
 from fengqiao_core.errors import ConflictError, NotFound
 from fengqiao_core.model import Matter, MatterEvent, replay
 from fengqiao_core.ports import AggregateQuery, AggregateRow, MatterFilter
-
 from fengqiao_postgres.aggregate import aggregate, filter_sql, pending_source
 from fengqiao_postgres.errors import translate
 from fengqiao_postgres.rows import (
-    decode_event, event_row, key_text, matches, matter_row, micros,
+    decode_event,
+    event_row,
+    key_text,
+    matches,
+    matter_row,
+    micros,
     plain_text,
 )
 from fengqiao_postgres.schema import MATTER_COLUMNS

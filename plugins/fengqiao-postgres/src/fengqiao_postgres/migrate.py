@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from fengqiao_core.errors import ConflictError, StorageError
 from fengqiao_core.ports import OutboxMessage, StorageBackend
-
 from fengqiao_postgres.rows import key_text, plain_text
 from fengqiao_postgres.store import PostgresStorage
 
@@ -132,7 +131,9 @@ def counts(path: str) -> dict[str, int]:
     tables = {"entities": "entities", "matters": "matters", "audit": "audit", "outbox": "outbox"}
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return {k: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for k, t in tables.items()}
+        return {
+            k: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for k, t in tables.items()
+        }
     except sqlite3.Error as exc:
         raise StorageError(f"cannot read the source ({type(exc).__name__})") from None
     finally:

@@ -1,4 +1,4 @@
-"""Creating and migrating the PostgreSQL schema 建库与迁移: version ``n`` to ``n + 1``, forward only.
+"""Creating and migrating the PostgreSQL schema 建库与迁移: version ``n`` to ``n + 1``, forward.
 
 One database schema (``search_path``) holds the tables of every station; its layout version
 is the one row of ``fengqiao_schema``. :func:`prepare` runs when a store opens, inside one
@@ -13,7 +13,6 @@ from collections.abc import Callable
 import psycopg
 
 from fengqiao_core.errors import StorageError
-
 from fengqiao_postgres.schema import INDEXES, SCHEMA_VERSION, TABLES, VERSION_TABLE
 
 __all__ = ["MIGRATIONS", "prepare", "schema_version"]
@@ -62,7 +61,7 @@ def prepare(conn: psycopg.Connection[tuple[object, ...]]) -> int:
                 )
             conn.execute(VERSION_TABLE)
             for statement in (*TABLES, *INDEXES):
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement)
             conn.execute("INSERT INTO fengqiao_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
             return 0
         for step in range(found, SCHEMA_VERSION):

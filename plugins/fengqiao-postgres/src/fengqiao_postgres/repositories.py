@@ -14,7 +14,6 @@ import psycopg
 from fengqiao_core.errors import ConflictError, NotFound
 from fengqiao_core.model import Entity
 from fengqiao_core.ports import AuditEntry, OutboxMessage
-
 from fengqiao_postgres.matters import Reader, copy_rows
 from fengqiao_postgres.rows import entity_class, key_text, micros, plain_text
 
@@ -111,7 +110,8 @@ class PostgresEntities(Generic[E]):
     def flush(self, conn: psycopg.Connection[Any]) -> None:
         """Write the pending entities; ``ConflictError`` if one changed since it was read."""
         dumps, station = self._uow.converter.dumps, self._station
-        new, old = [], []
+        new: list[tuple[tuple[Any, ...], int]] = []
+        old: list[tuple[tuple[Any, ...], int]] = []
         for e in self._pending.values():
             expected = self._expect[e.id]
             row = (station, self._repo, key_text(e.id), e.version, type(e).__qualname__, dumps(e))

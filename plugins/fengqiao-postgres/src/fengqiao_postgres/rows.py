@@ -15,7 +15,6 @@ from typing import Any
 from fengqiao_core.errors import StorageError
 from fengqiao_core.model import Entity, Matter, MatterEvent
 from fengqiao_core.ports import MatterFilter
-
 from fengqiao_postgres.schema import EVENT_SCHEMA
 
 __all__ = [

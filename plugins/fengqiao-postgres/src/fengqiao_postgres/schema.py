@@ -137,7 +137,8 @@ INDEXES = (
     "CREATE INDEX ix_matters_state ON matters (station_id, state)",
     "CREATE INDEX ix_matters_cell ON matters (station_id, cell)",
     "CREATE INDEX ix_matters_community ON matters (station_id, community)",
-    "CREATE INDEX ix_audit_object ON audit (station_id, left(object_type, 64), left(object_id, 256))",
+    "CREATE INDEX ix_audit_object ON audit"
+    " (station_id, left(object_type, 64), left(object_id, 256))",
     "CREATE INDEX ix_outbox_pending ON outbox (station_id, created_us, id) WHERE NOT delivered",
 )
 """Indexes, each led by ``station_id``: references unique per station (by their MD5, so that

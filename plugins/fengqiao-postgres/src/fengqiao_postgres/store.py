@@ -16,7 +16,6 @@ from psycopg_pool import ConnectionPool
 
 from fengqiao_core.errors import ConfigurationError
 from fengqiao_core.ports import BackendContext, Capability
-
 from fengqiao_postgres.errors import translate
 from fengqiao_postgres.migrations import prepare
 from fengqiao_postgres.unit import PostgresUnitOfWork
@@ -136,9 +135,7 @@ class PostgresStorage:
             )
 
     def _configure(self, conn: Conn) -> None:
-        conn.execute(
-            sql.SQL("SET search_path TO {}").format(sql.Identifier(self.settings.schema))
-        )
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.settings.schema)))
 
     def reopen(self) -> PostgresStorage:
         """Another store over the same database, schema and station (e.g. in a child process)."""
@@ -154,4 +151,3 @@ class PostgresStorage:
 
     def __repr__(self) -> str:
         return f"PostgresStorage(station={self.station_id!r}, schema={self.settings.schema!r})"
-

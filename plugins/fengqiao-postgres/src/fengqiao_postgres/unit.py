@@ -19,7 +19,6 @@ from psycopg_pool import ConnectionPool
 
 from fengqiao_core.model import CommunityTeam, Person, Place
 from fengqiao_core.ports import AuditLog, EntityRepository, MatterRepository, Outbox
-
 from fengqiao_postgres.errors import retrying, storage_error, translate
 from fengqiao_postgres.matters import PostgresMatters
 from fengqiao_postgres.repositories import PostgresAudit, PostgresEntities, PostgresOutbox
@@ -67,12 +66,12 @@ class PostgresUnitOfWork:
     def fetchone(self, query: str, params: tuple[Any, ...] = ()) -> Any:
         """The first row of a query, or ``None``."""
         with translate():
-            return self.connection.execute(query, params).fetchone()  # type: ignore[arg-type]
+            return self.connection.execute(query, params).fetchone()
 
     def fetchall(self, query: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Every row of a bounded query."""
         with translate():
-            return self.connection.execute(query, params).fetchall()  # type: ignore[arg-type]
+            return self.connection.execute(query, params).fetchall()
 
     def cursor_rows(self, query: str, params: tuple[Any, ...], batch: int) -> Iterator[Any]:
         """Rows of a query through a server-side cursor on a connection of its own.
@@ -87,7 +86,7 @@ class PostgresUnitOfWork:
                 conn.cursor(name="fengqiao_stream") as cursor,
             ):
                 cursor.itersize = max(1, batch)
-                cursor.execute(query, params)  # type: ignore[arg-type]
+                cursor.execute(query, params)
                 yield from cursor
         except psycopg.Error as exc:
             raise storage_error(exc) from None
