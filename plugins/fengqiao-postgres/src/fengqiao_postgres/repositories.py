@@ -159,6 +159,17 @@ class PostgresAudit:
         )
         return None if row is None else self._load(row[0])
 
+    def head(self) -> tuple[int, str] | None:
+        """The newest entry's ``(seq, entry_hash)``, read without decoding its body."""
+        if self._pending:
+            return self._pending[-1].seq, self._pending[-1].entry_hash
+        row = self._uow.fetchone(
+            "SELECT seq, body::json ->> 'entry_hash' FROM audit WHERE station_id = %s"
+            " ORDER BY seq DESC LIMIT 1",
+            (self._station,),
+        )
+        return None if row is None else (int(row[0]), str(row[1] or ""))
+
     def append(self, entry: AuditEntry) -> None:
         """Store the entry following the last one (``ConflictError`` otherwise)."""
         last = self.last()
