@@ -11,6 +11,7 @@ from pathlib import Path
 import attrs
 import pytest
 from fengqiao_postgres import PostgresStorage, migrate
+from fengqiao_postgres.command_run import unclaimed
 
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import BackendContext, StorageBackend
@@ -20,7 +21,7 @@ from fengqiao_core.testing.contracts._base import snapshot
 
 def _source(tmp_path: Path) -> tuple[str, StorageBackend]:
     url = f"sqlite:///{tmp_path / 'a.db'}"
-    store = Plugins().open_backend("storage", BackendContext(url, None, None))
+    store = Plugins().open_backend("storage", BackendContext(url, unclaimed(), None))
     previous = ""
     with store.unit_of_work() as uow:
         for i in range(40):
@@ -30,7 +31,7 @@ def _source(tmp_path: Path) -> tuple[str, StorageBackend]:
             entry = attrs.evolve(
                 d.audit_entry(i + 1, object_id=f"m{i:02d}"),
                 prev_hash=previous,
-                entry_hash=f"h{i:04d}",
+                entry_hash=f"{i:016x}",
             )
             previous = entry.entry_hash
             uow.audit.append(entry)
@@ -106,7 +107,7 @@ def test_the_command_copies_with_a_progress_bar_on_stderr(tmp_path: Path, pg_url
     assert "matters" in done.stderr
     assert "40/40" in done.stderr
     target = PostgresStorage(pg_url, station)
-    source = Plugins().open_backend("storage", BackendContext(url, None, None))
+    source = Plugins().open_backend("storage", BackendContext(url, unclaimed(), None))
     assert _everything(target) == _everything(source)
     target.close()
     source.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -11,7 +14,16 @@ from fengqiao_core.ports import BackendContext
 from fengqiao_postgres.migrate import copy_store, counts
 from fengqiao_postgres.store import PostgresStorage
 
-__all__ = ["run"]
+__all__ = ["run", "unclaimed"]
+
+
+def unclaimed() -> Any:
+    """A stand-in station with no id: the source store is read as it is, claimed by no one.
+
+    The SQLite backend refuses a database claimed by another station and claims an unclaimed
+    one for the station it is opened for; copying must do neither.
+    """
+    return SimpleNamespace(station=SimpleNamespace(id=None))
 
 
 def run(source_url: str, target_url: str, station: str | None) -> int:
@@ -23,7 +35,7 @@ def run(source_url: str, target_url: str, station: str | None) -> int:
         if not source_url.startswith("sqlite:"):
             err.print("error: --from must be an sqlite:/// URL")
             return 2
-        context = BackendContext(source_url, None, converter)  # type: ignore[arg-type]
+        context = BackendContext(source_url, unclaimed(), converter)
         source = plugins.open_backend("storage", context)
         try:
             target = PostgresStorage(target_url, station, converter=converter)

@@ -1,9 +1,8 @@
-"""Entities, the audit log and the outbox of the PostgreSQL backend (pending until commit)."""
+"""Entities and the audit log of the PostgreSQL backend (pending until commit)."""
 
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import heapq
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
@@ -13,11 +12,11 @@ import psycopg
 
 from fengqiao_core.errors import ConflictError, NotFound
 from fengqiao_core.model import Entity
-from fengqiao_core.ports import AuditEntry, OutboxMessage
+from fengqiao_core.ports import AuditEntry
 from fengqiao_postgres.matters import Reader, copy_rows
-from fengqiao_postgres.rows import entity_class, key_text, micros, plain_text
+from fengqiao_postgres.rows import entity_class, key_text
 
-__all__ = ["PostgresAudit", "PostgresEntities", "PostgresOutbox"]
+__all__ = ["PostgresAudit", "PostgresEntities"]
 
 E = TypeVar("E", bound=Entity)
 _PAGE = 500
@@ -207,97 +206,3 @@ class PostgresAudit:
                 for e in self._pending
             ],
         )
-
-
-def _due(message: OutboxMessage, now: dt.datetime) -> bool:
-    return message.delivered_at is None and (
-        message.next_attempt_at is None or message.next_attempt_at <= now
-    )
-
-
-class PostgresOutbox:
-    """One station's messages, written with a change and delivered after commit."""
-
-    def __init__(self, uow: Reader) -> None:
-        self._uow = uow
-        self._station = uow.station_id
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget the pending messages."""
-        self._pending: dict[str, OutboxMessage] = {}
-        self._added: set[str] = set()
-
-    @property
-    def changed(self) -> bool:
-        """Whether anything is pending."""
-        return bool(self._pending)
-
-    def _exists(self, message_id: str) -> bool:
-        if message_id in self._pending:
-            return True
-        found = self._uow.fetchone(
-            "SELECT 1 FROM outbox WHERE station_id = %s AND id = %s",
-            (self._station, key_text(message_id)),
-        )
-        return found is not None
-
-    def add(self, message: OutboxMessage) -> None:
-        """Store a new message; ``ConflictError`` if the id exists."""
-        if self._exists(message.id):
-            raise ConflictError(f"outbox message {message.id!r} already exists")
-        self._added.add(message.id)
-        self._pending[message.id] = message
-
-    def pending(self, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
-        """Undelivered messages due at ``now``, oldest first.
-
-        Rows whose delivery state another unit is committing at this moment are skipped
-        (``FOR UPDATE SKIP LOCKED``), so two dispatchers do not pick a message being recorded.
-        """
-        rows = self._uow.fetchall(
-            "SELECT id, body FROM outbox WHERE station_id = %s AND NOT delivered"
-            " AND (next_attempt_us IS NULL OR next_attempt_us <= %s)"
-            " ORDER BY created_us, id LIMIT %s FOR UPDATE SKIP LOCKED",
-            (self._station, micros(now), max(0, limit) + len(self._pending)),
-        )
-        load = self._uow.converter.loads
-        due = [
-            load(body, OutboxMessage)
-            for message_id, body in rows
-            if plain_text(message_id) not in self._pending
-        ]
-        due.extend(m for m in self._pending.values() if _due(m, now))
-        due.sort(key=lambda m: (m.created_at, m.id))
-        return due[:limit]
-
-    def record(self, message: OutboxMessage) -> None:
-        """Store a message's new delivery state; ``NotFound`` for an unknown id."""
-        if not self._exists(message.id):
-            raise NotFound("outbox message", message.id)
-        self._pending[message.id] = message
-
-    def flush(self, conn: psycopg.Connection[Any]) -> None:
-        """Write the pending messages (``ConflictError`` if another unit added an id first)."""
-        dumps, station = self._uow.converter.dumps, self._station
-        rows = [
-            (
-                station,
-                key_text(m.id),
-                micros(m.created_at),
-                m.delivered_at is not None,
-                None if m.next_attempt_at is None else micros(m.next_attempt_at),
-                dumps(m),
-                m.id in self._added,
-            )
-            for m in self._pending.values()
-        ]
-        copy_rows(conn, "outbox", [r[:6] for r in rows if r[6]])
-        with conn.cursor() as cursor:
-            for r in rows:
-                if not r[6]:
-                    cursor.execute(
-                        "UPDATE outbox SET created_us = %s, delivered = %s,"
-                        " next_attempt_us = %s, body = %s WHERE station_id = %s AND id = %s",
-                        (*r[2:6], *r[:2]),
-                    )

@@ -8,8 +8,9 @@ Version history:
 
 - **1** — the first layout: ``matters`` (one narrow column per filter and dimension),
   ``matter_bodies`` (the JSON state), ``events`` (unique ``(station_id, matter_id, version)``),
-  ``entities``, ``audit`` and ``outbox``; text keys use the ``"C"`` collation so that they sort
-  by code point, as Python does.
+  ``entities``, ``audit`` and ``outbox`` (with its lease ``lease_owner``/``lease_until_us``,
+  dead letters ``given_up`` and quarantine ``poison`` for rows that cannot be decoded); text
+  keys use the ``"C"`` collation so that they sort by code point, as Python does.
 
 :func:`~fengqiao_postgres.migrations.prepare` creates a new schema at :data:`SCHEMA_VERSION`,
 migrates an older one forward in one transaction, and refuses a newer one.
@@ -125,7 +126,11 @@ TABLES = (
         created_us BIGINT NOT NULL,
         delivered BOOLEAN NOT NULL,
         next_attempt_us BIGINT,
+        lease_owner {_TEXT},
+        lease_until_us BIGINT,
+        given_up BOOLEAN NOT NULL DEFAULT FALSE,
         body TEXT NOT NULL,
+        poison BOOLEAN NOT NULL DEFAULT FALSE,
         PRIMARY KEY (station_id, id)
     )""",
 )
@@ -140,7 +145,9 @@ INDEXES = (
     "CREATE INDEX ix_audit_object ON audit"
     " (station_id, left(object_type, 64), left(object_id, 256))",
     "CREATE INDEX ix_outbox_pending ON outbox (station_id, created_us, id) WHERE NOT delivered",
+    "CREATE INDEX ix_outbox_failed ON outbox (station_id, created_us, id) WHERE given_up",
 )
 """Indexes, each led by ``station_id``: references unique per station (by their MD5, so that
 a reference of any length fits a btree), stream order and periods, the screening filters,
-audit entries by object (prefixes, for the same reason), undelivered messages by age."""
+audit entries by object (prefixes, for the same reason), undelivered messages and dead
+letters by age."""

@@ -21,7 +21,8 @@ from fengqiao_core.model import CommunityTeam, Person, Place
 from fengqiao_core.ports import AuditLog, EntityRepository, MatterRepository, Outbox
 from fengqiao_postgres.errors import retrying, storage_error, translate
 from fengqiao_postgres.matters import PostgresMatters
-from fengqiao_postgres.repositories import PostgresAudit, PostgresEntities, PostgresOutbox
+from fengqiao_postgres.outbox import PostgresOutbox
+from fengqiao_postgres.repositories import PostgresAudit, PostgresEntities
 
 __all__ = ["PostgresUnitOfWork"]
 
