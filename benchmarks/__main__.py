@@ -11,7 +11,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from benchmarks.harness import Result, discover, run, select
+from benchmarks.harness import Result, Skipped, discover, run, select
 
 _QUICK_LIMIT_S = 60.0
 
@@ -36,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for bench in chosen:
         try:
             result = run(bench, quick=args.quick)
+        except Skipped as reason:
+            print(f"{bench.name}: skipped ({reason})", file=sys.stderr)
+            continue
         except Exception:
             failed.append(bench.name)
             print(f"{bench.name}: FAILED\n{traceback.format_exc()}", file=sys.stderr)

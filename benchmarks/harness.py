@@ -24,6 +24,7 @@ __all__ = [
     "Benchmark",
     "Measurement",
     "Result",
+    "Skipped",
     "benchmark",
     "discover",
     "interleave",
@@ -38,6 +39,10 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     ">": operator.gt,
 }
+
+
+class Skipped(Exception):
+    """Raised by a benchmark that cannot run here (e.g. no database server), saying why."""
 
 
 @dataclass(frozen=True)

@@ -144,3 +144,12 @@ def test_interleave_takes_medians_of_alternating_rounds():
 def test_discover_registers_every_bench_module():
     harness.discover()
     assert {"converter.P3", "import.P7"} <= set(harness.REGISTRY)
+
+
+def test_a_skipped_benchmark_says_why_and_does_not_fail(registry, capsys):
+    def unavailable(quick):
+        raise harness.Skipped("no server here")
+
+    registry["fake.skip"] = Benchmark("fake.skip", ">= 1", unavailable)
+    assert cli.main(["fake.skip"]) == 0
+    assert "fake.skip: skipped (no server here)" in capsys.readouterr().err
