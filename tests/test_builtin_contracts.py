@@ -23,11 +23,6 @@ class TestMemoryStorage(StorageContract):
 
 
 class TestDeclaredGrid(GridContract):
-    known_gaps: ClassVar[dict[str, str]] = {
-        "test_bad_coordinates_are_refused": "DeclaredGrid.locate raises ValueError or answers "
-        "None for bad columns (to fix in builtin/declared_grid.py)",
-    }
-
     @pytest.fixture
     def make_backend(self, grid_station):
         return DeclaredGrid(grid_station)

@@ -66,3 +66,24 @@ def test_every_edge_through_the_use_cases(kind, source, action, target):
         history = service.history(OFFICER, matter.id)
         assert history[-1].actor == OFFICER
         assert [e.version for e in history] == list(range(1, len(history) + 1))
+
+
+def test_report_many_locates_every_point_of_a_batch_in_one_call():
+    from fengqiao_core import model as m
+    from fengqiao_core.builtin.declared_grid import DeclaredGrid
+    from station_helpers import MIAOSHAN, OFFICER, draft, station
+
+    class Counting(DeclaredGrid):
+        calls = 0
+
+        def locate(self, lons, lats, crs):
+            type(self).calls += 1
+            return super().locate(lons, lats, crs)
+
+    points = [m.Location(point=m.GeoPoint(114.40 + i * 1e-4, 30.45)) for i in range(30)]
+    places = [m.Location(place="H01")] * 5  # declared places need no location call
+    service, _ = station(backends={"grid": Counting(MIAOSHAN)})
+    stored = service.report_many(OFFICER, [draft(location=where) for where in points + places])
+    assert Counting.calls == 1
+    assert len(stored) == 35
+    assert all(matter.cell is not None for matter in stored[30:])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from fengqiao_core.errors import ValidationError
 from fengqiao_core.hookspecs import hookimpl
 from fengqiao_core.model import CoordinateSystem, GridCell, StationData
 from fengqiao_core.model.geo import distance_m, to_wgs84
@@ -70,7 +71,16 @@ class DeclaredGrid:
     def locate(
         self, lons: Sequence[float], lats: Sequence[float], crs: CoordinateSystem
     ) -> list[str | None]:
-        """The cell of the nearest declared place within reach of each point, else ``None``."""
+        """The cell of the nearest declared place within reach of each point, else ``None``.
+
+        Raises:
+            ValidationError: The columns differ in length, or hold a non-number, a NaN, an
+                infinity or a value out of range (longitude ±180, latitude ±90).
+        """
+        _check_column(lons, "lons", 180.0)
+        _check_column(lats, "lats", 90.0)
+        if len(lons) != len(lats):
+            raise ValidationError("lats", f"{len(lats)} latitudes for {len(lons)} longitudes")
         return [
             self._nearest(*to_wgs84(lon, lat, crs)) for lon, lat in zip(lons, lats, strict=True)
         ]
@@ -87,6 +97,15 @@ class DeclaredGrid:
         """The other cells of the same community or village."""
         community = self._community_of.get(cell_id)
         return [c for c in self._by_community.get(community or "", ()) if c != cell_id]
+
+
+def _check_column(values: object, name: str, limit: float) -> None:
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise ValidationError(name, "expected a sequence of numbers")
+    for position, value in enumerate(values):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or abs(value) > limit:
+            raise ValidationError(name, f"position {position} is not a coordinate in ±{limit:g}")
 
 
 @hookimpl

@@ -24,6 +24,7 @@ from fengqiao_core.errors import (
 )
 from fengqiao_core.model import (
     Actor,
+    CoordinateSystem,
     Location,
     Matter,
     MatterEvent,
@@ -137,8 +138,9 @@ class IntakeUseCases(StationCore):
             ]
             prepared: list[tuple[list[MatterEvent], Matter, TriageDecision]] = []
             try:
-                for i in fresh:
-                    prepared.append(self._prepare(actor, batch[i], start + i))
+                located = self._locate_batch([batch[i] for i in fresh])
+                for i, cell in zip(fresh, located, strict=True):
+                    prepared.append(self._prepare(actor, batch[i], start + i, cell))
                 kept, changes = self._store(actor, prepared)
             except BaseException:
                 self.screening_index().remove(matter.id for _, matter, _ in prepared)
@@ -177,7 +179,7 @@ class IntakeUseCases(StationCore):
                 raise ConflictError("a draft's reference is already reported by someone else")
 
     def _prepare(
-        self, actor: Actor, draft: MatterDraft, position: int
+        self, actor: Actor, draft: MatterDraft, position: int, cell: str | None
     ) -> tuple[list[MatterEvent], Matter, TriageDecision]:
         where = f"drafts[{position}]"
         try:
@@ -206,7 +208,6 @@ class IntakeUseCases(StationCore):
         keys = screening_keys(matter, require_secret(self._secret, "linked screening"))
         index = self.screening_index()
         found = screen(keys, index.candidates(keys), self.screening)
-        cell = self._locate(matter)
         stewards = self._stewards(matter, cell) if draft.stewards_wanted else []
         advice = self.plugins.triage_advice(matter, self.config)
         decision = triage(
@@ -237,16 +238,26 @@ class IntakeUseCases(StationCore):
                 where, f"a {place.kind.value} is not a place: name a compound, campus or site"
             )
 
-    def _locate(self, matter: Matter) -> str | None:
-        location = matter.location
-        if location.place is not None:
-            found = self.grid.cell_of_place(location.place)
-            if found is not None:
-                return found
-        if location.point is not None:
-            point = location.point
-            return self.grid.locate([point.lon], [point.lat], point.crs)[0]
-        return None
+    def _locate_batch(self, drafts: Sequence[MatterDraft]) -> list[str | None]:
+        """The cell of each draft (rule L1): places by declaration, points in one call per CRS.
+
+        A place's declared cell wins; the points of the whole batch go to the grid backend's
+        vectorised ``locate`` together, one call per coordinate system.
+        """
+        cells: list[str | None] = [None] * len(drafts)
+        points: dict[CoordinateSystem, list[int]] = {}
+        for i, draft in enumerate(drafts):
+            location = draft.location
+            if location.place is not None:
+                cells[i] = self.grid.cell_of_place(location.place)
+            if cells[i] is None and location.point is not None:
+                points.setdefault(location.point.crs, []).append(i)
+        for crs, indexes in points.items():
+            lons = [drafts[i].location.point.lon for i in indexes]  # type: ignore[union-attr]
+            lats = [drafts[i].location.point.lat for i in indexes]  # type: ignore[union-attr]
+            for i, cell in zip(indexes, self.grid.locate(lons, lats, crs), strict=True):
+                cells[i] = cell
+        return cells
 
     def _stewards(self, matter: Matter, cell: str | None) -> list[str]:
         grid_cell = self.index.cells.get(cell or "")
