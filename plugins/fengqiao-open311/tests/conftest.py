@@ -23,7 +23,8 @@ from fengqiao_core.testing import FakeClock
 
 DATA = Path(__file__).parent / "data"
 SECRET = b"open311-tests-secret-0123456789abcdef"
-OFFICER = "ofc-north"
+EXPORT_OFFICER = "ofc-duty"
+"""The configured ``[open311].actor``: the duty officer, whose scope is the whole station."""
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +35,7 @@ def lakeside_config():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def settings(tmp_path: Path) -> Open311Settings:
     return Open311Settings(
-        actor=OFFICER,
+        actor=EXPORT_OFFICER,
         agency="湖西派出所",
         jurisdiction_id="lakeside",
         services={"LOST": "help_request:lost_property", "NEIGHBOUR": "dispute:neighbour"},

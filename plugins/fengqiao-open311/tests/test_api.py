@@ -154,7 +154,7 @@ def test_each_key_has_its_own_rate(make_station, settings) -> None:  # type: ign
     now[0] = 30.0
     assert limiter.take("a") == 0.0
     station = make_station("rate")
-    slow = settings.__class__(actor="ofc-north", rate_per_minute=1, folder=settings.folder)
+    slow = settings.__class__(actor=settings.actor, rate_per_minute=1, folder=settings.folder)
     server = Server(build_app(station, slow, keys={"slow": SLOW_KEY}))
     server.start()
     try:
@@ -251,7 +251,7 @@ def test_attributes_and_the_jurisdiction_id(api) -> None:  # type: ignore[no-unt
         elsewhere = client.post("/requests.json", data={**form, "jurisdiction_id": "sfgov.org"})
         ours = client.get("/services.json", params={"jurisdiction_id": "lakeside"})
         theirs = client.get("/services.xml", params={"jurisdiction_id": "sfgov.org"})
-    matter = station.get(OFFICER, posted.json()[0]["service_request_id"])
+    matter = station.get(station.actor("ofc-duty"), posted.json()[0]["service_request_id"])
     assert matter.amount_yuan == 1200
     assert on_help.status_code == 400
     assert "amount_yuan" in errors_of(on_help)[0]["description"]

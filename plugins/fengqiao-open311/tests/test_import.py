@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from fengqiao_open311.exchange import EXPORT_ACTOR, find_reference, import_document, stream_matters
+from fengqiao_open311.exchange import find_reference, import_document, stream_matters
 
+from fengqiao_core import StationService
 from fengqiao_core.errors import ValidationError
 from fengqiao_core.model import Actor, CoordinateSystem, Role
 from fengqiao_core.model.geo import wgs84_to_gcj02
@@ -28,6 +29,11 @@ def request(number: int, **fields: object) -> dict[str, object]:
     return row
 
 
+def reader(station: StationService) -> Actor:
+    """The configured export actor, as the station's roster binds it (the duty officer)."""
+    return station.actor("ofc-duty")
+
+
 def as_json(*rows: dict[str, object]) -> bytes:
     return json.dumps(list(rows), ensure_ascii=False).encode()
 
@@ -39,20 +45,24 @@ def test_a_good_document_is_reported_once_under_its_request_ids(make_station, se
     again = import_document(station, settings, ACTOR, data)
     assert (first.reported, first.skipped_closed) == (2, 1)
     assert again.matter_ids == first.matter_ids
-    stored = list(stream_matters(station, EXPORT_ACTOR))
+    stored = list(stream_matters(station, reader(station)))
     assert sorted(m.id for m in stored) == sorted(first.matter_ids)
     assert {m.category for m in stored} == {"help_request:lost_property", "dispute:neighbour"}
-    found = find_reference(station, "city-1")
+    found = find_reference(station, reader(station), "city-1")
     assert found is not None
     assert found.cell == "330106005001001"
-    assert find_reference(station, "city-3") is None
+    assert find_reference(station, reader(station), "city-3") is None
+    assert find_reference(station, reader(station), "not an id!") is None
+    elsewhere = station.actor("ofc-south")  # a community officer of the other police grid
+    assert find_reference(station, elsewhere, "city-1") is None
+    assert list(stream_matters(station, elsewhere)) == []
 
 
 def test_a_dry_run_checks_and_stores_nothing(make_station, settings) -> None:  # type: ignore[no-untyped-def]
     station = make_station()
     result = import_document(station, settings, ACTOR, as_json(request(1)), dry_run=True)
     assert result.reported == 1
-    assert list(stream_matters(station, EXPORT_ACTOR)) == []
+    assert list(stream_matters(station, reader(station))) == []
 
 
 def test_a_document_with_bad_requests_imports_nothing_and_names_each(
@@ -87,7 +97,7 @@ def test_a_document_with_bad_requests_imports_nothing_and_names_each(
     ]
     assert "jurisdiction" in refused.value.problems[-1].message
     assert "长长长" not in str(refused.value)
-    assert list(stream_matters(station, EXPORT_ACTOR)) == []
+    assert list(stream_matters(station, reader(station))) == []
 
 
 @pytest.mark.parametrize(
@@ -135,13 +145,14 @@ def test_gcj02_points_are_located_when_the_document_says_so(make_station, settin
         "<description>楼上漏水</description></request></service_requests>"
     ).encode()
     import_document(station, settings, ACTOR, xml)
-    matter = find_reference(station, "g-1")
+    matter = find_reference(station, reader(station), "g-1")
     assert matter is not None
     assert matter.location.point is not None
     assert matter.location.point.crs is CoordinateSystem.GCJ02
     assert matter.cell == "330106005002001"
     as_wgs = as_json(request(2, lat=lat, long=lon, service_request_id="g-2"))
     import_document(station, settings, ACTOR, as_wgs)
-    elsewhere = find_reference(station, "g-2")  # the same numbers read as WGS-84: 500 m away
+    # the same numbers read as WGS-84: 500 m away
+    elsewhere = find_reference(station, reader(station), "g-2")
     assert elsewhere is not None
     assert elsewhere.cell == "330106005002002"

@@ -105,7 +105,7 @@ def test_the_cli_exports_imports_and_refuses(tmp_path: Path, draft) -> None:  # 
     station_file = tmp_path / "lakeside.toml"
     station_file.write_text(source, encoding="utf-8")
     (tmp_path / "lakeside.open311.toml").write_text(
-        '[open311]\nactor = "ofc-north"\n\n'
+        '[open311]\nactor = "ofc-duty"\n\n'
         '[open311.services]\n"LOST" = "help_request:lost_property"\n',
         encoding="utf-8",
     )

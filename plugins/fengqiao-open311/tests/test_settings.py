@@ -15,7 +15,7 @@ from fengqiao_open311.settings import (
 )
 
 from fengqiao_core.errors import ConfigurationError
-from fengqiao_core.model import Role
+from fengqiao_core.model import Actor, Role
 
 
 def test_the_settings_file_sits_beside_the_station_file(tmp_path: Path) -> None:
@@ -46,12 +46,16 @@ def test_bad_settings_say_what_to_fix(tmp_path: Path, text: str) -> None:
         load_settings(path)
 
 
-def test_the_actor_is_a_roster_person_with_the_roster_s_role(lakeside_config) -> None:  # type: ignore[no-untyped-def]
-    assert resolve_actor(lakeside_config, Open311Settings(actor="aux-1")).role is Role.AUXILIARY
-    assert resolve_actor(lakeside_config, Open311Settings(actor="ofc-duty")).role is Role.OFFICER
-    for nobody in (None, "someone-else"):
-        with pytest.raises(ConfigurationError):
-            resolve_actor(lakeside_config, Open311Settings(actor=nobody))
+def test_the_actor_is_bound_by_the_station_s_roster(make_station) -> None:  # type: ignore[no-untyped-def]
+    station = make_station()
+    assert resolve_actor(station, Open311Settings(actor="aux-1")).role is Role.AUXILIARY
+    assert resolve_actor(station, Open311Settings(actor="ofc-duty")) == Actor(
+        "ofc-duty", Role.OFFICER
+    )
+    for nobody in (None, "someone-else", "not an id!", "system"):
+        with pytest.raises(ConfigurationError) as refused:
+            resolve_actor(station, Open311Settings(actor=nobody))
+        assert "officer" in str(refused.value)
 
 
 def test_api_keys_come_from_the_environment_or_an_owner_only_file(

@@ -5,7 +5,9 @@
 tokens/{token}.{fmt}``; ``fmt`` is ``json`` or ``xml``. Errors are the specification's list of
 ``code`` and ``description``: 404 for what does not exist, 403 for a missing or wrong API key,
 400 otherwise — and 413 for a body over the limit, 429 (with ``Retry-After``) past a key's rate.
-Everything published is masked; incidents and tips do not exist here (404).
+Everything is read as the roster actor ``[open311].actor`` through the station's public,
+scoped and masked queries (so the actor should be an officer with a station-wide scope, the
+duty officer 值班民警); incidents and tips do not exist here (404).
 """
 
 from __future__ import annotations
@@ -30,13 +32,7 @@ from fengqiao_core import StationService
 from fengqiao_core.errors import FengqiaoError, NotFound, ValidationError
 from fengqiao_core.model import Actor
 from fengqiao_open311.documents import Document, encode, error_rows
-from fengqiao_open311.exchange import (
-    EXPORT_ACTOR,
-    agency_of,
-    catalogue_of,
-    find_reference,
-    stream_matters,
-)
+from fengqiao_open311.exchange import agency_of, catalogue_of, find_reference, stream_matters
 from fengqiao_open311.requests import parse_datetime, request_row, validate_document
 from fengqiao_open311.services import REPORTABLE, definition, service_row
 from fengqiao_open311.settings import Open311Settings, load_api_keys, resolve_actor
@@ -96,15 +92,19 @@ def build_app(
     keys: dict[str, str] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Starlette:
-    """The GeoReport v2 application over an open station.
+    """The GeoReport v2 application over an open station, acting as ``[open311].actor``.
+
+    Reads and POSTs act as that roster actor (bound with ``station.actor``); what it reads is
+    its scope, masked. Name an officer with a station-wide scope (the duty officer).
 
     Raises:
-        ConfigurationError: The settings name an unknown actor or an unreadable key file.
+        ConfigurationError: No actor, one the roster does not confirm, or an unreadable key
+            file.
     """
     catalogue = catalogue_of(station, settings)
     agency = agency_of(station, settings)
     api_keys = load_api_keys(settings) if keys is None else dict(keys)
-    actor: Actor | None = resolve_actor(station.config, settings) if settings.actor else None
+    actor = resolve_actor(station, settings)
     limiter = RateLimiter(settings.rate_per_minute, clock)
     lock = threading.Lock()
 
@@ -156,14 +156,14 @@ def build_app(
 
     async def one_request(request: Request) -> Response:
         fmt, wanted = _fmt(request), request.path_params["id"]
-        matter = await run_in_threadpool(read, lambda: station.get(EXPORT_ACTOR, wanted))
+        matter = await run_in_threadpool(read, lambda: station.get(actor, wanted))
         if matter.kind not in REPORTABLE:
             raise _Refused(404, [(404, "service_request_id not found")])
         return _respond("service_requests", [row(matter, request)], fmt)
 
     async def token(request: Request) -> Response:
         fmt, wanted = _fmt(request), request.path_params["token"]
-        matter = await run_in_threadpool(read, lambda: find_reference(station, wanted))
+        matter = await run_in_threadpool(read, lambda: find_reference(station, actor, wanted))
         if matter is None:
             raise _Refused(404, [(404, "token not found")])
         return _respond(
@@ -176,7 +176,7 @@ def build_app(
         if len(ids) > MAX_PAGE_SIZE:
             raise _Refused(400, [(400, f"service_request_id: at most {MAX_PAGE_SIZE} ids")])
         if ids:
-            found = await run_in_threadpool(read, lambda: _by_ids(station, ids))
+            found = await run_in_threadpool(read, lambda: _by_ids(station, actor, ids))
             return _respond("service_requests", [row(m, request) for m in found], fmt)
         codes = {c for c in query.get("service_code", "").split(",") if c}
         statuses = {s for s in query.get("status", "").split(",") if s}
@@ -193,7 +193,7 @@ def build_app(
         def work() -> list[dict[str, Any]]:
             rows: list[dict[str, Any]] = []
             skip = (page - 1) * size
-            for matter in stream_matters(station, EXPORT_ACTOR, since=since, until=until):
+            for matter in stream_matters(station, actor, since=since, until=until):
                 found = row(matter, request)
                 if (codes and found["service_code"] not in codes) or (
                     statuses and found["status"] not in statuses
@@ -222,8 +222,6 @@ def build_app(
         wait = limiter.take(label)
         if wait:
             raise _Refused(429, [(429, "too many requests for this api_key")], wait)
-        if actor is None:
-            raise _Refused(403, [(403, "this station takes no requests: no [open311].actor")])
         code = form.get("service_code")
         if code is None:
             raise _Refused(400, [(400, "service_code was not provided")])
@@ -264,11 +262,11 @@ def build_app(
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
 
 
-def _by_ids(station: StationService, ids: list[str]) -> list[Any]:
+def _by_ids(station: StationService, actor: Actor, ids: list[str]) -> list[Any]:
     found = []
     for wanted in ids:
         try:
-            matter = station.get(EXPORT_ACTOR, wanted)
+            matter = station.get(actor, wanted)
         except (NotFound, ValidationError):
             continue
         if matter.kind in REPORTABLE:

@@ -124,7 +124,7 @@ def import_command(
     try:
         options = load_settings(settings_path(station, settings))
         with open_for(station, db) as service:
-            actor = resolve_actor(service.config, options)
+            actor = resolve_actor(service, options)
             result = import_document(service, options, actor, data, dry_run=dry_run)
     except ValidationError as exc:
         problems = tuple(str(p) for p in exc.problems)

@@ -1,9 +1,10 @@
 """Export and import 导出导入: the station's side of Open311, through its public API.
 
-What the core does not offer yet is kept to :func:`stream_matters` and :func:`find_reference`
-(one place each to switch): a query over *all* matters of the actor's scope, closed ones too,
-and a lookup by idempotency reference. Both read through the station's public ``storage`` port
-and filter by the public ``in_scope``; the core's own queries should replace them.
+Everything is read as the configured roster actor (``[open311].actor``, bound by
+``station.actor``) through the station's public queries — ``matters`` for every help request
+and dispute in the actor's scope (open and closed) and ``by_reference`` for an imported
+request's id. Both are scoped, audited and masked: only masks are ever exported. An export of
+the whole station needs an officer whose scope is station-wide (the duty officer 值班民警).
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from typing import Any
 from attrs import frozen
 
 from fengqiao_core import StationService, open_station
-from fengqiao_core.model import Actor, Matter, Role
-from fengqiao_core.ports import MatterFilter
+from fengqiao_core.errors import NotFound, ValidationError
+from fengqiao_core.model import Actor, Matter
 from fengqiao_open311.documents import parse_document
 from fengqiao_open311.requests import reference_of, request_row, validate_document
 from fengqiao_open311.services import REPORTABLE, ServiceCatalogue
-from fengqiao_open311.settings import Open311Settings, check_services
+from fengqiao_open311.settings import Open311Settings, check_services, resolve_actor
 
 __all__ = [
-    "EXPORT_ACTOR",
     "ImportResult",
     "catalogue_of",
     "export_rows",
@@ -33,10 +33,6 @@ __all__ = [
     "open_for",
     "stream_matters",
 ]
-
-EXPORT_ACTOR = Actor("open311-export", Role.SYSTEM)
-"""Who reads for an export or the public API: the system; everything it publishes is masked."""
-_KINDS = tuple(kind.value for kind in REPORTABLE)
 
 
 def open_for(station: str, db: Path | None, secret: bytes | None = None) -> StationService:
@@ -73,20 +69,27 @@ def stream_matters(
 ) -> Iterator[Matter]:
     """Help requests and disputes reported in ``[since, until)``, open and closed, in scope.
 
-    Gap in the core: ``open_matters`` yields open matters only; this reads the storage port.
+    Read with ``station.matters`` (one audit entry per call); the matters come back masked.
+
+    Raises:
+        PermissionDenied: The actor may not read matters.
     """
-    where = MatterFilter(kinds=_KINDS, since=since, until=until)
-    with station.storage.unit_of_work() as uow:
-        for matter in uow.matters.stream(where):
-            if matter.kind in REPORTABLE and station.in_scope(actor, matter):
-                yield matter
+    for matter in station.matters(actor, kinds=REPORTABLE, since=since, until=until):
+        if matter.kind in REPORTABLE:
+            yield matter
 
 
-def find_reference(station: StationService, request_id: str) -> Matter | None:
-    """The matter reported under an Open311 request id (gap in the core: no public lookup)."""
-    with station.storage.unit_of_work() as uow:
-        matter = uow.matters.find_by_reference(reference_of(request_id))
-    return matter if matter is not None and matter.kind in REPORTABLE else None
+def find_reference(station: StationService, actor: Actor, request_id: str) -> Matter | None:
+    """The matter reported under an Open311 request id, if in the actor's scope (masked).
+
+    Raises:
+        PermissionDenied: The actor may not read matters.
+    """
+    try:
+        matter = station.by_reference(actor, reference_of(request_id))
+    except (NotFound, ValidationError):  # absent, out of scope, or not an id at all
+        return None
+    return matter if matter.kind in REPORTABLE else None
 
 
 def export_rows(
@@ -97,12 +100,21 @@ def export_rows(
     until: dt.datetime | None = None,
     lang: str = "zh",
 ) -> list[dict[str, Any]]:
-    """Every help request and dispute of the period as masked service-request rows."""
+    """Every help request and dispute of the period in scope, as masked service-request rows.
+
+    Read as ``[open311].actor``: an officer with a station-wide scope (the duty officer)
+    exports the whole station, another actor only their own scope.
+
+    Raises:
+        ConfigurationError: No ``[open311].actor``, or one the roster does not confirm.
+        PermissionDenied: The actor may not read matters.
+    """
     catalogue = catalogue_of(station, settings)
     agency = agency_of(station, settings)
+    actor = resolve_actor(station, settings)
     return [
         request_row(matter, catalogue, agency, lang)
-        for matter in stream_matters(station, EXPORT_ACTOR, since=since, until=until)
+        for matter in stream_matters(station, actor, since=since, until=until)
     ]
 
 

@@ -5,7 +5,7 @@ there today, so the table is read from a settings file beside it, ``<station>.op
 (or ``--settings FILE``)::
 
     [open311]
-    actor = "officer-0001"          # a roster person the station acts as for imports and POSTs
+    actor = "officer-0001"          # a roster officer: exports, reads, imports and POSTs
     jurisdiction_id = "miaoshan"
     agency = "庙山派出所"
     api_key_env = "FENGQIAO_OPEN311_API_KEY"
@@ -16,8 +16,10 @@ there today, so the table is read from a settings file beside it, ``<station>.op
     [open311.services]              # external service_code -> category key
     "LOST" = "help_request:lost_property"
 
-The station authenticates nobody: the host maps its login to ``actor``. Keys never live in the
-settings file in clear.
+The station authenticates nobody: the host maps its login to ``actor``, and the station binds
+it to the roster (``station.actor``). Reads keep to that actor's scope and are masked, so the
+export actor should be an officer whose scope is station-wide — the duty officer 值班民警.
+Keys never live in the settings file in clear.
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
-from fengqiao_core.errors import ConfigurationError, ValidationError
-from fengqiao_core.model import Actor, Role, StationData
+from fengqiao_core.errors import ConfigurationError, PermissionDenied, ValidationError
+from fengqiao_core.model import Actor
+
+if TYPE_CHECKING:
+    from fengqiao_core import StationService
 
 __all__ = ["Open311Settings", "load_api_keys", "load_settings", "resolve_actor", "settings_path"]
 
@@ -116,27 +121,29 @@ def settings_from_table(table: Mapping[str, Any], *, folder: Path) -> Open311Set
     return Open311Settings(services=dict(services), folder=folder, **values)
 
 
-def resolve_actor(config: StationData, settings: Open311Settings) -> Actor:
-    """The roster person imports and POSTs act as, with the role the roster gives them.
+def resolve_actor(station: StationService, settings: Open311Settings) -> Actor:
+    """The roster actor 接口身份 imports, exports and the API act as: ``[open311].actor``.
+
+    The station binds the id to the role its roster gives that person (``station.actor``).
+    Reads keep to that actor's scope, so an export or a public API over the whole station needs
+    an officer whose scope is station-wide: the duty officer 值班民警 (or a command-room,
+    case-handling or criminal post). A community officer exports their police grids only.
 
     Raises:
-        ConfigurationError: No actor is configured, or it is not a person of the roster.
+        ConfigurationError: No actor is configured, or the roster does not confirm them.
     """
     if settings.actor is None:
         raise ConfigurationError(
-            "set [open311].actor to a roster person (an officer, auxiliary officer or grid "
-            "worker) the station acts as for Open311 imports and POSTs"
+            "set [open311].actor to a roster officer (the duty officer reads station-wide) the "
+            "station acts as for Open311 exports, imports and the API"
         )
-    rosters = (
-        (Role.OFFICER, config.officers),
-        (Role.AUXILIARY, config.auxiliary_officers),
-        (Role.GRID_WORKER, config.grid_workers),
-        (Role.STEWARD, config.red_stewards),
-    )
-    for role, people in rosters:
-        if any(person.id == settings.actor for person in people):
-            return Actor(settings.actor, role)
-    raise ConfigurationError("[open311].actor is not a person of the station's roster")
+    try:
+        return station.actor(settings.actor)
+    except (PermissionDenied, ValidationError):
+        raise ConfigurationError(
+            "[open311].actor is not confirmed by the station's roster in one role; name an "
+            "officer of the station file (the duty officer reads station-wide)"
+        ) from None
 
 
 def load_api_keys(settings: Open311Settings) -> dict[str, str]:
