@@ -72,11 +72,13 @@ def _seed(db: Path) -> None:
             parties=parties,
         )
         a = s.report(OFFICER, help_request)
-        for i, h in enumerate(typed):  # roles and rules are codes now: the reason is free
+        for h in typed:  # roles and rules are codes now: the reason is free
             clock.advance(minutes=1)
             linkage = m.Linkage.JOINT_GOVERNANCE
-            s.involve(OFFICER, a.id, ref=f"X{i}", role="guarantor", linkage=linkage, rule="L6",
-                      reason=h)  # fmt: skip
+            s.involve(
+                OFFICER, a.id, ref="judicial_office", role="guarantor", linkage=linkage,
+                rule="L6", reason=h,
+            )  # fmt: skip
         for name in ("triage", "dispatch", "arrive", "resolve"):
             clock.advance(minutes=5)
             getattr(s, name)(OFFICER, a.id)
@@ -104,7 +106,7 @@ def _seed(db: Path) -> None:
                 s.refer(OFFICER, d.id, to="people_court", reason=h)
             else:
                 s.withdraw(OFFICER, d.id, reason=h)
-        assert s.verify_audit(m.Actor("A01", m.Role.AUDITOR)) is None
+        assert s.verify_audit(m.Actor("AU1", m.Role.AUDITOR)) is None
 
 
 @pytest.fixture(scope="module")

@@ -47,7 +47,7 @@ def test_backend_ids_are_the_ids_the_import_stores(tmp_path, secret, cli, miaosh
     config = miaoshan.with_backends(storage=f"sqlite:///{db}")
     with (
         _core.open_station(config, secret=secret) as service,
-        service.storage.unit_of_work() as uow,
+        service._storage.unit_of_work() as uow,
     ):
         stored = {p.id for p in uow.people.stream()}
     communities = {r["community_id"] for r in generator.sample_rows()}

@@ -6,6 +6,7 @@ what the reader makes of a workbook is held to the contract too.
 """
 
 from types import SimpleNamespace
+from typing import ClassVar
 
 import pytest
 from fengqiao_roster_xlsx import XlsxVolunteers
@@ -38,6 +39,13 @@ class TestXlsxVolunteers(VolunteerContract):
 
 
 class TestXlsxVolunteersFromAWorkbook(VolunteerContract):
+    known_gaps: ClassVar[dict[str, str]] = {
+        "test_communities_are_matched_exactly": "rows are checked against STATION's communities, "
+        "which lack the contract's generated ids (the direct backend class covers the rule)",
+        "test_candidates_equal_a_brute_force_choice": "the same: generated communities are "
+        "refused as unknown when the workbook is read through a station",
+    }
+
     @pytest.fixture
     def make_backend(self, tmp_path_factory):
         plugins = Plugins()

@@ -34,7 +34,7 @@ def stored(miaoshan, db, secret):
     config = miaoshan.with_backends(storage=f"sqlite:///{db}")
     with (
         _core.open_station(config, secret=secret) as service,
-        service.storage.unit_of_work() as uow,
+        service._storage.unit_of_work() as uow,
     ):
         return list(uow.people.stream()), list(uow.audit.stream())
 
@@ -171,7 +171,7 @@ def test_import_people_is_for_administrators_only_and_audits_a_denial(miaoshan, 
             service.import_people(Actor(person_id="o1", role=Role.OFFICER), [steward])
         with pytest.raises(ValidationError):
             service.import_people(IMPORT_ACTOR, [steward, steward])
-        with service.storage.unit_of_work() as uow:
+        with service._storage.unit_of_work() as uow:
             assert [(e.action, e.outcome) for e in uow.audit.stream()] == [
                 ("import_people", "denied")
             ]
@@ -181,7 +181,7 @@ def test_import_people_is_for_administrators_only_and_audits_a_denial(miaoshan, 
 def test_a_failing_store_leaves_nothing_half_written(miaoshan, secret, tmp_path, monkeypatch):
     config = miaoshan.with_backends(storage=f"sqlite:///{tmp_path / 's.db'}")
     with _core.open_station(config, secret=secret) as service:
-        original = service.storage.unit_of_work
+        original = service._storage.unit_of_work
 
         def failing():
             uow = original()
@@ -196,11 +196,11 @@ def test_a_failing_store_leaves_nothing_half_written(miaoshan, secret, tmp_path,
             uow.people.add = add_then_fail
             return uow
 
-        monkeypatch.setattr(service.storage, "unit_of_work", failing)
+        monkeypatch.setattr(service._storage, "unit_of_work", failing)
         with pytest.raises(StorageError):
             service.import_people(IMPORT_ACTOR, list(miaoshan.red_stewards[:5]))
-        monkeypatch.setattr(service.storage, "unit_of_work", original)
-        with service.storage.unit_of_work() as uow:
+        monkeypatch.setattr(service._storage, "unit_of_work", original)
+        with service._storage.unit_of_work() as uow:
             assert list(uow.people.stream()) == []
             assert list(uow.audit.stream()) == []
         counts = service.import_people(IMPORT_ACTOR, list(miaoshan.red_stewards[:5]))

@@ -29,7 +29,7 @@ def stored_people(miaoshan, db, secret):
     config = miaoshan.with_backends(storage=f"sqlite:///{db}")
     with (
         _core.open_station(config, secret=secret) as service,
-        service.storage.unit_of_work() as uow,
+        service._storage.unit_of_work() as uow,
     ):
         return list(uow.people.stream())
 

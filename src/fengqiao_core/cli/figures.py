@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,10 +20,11 @@ import typer
 from rich.cells import cell_len
 
 from fengqiao_core.cli import output
-from fengqiao_core.errors import FengqiaoError
+from fengqiao_core.errors import ConfigurationError, FengqiaoError
 from fengqiao_core.metrics.report import KpiReport, KpiValue
 from fengqiao_core.metrics.scope import Period, Scope
 from fengqiao_core.metrics.scorecard import Scorecard, scorecard
+from fengqiao_core.model import Actor
 from fengqiao_core.station.config import StationConfig
 from fengqiao_core.station.file import load_station_config
 
@@ -117,7 +117,7 @@ def print_scorecard(card: Scorecard, lang: str) -> None:
 def print_report(report: KpiReport, fmt: str, lang: str) -> None:
     """Print a report as a table (with the scorecard), JSON, CSV or Markdown."""
     if fmt == "json":
-        say(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+        output.say_json(report_json(report))
     elif fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -181,7 +181,7 @@ def report(
     charts: Annotated[Path | None, typer.Option("--charts", help="Write PNG charts here.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="zh (中文) or en.")] = "zh",
 ) -> None:
-    """Every KPI and the scorecard over a period and scope 指标报告 (audited as the system)."""
+    """Every KPI and the scorecard over a period and scope 指标报告 (read by an auditor)."""
     if fmt not in ("table", "json", "csv", "markdown") or lang not in ("zh", "en"):
         say("error: --format is table|json|csv|markdown and --lang zh|en", err=True)
         raise typer.Exit(_EXIT_UNREADABLE)
@@ -189,17 +189,26 @@ def report(
     try:
         scopes = [Scope.parse(s) for s in scope or ()]
         with open_for_reading(station, db) as service:
-            from fengqiao_core.station.values import SYSTEM_ACTOR
-
+            reader = _reader(service)
             zone = ZoneInfo(service.config.station.timezone)
             period = Period.of_dates(start, end, zone)
-            result = service.kpis(SYSTEM_ACTOR, period, scopes)
+            result = service.kpis(reader, period, scopes)
             print_report(result, fmt, lang)
             if charts is not None:
                 from fengqiao_core.cli.charts import write_charts
 
-                for path in write_charts(service, SYSTEM_ACTOR, result, charts, lang, _notice):
+                for path in write_charts(service, reader, result, charts, lang, _notice):
                     say(f"chart: {path}", err=True)
     except FengqiaoError as exc:
         say(f"error: {exc}", err=True)
         raise typer.Exit(_EXIT_ERRORS) from None
+
+
+def _reader(service: Any) -> Actor:
+    """Who reads the figures: the first auditor of ``[access]``, else the first officer."""
+    config = service.config
+    ids = [*config.access.auditors, *(o.id for o in config.officers)]
+    if not ids:
+        raise ConfigurationError("the station file names no auditor or officer to read figures")
+    reader: Actor = service.actor(ids[0])
+    return reader

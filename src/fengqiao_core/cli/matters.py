@@ -1,21 +1,22 @@
 """``fengqiao matters list|show|overdue`` 事项: the operator's daily view without Python.
 
 Each command opens the station (``--db``: its store is that SQLite file) and reads as the person
-``--as`` names (their role from the station's roster; the system by default), so what is listed
-is what that person may see, and every personal value is masked. ``--json`` prints JSON only.
+``--as`` names (their role from the station's roster; the first duty officer by default), so
+what is listed is what that person may see, and every personal value is masked. ``--json``
+prints JSON only.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from fengqiao_core.cli import output
 from fengqiao_core.cli.figures import open_for_reading, say
-from fengqiao_core.errors import FengqiaoError
-from fengqiao_core.model import Actor, Matter, Role
+from fengqiao_core.errors import ConfigurationError, FengqiaoError
+from fengqiao_core.model import Actor, Matter, OfficerPost, Role
 
 __all__ = ["matters"]
 
@@ -37,14 +38,15 @@ _ROSTERS = (
 
 
 def _actor(station: Any, person: str | None) -> Actor:
+    """The roster's actor for ``person``; by default the first duty officer (station-wide)."""
     if person is None:
-        from fengqiao_core.station.values import SYSTEM_ACTOR
-
-        return SYSTEM_ACTOR
-    for attribute, role in _ROSTERS:
-        if any(p.id == person for p in getattr(station.config, attribute)):
-            return Actor(person, role)
-    return Actor(person, Role.RESIDENT)
+        officers = station.config.officers
+        duty = [o.id for o in officers if o.post is OfficerPost.DUTY] or [o.id for o in officers]
+        if not duty:
+            raise ConfigurationError("the station file names no officer: pass --as PERSON")
+        person = duty[0]
+    actor: Actor = station.actor(person)
+    return actor
 
 
 def _row(matter: Matter, status: str = "") -> dict[str, Any]:
@@ -64,7 +66,7 @@ def _row(matter: Matter, status: str = "") -> dict[str, Any]:
 
 def _print(rows: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
-        say(json.dumps(rows, ensure_ascii=False, indent=2))
+        output.say_json(rows)
         return
     for r in rows:
         extra = f"  {r['sla']}" if "sla" in r else ""
@@ -127,7 +129,7 @@ def show(
             for e in s.history(actor, matter_id)
         ]  # fmt: skip
         if as_json:
-            say(json.dumps(row, ensure_ascii=False, indent=2))
+            output.say_json(row)
             return
         for key in ("id", "kind", "category", "state", "level", "cell", "owner", "due"):
             say(f"{key}: {row[key]}")

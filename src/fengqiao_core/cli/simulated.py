@@ -14,7 +14,6 @@ idempotency keys).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fengqiao_core.cli import output
 from fengqiao_core.cli.figures import fmt_value, print_report, report_json, say
 from fengqiao_core.metrics.scope import Period
 from fengqiao_core.model import Actor, Role
@@ -146,7 +146,7 @@ def simulate_and_report(
         "charts": charts,
     }  # fmt: skip
     if as_json:
-        say(json.dumps(result, ensure_ascii=False, indent=2))
+        output.say_json(result)
         return result
     say()
     say(f"两年模拟 Two simulated years: {summary.reported} matters, {summary.steps} steps")
