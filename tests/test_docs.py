@@ -63,3 +63,37 @@ def test_use_case_table_lists_every_lifecycle_edge():
         for s, a, t in edges(kind)
     }
     assert rows == expected
+
+
+def mermaid_lifecycle(kind):
+    """The state diagram of one matter kind, generated from its lifecycle table."""
+    from fengqiao_core.rules.lifecycle import edges
+
+    lines = ["stateDiagram-v2"]
+    lines += [f"    {s.value} --> {t.value}: {a.value} {a.label_zh}" for s, a, t in edges(kind)]
+    return "\n".join(lines) + "\n"
+
+
+def test_domain_page_diagrams_are_the_lifecycle_tables():
+    from fengqiao_core import model as m
+
+    diagrams = blocks(ROOT / "docs" / "domain.md", "mermaid")
+    expected = [mermaid_lifecycle(kind) for kind in m.MatterKind]
+    assert diagrams == expected, "regenerate docs/domain.md §4 with mermaid_lifecycle()"
+
+
+def test_domain_page_names_every_rule_and_builtin_kpi():
+    from fengqiao_core.metrics.kpis import BUILTIN_KPIS
+
+    page = (ROOT / "docs" / "domain.md").read_text("utf-8")
+    rule_ids = re.findall(r"^\| ([TLMD]\d) \|", page, re.M)
+    assert rule_ids == [
+        *["T1", "T2", "T3", "T4"],
+        *[f"L{i}" for i in range(1, 9)],
+        *[f"M{i}" for i in range(1, 6)],
+        "D1",
+        "D2",
+    ]
+    for kpi in BUILTIN_KPIS:
+        assert f"`{kpi.id}`" in page, kpi.id
+        assert kpi.label_zh.split("(")[0] in page or kpi.id.startswith("incidents_"), kpi.id
