@@ -20,6 +20,7 @@ from fengqiao_core.cli.figures import report
 from fengqiao_core.cli.matters import matters
 from fengqiao_core.cli.outbox import outbox
 from fengqiao_core.cli.output import run, say, say_json, stdout_to_stderr, table
+from fengqiao_core.cli.scaffold import new_plugin
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, ValidationError
 from fengqiao_core.plugins import PORTS, Plugins
 from fengqiao_core.rules.calendar import calendar_findings
@@ -49,6 +50,7 @@ app = typer.Typer(
 app.add_typer(outbox, name="outbox")
 app.add_typer(matters, name="matters")
 app.command("report")(report)
+app.command("new-plugin")(new_plugin)
 
 
 def _version(value: bool) -> None:
