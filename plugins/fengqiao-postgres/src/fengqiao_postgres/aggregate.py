@@ -1,10 +1,11 @@
 """Filters and aggregate queries as SQL over the ``matters`` projection 聚合查询.
 
 The numbers equal :func:`fengqiao_core.metrics.aggregate.evaluate`'s: the projection stores
-``month`` and ``closed_hours`` computed as the reference computes them, counts are SQL counts,
-the median is ``percentile_cont(0.5)`` (the mean of the two middle values for an even count,
-as :func:`statistics.median`), and groups are sorted with the reference's key (``None`` first,
-then by code point). Every query is limited to one station.
+``month``, ``closed_hours`` and the figures facts (:mod:`fengqiao_core.metrics.facts`) computed
+as the reference computes them, counts are SQL counts (``FILTER`` for the conditional ones),
+a median averages the one or two middle values of the sorted group as :func:`statistics.median`
+does, ``PERIOD`` is a ``CASE`` over the query's periods, and groups are sorted with the
+reference's key (``None`` first, then by code point). Every query is limited to one station.
 """
 
 from __future__ import annotations
@@ -31,15 +32,44 @@ _COLUMNS: dict[Dimension, str] = {
     Dimension.CELL: "cell",
     Dimension.POLICE_GRID: "police_grid",
     Dimension.COMMUNITY: "community",
+    Dimension.OUTCOME: "outcome",
+    Dimension.PATH: "path",
+    Dimension.STEWARDS: "CASE WHEN stewards THEN 'yes' ELSE 'no' END",
+    Dimension.CRIMINAL: "CASE WHEN criminal THEN 'yes' ELSE 'no' END",
 }
 _FILTERS = (
     ("kinds", "kind"),
+    ("categories", "category"),
+    ("outcomes", "outcome"),
+    ("paths", "path"),
     ("states", "state"),
     ("levels", "level"),
     ("cells", "cell"),
     ("police_grids", "police_grid"),
     ("communities", "community"),
 )
+_ELAPSED = "(coalesce(resolved_us, %s::bigint) - reported_us)"
+_ALLOWED = "(due_us - reported_us)"
+_SLA = f"count(*) FILTER (WHERE due_us > reported_us AND {_ELAPSED} IS NOT NULL AND {{}})"
+_SIMPLE: dict[Measure, str] = {
+    Measure.COUNT: "count(*)",
+    Measure.CLOSED: "count(closed_hours)",
+    Measure.DISTINCT_OWNERS: "count(DISTINCT NULLIF(owner, ''))",
+    Measure.RESOLVED: "count(resolved_us)",
+    Measure.CONTAINED: "count(*) FILTER (WHERE closed_hours IS NOT NULL AND NOT over_ceiling)",
+    Measure.ESCALATED_OUT: "count(*) FILTER (WHERE level = 'beyond')",
+    Measure.ON_TIME: "count(*) FILTER (WHERE resolved_us <= due_us)",
+    Measure.FOLLOWED_UP: "count(*) FILTER (WHERE followed_up)",
+    Measure.WITH_STEWARDS: "count(*) FILTER (WHERE stewards)",
+    Measure.FEEDBACKS: "count(feedback)",
+    Measure.FEEDBACK_SUM: "coalesce(sum(feedback), 0)",
+    Measure.COMMENDATIONS: "coalesce(sum(commendations), 0)",
+    Measure.CRIMINAL: "count(*) FILTER (WHERE criminal)",
+}
+_MEDIANS = {
+    Measure.MEDIAN_HOURS_TO_CLOSE: "closed_hours",
+    Measure.MEDIAN_HOURS_TO_RESOLVE: "resolved_hours",
+}
 _COLS = ", ".join(MATTER_COLUMNS)
 
 
@@ -53,6 +83,11 @@ def filter_sql(where: MatterFilter, table: str = "") -> tuple[str, list[Any]]:
         if wanted:
             parts.append(f"{prefix}{column} = ANY(%s)")
             params.append([key_text(value) for value in wanted])
+    for flag in ("stewards", "criminal"):
+        wanted = getattr(where, flag)
+        if wanted is not None:
+            parts.append(f"{prefix}{flag} = %s")
+            params.append(bool(wanted))
     if where.since is not None:
         parts.append(f"{prefix}reported_us >= %s")
         params.append(micros(where.since))
@@ -87,6 +122,70 @@ def _sort_key(key: tuple[str | None, ...]) -> tuple[tuple[bool, str], ...]:
     return tuple((part is not None, part or "") for part in key)
 
 
+def _keys(query: AggregateQuery) -> tuple[list[str], list[Any]]:
+    """The group key expressions (``PERIOD`` as a ``CASE`` over the periods) and parameters."""
+    keys: list[str] = []
+    params: list[Any] = []
+    for dimension in query.group_by:
+        if dimension is Dimension.PERIOD:
+            if not query.periods:
+                keys.append("NULL::text")
+                continue
+            whens = " ".join(
+                f"WHEN reported_us >= %s AND reported_us < %s THEN '{i}'"
+                for i in range(len(query.periods))
+            )
+            keys.append(f"CASE {whens} END")
+            params.extend(micros(t) for period in query.periods for t in period)
+        else:
+            keys.append(_COLUMNS[dimension])
+    return keys, params
+
+
+def _where(query: AggregateQuery) -> tuple[str, list[Any]]:
+    where, params = filter_sql(query.where)
+    if query.periods:
+        # one bounding range (a single index range, never an OR of ranges), then the periods
+        # themselves unless they tile the range without gaps
+        spans = sorted((micros(a), micros(b)) for a, b in query.periods)
+        where = f"({where}) AND reported_us >= %s AND reported_us < %s"
+        params = [*params, spans[0][0], max(b for _, b in spans)]
+        tiled = all(spans[i][1] >= spans[i + 1][0] for i in range(len(spans) - 1))
+        if not tiled:
+            inside = " OR ".join("(reported_us >= %s AND reported_us < %s)" for _ in spans)
+            where = f"{where} AND ({inside})"
+            params += [t for span in spans for t in span]
+    return where, params
+
+
+def _measure(query: AggregateQuery, measure: Measure) -> tuple[str, list[Any]]:
+    """One measure's SQL expression and parameters.
+
+    A median sorts the group's values and averages its one or two middle values in float8,
+    exactly as :func:`statistics.median` does (``percentile_cont`` interpolates, which may
+    round differently).
+    """
+    if measure in _SIMPLE:
+        return _SIMPLE[measure], []
+    if measure in _MEDIANS:
+        column = _MEDIANS[measure]
+        ordered = f"(array_agg({column} ORDER BY {column}) FILTER (WHERE {column} IS NOT NULL))"
+        middle = f"{ordered}[((count({column}) + {{}}) / 2)::int]"
+        return f"({middle.format(1)} + {middle.format(2)}) / 2", []
+    as_of = None if query.as_of is None else micros(query.as_of)
+    if measure is Measure.SLA_RED:
+        test = f"{_ELAPSED} >= %s * {_ALLOWED}"
+        return _SLA.format(test), [as_of, as_of, float(query.red_at)]
+    test = f"{_ELAPSED} >= %s * {_ALLOWED} AND {_ELAPSED} < %s * {_ALLOWED}"
+    return _SLA.format(test), [
+        as_of,
+        as_of,
+        float(query.yellow_at),
+        as_of,
+        float(query.red_at),
+    ]
+
+
 def aggregate(
     conn: psycopg.Connection[Any],
     station_id: str,
@@ -94,34 +193,27 @@ def aggregate(
     source: str | None = None,
 ) -> list[AggregateRow]:
     """Run ``query`` over one station's matters (or :func:`pending_source`'s overlay)."""
-    keys = [_COLUMNS[d] for d in query.group_by]
-    where, params = filter_sql(query.where)
+    keys, params = _keys(query)
+    where, where_params = _where(query)
     if source is None:
         source, where = "matters", f"station_id = %s AND {where}"
-    select = "".join(f"{k}, " for k in keys)
-    group = f" GROUP BY {', '.join(keys)}" if keys else ""
-    median = (
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY closed_hours)"
-        if Measure.MEDIAN_HOURS_TO_CLOSE in query.measures
-        else "NULL::float8"
-    )
-    text = (
-        f"SELECT {select}count(*), count(closed_hours), count(DISTINCT NULLIF(owner, '')),"
-        f" {median} FROM {source} AS s WHERE {where}{group}"
-    )
+    measures = list(dict.fromkeys(query.measures))
+    columns = list(keys)
+    for measure in measures:
+        expression, extra = _measure(query, measure)
+        columns.append(expression)
+        params.extend(extra)
+    group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
+    text = f"SELECT {', '.join(columns) or '1'} FROM {source} AS s WHERE {where}{group}"
     n = len(keys)
-    rows = conn.execute(sql.SQL(text), [station_id, *params]).fetchall()
-    groups = {tuple(plain_text(v) for v in row[:n]): row[n:] for row in rows}
-    if not keys:
-        groups.setdefault((), (0, 0, 0, None))
+    rows = conn.execute(sql.SQL(text), [*params, station_id, *where_params]).fetchall()
+    groups = {
+        tuple(plain_text(v) for v in row[:n]): dict(zip(measures, row[n:], strict=False))
+        for row in rows
+    }
     result = []
     for key in sorted(groups, key=_sort_key):
-        count, closed, owners, middle = groups[key]
-        measured = {
-            Measure.COUNT: float(count),
-            Measure.CLOSED: float(closed),
-            Measure.DISTINCT_OWNERS: float(owners),
-            Measure.MEDIAN_HOURS_TO_CLOSE: None if middle is None else float(middle),
-        }
-        result.append(AggregateRow(key, tuple(measured[m] for m in query.measures)))
+        values = groups[key]
+        measured = [None if values[m] is None else float(values[m]) for m in query.measures]
+        result.append(AggregateRow(key, tuple(measured)))
     return result

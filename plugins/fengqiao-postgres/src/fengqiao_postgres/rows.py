@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 from fengqiao_core.errors import StorageError
+from fengqiao_core.metrics.aggregate import matches as reference_matches
+from fengqiao_core.metrics.facts import hours_between, is_criminal, over_ceiling, with_stewards
 from fengqiao_core.model import Entity, Matter, MatterEvent
 from fengqiao_core.ports import MatterFilter
 from fengqiao_postgres.schema import EVENT_SCHEMA
@@ -62,7 +64,8 @@ def _value(enum: Any) -> str | None:
 def matter_row(station_id: str, state: Matter) -> tuple[Any, ...]:
     """The projection's query columns (see ``schema.MATTER_COLUMNS``) for a matter's state.
 
-    ``month`` and ``closed_hours`` are computed exactly as the reference aggregate does.
+    ``month``, ``closed_hours`` and the figures facts are computed exactly as the reference
+    aggregate computes them (:mod:`fengqiao_core.metrics.facts`).
     """
     closed = state.closed_at
     hours = None if closed is None else (closed - state.reported_at).total_seconds() / 3600
@@ -84,6 +87,17 @@ def matter_row(station_id: str, state: Matter) -> tuple[Any, ...]:
         state.reported_at.strftime("%Y-%m"),
         hours,
         state.version,
+        key_text(state.outcome),
+        key_text(state.path),
+        None if state.resolved_at is None else micros(state.resolved_at),
+        hours_between(state.reported_at, state.resolved_at),
+        None if state.due is None else micros(state.due),
+        over_ceiling(state),
+        with_stewards(state),
+        is_criminal(state),
+        state.feedback_score,
+        state.commendations,
+        state.followed_up,
     )
 
 
@@ -113,19 +127,7 @@ def decode_event(converter: Any, schema: int, body: str) -> MatterEvent:
 
 def matches(where: MatterFilter, matter: Matter) -> bool:
     """Whether a (pending) matter passes a filter, as the reference decides it."""
-    checks = (
-        (where.kinds, matter.kind.value),
-        (where.states, _value(matter.state)),
-        (where.levels, _value(matter.level)),
-        (where.cells, matter.cell),
-        (where.police_grids, matter.police_grid),
-        (where.communities, matter.community),
-    )
-    if any(wanted and value not in wanted for wanted, value in checks):
-        return False
-    if where.since is not None and matter.reported_at < where.since:
-        return False
-    return where.until is None or matter.reported_at < where.until
+    return reference_matches(where, matter)
 
 
 def _subclasses(base: type[Entity]) -> dict[str, type[Entity]]:

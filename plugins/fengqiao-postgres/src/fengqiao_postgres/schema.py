@@ -6,7 +6,8 @@ distribute every table by ``station_id`` and colocate them (see the plugin's REA
 
 Version history:
 
-- **1** — the first layout: ``matters`` (one narrow column per filter and dimension),
+- **1** — the first layout: ``matters`` (one narrow column per filter and dimension, the
+  figures facts of :mod:`fengqiao_core.metrics.facts` among them),
   ``matter_bodies`` (the JSON state), ``events`` (unique ``(station_id, matter_id, version)``),
   ``entities``, ``audit`` and ``outbox`` (with its lease ``lease_owner``/``lease_until_us``,
   dead letters ``given_up`` and quarantine ``poison`` for rows that cannot be decoded); text
@@ -58,6 +59,17 @@ MATTER_COLUMNS = (
     "month",
     "closed_hours",
     "version",
+    "outcome",
+    "path",
+    "resolved_us",
+    "resolved_hours",
+    "due_us",
+    "over_ceiling",
+    "stewards",
+    "criminal",
+    "feedback",
+    "commendations",
+    "followed_up",
 )
 """The projection's query columns, in the order :func:`~fengqiao_postgres.rows.matter_row`
 gives them."""
@@ -84,6 +96,17 @@ TABLES = (
         month {_KEY},
         closed_hours DOUBLE PRECISION,
         version INTEGER NOT NULL CHECK (version >= 1),
+        outcome {_TEXT},
+        path {_TEXT},
+        resolved_us BIGINT,
+        resolved_hours DOUBLE PRECISION,
+        due_us BIGINT,
+        over_ceiling BOOLEAN NOT NULL,
+        stewards BOOLEAN NOT NULL,
+        criminal BOOLEAN NOT NULL,
+        feedback INTEGER,
+        commendations INTEGER NOT NULL,
+        followed_up BOOLEAN NOT NULL,
         PRIMARY KEY (station_id, id)
     )""",
     f"""CREATE TABLE matter_bodies (
