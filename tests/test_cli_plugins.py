@@ -56,3 +56,18 @@ def test_the_console_script_loads_plugin_commands():
     )
     assert done.returncode == 0
     assert "plugins" in done.stdout
+
+
+def test_plugins_json_names_the_commands_each_plugin_adds():
+    import json
+
+    from typer.testing import CliRunner
+
+    from fengqiao_core.cli.commands import app
+
+    result = CliRunner().invoke(app, ["plugins", "--json"])
+    assert result.exit_code == 0
+    listed = {p["name"]: p["commands"] for p in json.loads(result.stdout)}
+    assert set(listed["open311"]) >= {"export open311", "import open311", "serve open311"}
+    assert "import roster" in listed["roster_xlsx"]
+    assert listed["sqlite"] == []

@@ -206,8 +206,10 @@ def list_plugins(
         bool, typer.Option("--json", help="Print one JSON list on stdout, nothing else.")
     ] = False,
 ) -> None:
-    """List every plugin with its distribution, version, hooks and backends."""
-    infos = _plugins(as_json=as_json).describe()
+    """List every plugin with its distribution, version, hooks, backends and commands."""
+    plugins = _plugins(as_json=as_json)
+    infos = plugins.describe()
+    commands = _commands_of(plugins)
     if as_json:
         listing = [
             {
@@ -216,6 +218,7 @@ def list_plugins(
                 "version": i.version,
                 "hooks": list(i.hooks),
                 "backends": [{"port": port, "name": name} for port, name in i.backends],
+                "commands": commands.get(i.name, []),
             }
             for i in infos
         ]
@@ -231,6 +234,23 @@ def list_plugins(
         for i in infos
     )  # fmt: skip
     say(table("Plugins 插件", columns, rows))
+
+
+def _commands_of(plugins: Plugins) -> dict[str, list[str]]:
+    """The commands each plugin adds, found by letting it register on a scratch application."""
+    found: dict[str, list[str]] = {}
+    for impl in plugins.pm.hook.fengqiao_register_commands.get_hookimpls():
+        scratch = typer.Typer()
+        try:
+            impl.function(cli=scratch)
+        except Exception:  # a failing plugin is reported by `fengqiao check`, not here
+            continue
+        names = [c.name or getattr(c.callback, "__name__", "") for c in scratch.registered_commands]
+        for group in scratch.registered_groups:
+            sub = group.typer_instance.registered_commands if group.typer_instance else []
+            names += [f"{group.name} {c.name or getattr(c.callback, '__name__', '')}" for c in sub]
+        found[impl.plugin_name] = sorted(n.replace("_", "-") for n in names if n)
+    return found
 
 
 def _plugins(*, as_json: bool) -> Plugins:
