@@ -26,7 +26,14 @@ def test_plugins_json_lists_the_builtins_and_the_installed_example():
     } <= set(by_name)
     assert by_name["example_channel"]["distribution"] == "fengqiao-example-channel"
     assert {"port": "channel", "name": "jsonl"} in by_name["example_channel"]["backends"]
-    assert set(by_name["memory"]) == {"name", "distribution", "version", "hooks", "backends"}
+    assert set(by_name["memory"]) == {
+        "name",
+        "distribution",
+        "version",
+        "hooks",
+        "backends",
+        "commands",
+    }
 
 
 def test_plugins_table_is_readable():
