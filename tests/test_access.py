@@ -187,3 +187,15 @@ def test_every_role_without_read_is_denied_and_audited(role):
         with pytest.raises(PermissionDenied):
             service.get(actor, matter.id)
         assert audit(service)[-1].outcome == "denied"
+
+
+def test_a_masked_read_cannot_be_combined_back_into_an_id_number_or_a_home():
+    service, _ = station()
+    party = m.Party(id="p1", name=PersonName("甘小雨"), id_number=m.IdNumber("11010519491231002X"))
+    here = m.Location(point=m.GeoPoint(114.412345, 30.456789))
+    matter = service.report(OFFICER, draft(parties=(party,), location=here))
+    shown = service.get(OFFICER, matter.id)
+    assert shown.parties[0].birth_date is None
+    assert "19491231" not in repr(shown)
+    assert (shown.location.point.lon, shown.location.point.lat) == (114.412, 30.457)
+    assert "birth_date" not in repr(party)

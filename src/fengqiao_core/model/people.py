@@ -134,7 +134,8 @@ class Party(Person):
     ``id`` is local to the matter; ``person`` names the person record (a resident the station
     knows) the party is, so that "my matters" means the same person across matters.
     ``birth_date`` falls back to the one encoded in ``id_number``; a party under 16 needs a
-    guardian in police mediation (rule M5).
+    guardian in police mediation (rule M5). It is never shown in a ``repr`` (with a masked ID
+    number it would give the number back); masked reads withhold it.
     """
 
     person: str | None = field(default=None, validator=_opt_code)
@@ -142,7 +143,7 @@ class Party(Person):
         default=None, validator=attrs.validators.optional(_of(IdNumber))
     )
     address: Address | None = field(default=None, validator=attrs.validators.optional(_of(Address)))
-    birth_date: dt.date | None = None
+    birth_date: dt.date | None = field(default=None, repr=False)
 
     def age_on(self, day: dt.date) -> int | None:
         """Age in whole years on ``day``, or ``None`` when no birth date is known."""

@@ -1,7 +1,8 @@
 """What a reader is shown 读取视图: masked personal values, screening for officers only.
 
 A read without a purpose returns every personal value withheld
-(:func:`~fengqiao_core.model.withheld.withhold`: the mask only, ``reveal()`` refused); a read
+(:func:`~fengqiao_core.model.withheld.withhold`: the mask only, ``reveal()`` refused), birth
+dates left out and points rounded to about 100 m; a read
 with a purpose returns the values and is audited by the station. Linked-screening results —
 related matters, the alert colour, the ``L7`` lines of a triage explanation — are shown to
 officers only, on every read path.
@@ -14,7 +15,15 @@ from typing import Any, TypeVar
 
 import attrs
 
-from fengqiao_core.model import Matter, MatterEvent, MatterTriaged, Role, Sensitive
+from fengqiao_core.model import (
+    GeoPoint,
+    Matter,
+    MatterEvent,
+    MatterTriaged,
+    Party,
+    Role,
+    Sensitive,
+)
 from fengqiao_core.model.withheld import withhold
 
 __all__ = ["SCREENING_READERS", "masked", "without_screening", "without_screening_events"]
@@ -32,6 +41,10 @@ def masked(value: T) -> T:
 def _mask(value: Any) -> Any:
     if isinstance(value, Sensitive):
         return withhold(value)
+    if isinstance(value, Party) and value.birth_date is not None:
+        value = attrs.evolve(value, birth_date=None)  # with the ID's mask it gives it back
+    if isinstance(value, GeoPoint):
+        return attrs.evolve(value, lon=round(value.lon, 3), lat=round(value.lat, 3))
     if isinstance(value, tuple | list):
         items = [_mask(v) for v in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
