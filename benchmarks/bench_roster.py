@@ -17,7 +17,7 @@ from typing import Any
 
 from benchmarks.harness import Measurement, benchmark, interleave
 
-SECRET = b"bench-secret-0123456789"
+SECRET = b"benchmark-secret-0f8e2c6a91d4b735e0c2"
 COMMUNITIES = [f"C{i:02d}" for i in range(1, 12)] + [f"V{i:02d}" for i in range(1, 8)]
 SKILLS = ["", "医疗", "教育", "巡逻、急救", "后勤", "宣传", "调解"]
 TIMES = ["工作日 9:00-17:00", "周末全天", "每周二四晚上", "周一至周五 18:30-21:00", "周六上午"]

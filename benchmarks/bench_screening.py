@@ -21,7 +21,7 @@ from fengqiao_core.rules.screening import screen, screening_keys
 from fengqiao_core.station.screening import ScreeningIndex
 
 TZ = dt.timezone(dt.timedelta(hours=8))
-SECRET = b"bench-secret-0123456789"
+SECRET = b"benchmark-secret-0f8e2c6a91d4b735e0c2"
 COMMUNITIES = [f"C{i:02d}" for i in range(1, 12)]
 SKILLS = ["medical", "education", "mediation", "legal", "repair"]
 AT = dt.datetime(2026, 11, 30, 10, tzinfo=TZ)

@@ -47,7 +47,7 @@ from fengqiao_core.plugins import Plugins
 from fengqiao_core.station import MatterDraft, StationService, open_station
 from fengqiao_core.station.file import load_station_config
 
-SECRET = b"bench-secret-0123456789"
+SECRET = b"benchmark-secret-0f8e2c6a91d4b735e0c2"
 ACTOR = m.Actor("O01", m.Role.OFFICER)
 BATCH = 1000
 """``report_many``'s batch size in P1 and P10 (its default; see docs/benchmarks.md)."""

@@ -86,7 +86,7 @@ def timed_station(plugins: Plugins) -> tuple[StationService, list[float]]:
     clock = [dt.datetime(2026, 11, 2, 10, tzinfo=TZ)]
     config = load_station_config("miaoshan").with_backends(storage="memory")
     station = open_station(
-        config, plugins=plugins, clock=lambda: clock[0], secret=b"bench-secret-0123456789",
+        config, plugins=plugins, clock=lambda: clock[0], secret=b"benchmark-secret-0f8e2c6a91d4b735e0c2",
         dispatch=False,
     )  # fmt: skip
     return station, spent

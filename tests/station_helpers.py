@@ -13,7 +13,7 @@ from fengqiao_core.station.file import load_station_config
 MIAOSHAN = load_station_config("miaoshan").with_backends(storage="memory")
 PLUGINS = Plugins()
 TZ = dt.timezone(dt.timedelta(hours=8))
-SECRET = b"test-secret-0123456789"
+SECRET = b"station-tests-secret-5e0b7f31c9a2d846e17f"
 OFFICER = m.Actor("O01", m.Role.OFFICER)
 FIRST_CATEGORY = {
     m.MatterKind.DISPUTE: "dispute:neighbour",

@@ -24,6 +24,7 @@ def store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("figures")
     db = folder / "miaoshan.db"
     (folder / "miaoshan.key").write_bytes(SECRET)
+    (folder / "miaoshan.key").chmod(0o600)
     config = load_station_config("miaoshan").with_backends(storage=f"sqlite:///{db}")
     clock = SimulationClock(dt.datetime(2022, 11, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
     with open_station(config, secret=SECRET, clock=clock, dispatch=False) as station:

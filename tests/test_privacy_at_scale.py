@@ -105,7 +105,7 @@ def test_r8_every_edit_deletion_swap_and_insertion_is_detected(trials):
         found = verify(tampered, key)
         assert found is not None
         assert found <= i + 2
-    assert verify(entries, b"another-key-0123456789") == 1
+    assert verify(entries, b"another-station-secret-c05d8e2a7f1b4963") == 1
 
 
 ROSTER = "id,name,phone,community,occupation,party_member,skills,availability\n"

@@ -17,7 +17,7 @@ from fengqiao_core.rules.screening import (
 from fengqiao_core.testing.strategies import matters
 from rules_helpers import matter, party
 
-SECRET = b"0123456789abcdef-test-only"
+SECRET = b"screening-rules-secret-41c7e9a0d25f6b83"
 
 
 def keys(**fields):

@@ -19,7 +19,7 @@ from fengqiao_core.testing.simulation import MIAOSHAN_PLAN, SimulationClock, sim
 from fengqiao_core.testing.simulation_plan import SimulationPlan, Stream
 
 ZONE = ZoneInfo("Asia/Shanghai")
-SECRET = b"simulation-test-secret-0123456789"
+SECRET = b"simulation-tests-secret-8b3e05d17fa29c64"
 SMALL = SimulationPlan(
     first=dt.date(2022, 11, 1),
     last=dt.date(2023, 1, 31),

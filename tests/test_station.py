@@ -446,7 +446,7 @@ def test_a_reopened_matter_is_screened_again():
 
 
 def test_a_short_secret_is_refused_when_the_station_opens():
-    with pytest.raises(ConfigurationError, match="at least 16 bytes"):
+    with pytest.raises(ConfigurationError, match="at least 32 bytes"):
         open_station(MIAOSHAN, secret=b"short", dispatch=False)
 
 

@@ -60,7 +60,8 @@ def test_paths_resolve_against_the_station_files_folder_not_the_working_one(tmp_
     monkeypatch.delenv("FENGQIAO_SECRET", raising=False)
     home = tmp_path / "station"
     path = _station_file(home, 'storage = "sqlite:///data/st.db"', extra='secret_file = "key"\n')
-    (home / "key").write_text("a-long-enough-station-secret", "utf-8")
+    (home / "key").write_text("file-held-station-secret-93f1c6e05ab2d87e", "utf-8")
+    (home / "key").chmod(0o600)
     first, second = tmp_path / "one", tmp_path / "two"
     first.mkdir()
     second.mkdir()

@@ -506,7 +506,7 @@ def test_station_calendar_reaches_the_working_calendar():
     data["calendar"] = {"2027": {"holidays": [dt.date(2027, 1, d) for d in (1, 2, 3, 4)]}}
     config = station_config_from_dict(data).with_backends(storage="memory")
     with open_station(
-        config, dispatch=False, secret=b"calendar-test-secret-0123456789ab"
+        config, dispatch=False, secret=b"calendar-tests-secret-2d6a91f0e4c73b58a0"
     ) as station:
         assert not station.calendar.is_working_day(dt.date(2027, 1, 4))
         assert station.calendar.knows(dt.date(2027, 6, 1))

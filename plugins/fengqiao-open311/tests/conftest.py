@@ -22,7 +22,7 @@ from fengqiao_core.station import load_station_config
 from fengqiao_core.testing import FakeClock
 
 DATA = Path(__file__).parent / "data"
-SECRET = b"open311-tests-secret-0123456789abcdef"
+SECRET = b"open311-tests-secret-e19c5a72d0f84b36"
 EXPORT_OFFICER = "ofc-duty"
 """The configured ``[open311].actor``: the duty officer, whose scope is the whole station."""
 

@@ -118,7 +118,7 @@ def test_the_cli_exports_imports_and_refuses(tmp_path: Path, draft) -> None:  # 
     cli = typer.Typer()
     register(cli)
     runner = CliRunner()
-    env = {"FENGQIAO_SECRET": "cli-test-secret-0123456789abcdef0123"}
+    env = {"FENGQIAO_SECRET": "open311-cli-secret-a7d04e9c1f62b58e3d"}
     common = ["--station", str(station_file), "--db", str(tmp_path / "cli.db")]
     done = runner.invoke(cli, ["import", "open311", str(document), *common], env=env)
     assert done.exit_code == 0, done.output

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from fengqiao_core.plugins import Plugins
 
 ROOT = Path(__file__).resolve().parents[3]
-SECRET = "roster-test-secret-0123456789"
+SECRET = "roster-tests-secret-6f2a0c9e4d17b835e2"
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from rich.cells import cell_len
 
 from fengqiao_core.cli import output
 from fengqiao_core.errors import ConfigurationError, FengqiaoError
+from fengqiao_core.security.keys import read_key_file
 from fengqiao_core.metrics.report import KpiReport, KpiValue
 from fengqiao_core.metrics.scope import Period, Scope
 from fengqiao_core.metrics.scorecard import Scorecard, scorecard
@@ -148,7 +149,7 @@ def _key_beside(db: Path | None, config: StationConfig) -> bytes | None:
     if given or db is None:
         return given or None
     key = db.resolve().parent / f"{config.station.id}.key"
-    return key.read_bytes().strip() if key.exists() else None
+    return read_key_file(key) if key.exists() else None
 
 
 def open_for_reading(station: str, db: Path | None) -> Any:

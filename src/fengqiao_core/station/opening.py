@@ -19,7 +19,7 @@ from fengqiao_core.errors import ConfigurationError
 from fengqiao_core.plugins import PORTS, Plugins
 from fengqiao_core.ports import BackendContext, Capability, Port
 from fengqiao_core.rules.screening import ScreeningSettings
-from fengqiao_core.security.keys import ENV, MIN_SECRET_BYTES, load_secret
+from fengqiao_core.security.keys import ENV, MIN_SECRET_BYTES, check_secret, load_secret
 from fengqiao_core.station.config import StationConfig
 
 __all__ = ["open_backends", "open_secret"]
@@ -31,15 +31,12 @@ def open_secret(config: StationConfig, secret: bytes | None) -> bytes:
     A relative ``secret_file`` is relative to the station file's folder.
 
     Raises:
-        ConfigurationError: There is none, it cannot be read, or it is too short; the message
-            names the station file and says how to provide one.
+        ConfigurationError: There is none, it cannot be read, it is too short or a published
+            example value, or its key file is open to other users; the message names the
+            station file and says how to fix it.
     """
     if secret is not None:
-        if not isinstance(secret, bytes) or len(secret) < MIN_SECRET_BYTES:
-            raise ConfigurationError(
-                f"the station secret must be at least {MIN_SECRET_BYTES} bytes"
-            )
-        return secret
+        return check_secret(secret)
     path = config.resolve(config.secret_file) if config.secret_file else None
     try:
         found = load_secret(None if path is None else str(path))
