@@ -31,6 +31,8 @@ _KINDS = [
     (m.MatterKind.INCIDENT, "incident:telecom_fraud", m.Severity.SERIOUS),
 ]
 
+SECRET = b"benchmark-secret-0f8e2c6a91d4b735e0c2"
+
 
 def drafts(count: int, places: list[str]) -> list[MatterDraft]:
     """``count`` varied drafts spread over ``places`` (invented content, no parties)."""
@@ -86,7 +88,7 @@ def timed_station(plugins: Plugins) -> tuple[StationService, list[float]]:
     clock = [dt.datetime(2026, 11, 2, 10, tzinfo=TZ)]
     config = load_station_config("miaoshan").with_backends(storage="memory")
     station = open_station(
-        config, plugins=plugins, clock=lambda: clock[0], secret=b"benchmark-secret-0f8e2c6a91d4b735e0c2",
+        config, plugins=plugins, clock=lambda: clock[0], secret=SECRET,
         dispatch=False,
     )  # fmt: skip
     return station, spent

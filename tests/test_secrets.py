@@ -9,7 +9,6 @@ import pytest
 from fengqiao_core import open_station
 from fengqiao_core.errors import ConfigurationError
 from fengqiao_core.security.keys import derive_key, load_secret, read_key_file
-
 from station_helpers import MIAOSHAN, SECRET
 
 PUBLISHED = [
@@ -63,8 +62,10 @@ def test_a_station_files_key_file_is_checked_at_open(tmp_path, monkeypatch):
 def test_each_purpose_has_its_own_key_and_a_key_id_that_hides_it():
     audit, screening = derive_key(SECRET, "audit"), derive_key(SECRET, "screening")
     assert audit.key != screening.key != SECRET
-    assert audit.key_id.startswith("audit-v1-") and screening.key_id.startswith("screening-v1-")
-    assert audit.key.hex() not in repr(audit) and audit.key.hex()[:12] not in audit.key_id
+    assert audit.key_id.startswith("audit-v1-")
+    assert screening.key_id.startswith("screening-v1-")
+    assert audit.key.hex() not in repr(audit)
+    assert audit.key.hex()[:12] not in audit.key_id
     assert derive_key(SECRET, "audit", version=2).key != audit.key
     with pytest.raises(ConfigurationError, match="purpose"):
         derive_key(SECRET, "data")

@@ -21,11 +21,11 @@ from rich.cells import cell_len
 
 from fengqiao_core.cli import output
 from fengqiao_core.errors import ConfigurationError, FengqiaoError
-from fengqiao_core.security.keys import read_key_file
 from fengqiao_core.metrics.report import KpiReport, KpiValue
 from fengqiao_core.metrics.scope import Period, Scope
 from fengqiao_core.metrics.scorecard import Scorecard, scorecard
 from fengqiao_core.model import Actor
+from fengqiao_core.security.keys import read_key_file
 from fengqiao_core.station.config import StationConfig
 from fengqiao_core.station.file import load_station_config
 
