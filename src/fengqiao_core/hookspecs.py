@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from fengqiao_core.model import Matter, MatterCategory, MatterEvent, MicroPillar, StationData
     from fengqiao_core.ports import BackendSpec, TriageAdvice
     from fengqiao_core.rules.findings import Finding
+    from fengqiao_core.security.crypto import Algorithm
 
 __all__ = ["PLUGIN_API", "PROJECT", "hookimpl", "hookspec"]
 
@@ -258,4 +259,32 @@ def fengqiao_register_commands(cli: Any) -> None:
                     print("你好")
 
     .. versionadded:: 0.1.0
+    """
+
+
+@hookspec
+def fengqiao_register_algorithms() -> Iterable[Algorithm]:
+    """Add cryptographic algorithms to the registry the audit chain and keys look up by id.
+
+    Every stored record names the algorithm it used (an audit entry its MAC id, a witness file
+    its signature id), so a station can adopt new algorithms — e.g. SM3-HMAC, an SM3-based
+    KDF and SM2 signatures for 等保 / 密评 deployments — and still verify what was written
+    before. Ids are unique across plugins and cannot replace the defaults (``hmac-sha256``,
+    ``hkdf-sha256``, ``ed25519``); a duplicate is a ``PluginError`` naming both plugins.
+
+    Returns:
+        :class:`~fengqiao_core.security.crypto.MacAlgorithm`,
+        :class:`~fengqiao_core.security.crypto.KdfAlgorithm` or
+        :class:`~fengqiao_core.security.crypto.SignatureAlgorithm` records, or ``None``.
+
+    Example:
+        .. code-block:: python
+
+            from fengqiao_core.security.crypto import MacAlgorithm
+
+            @hookimpl
+            def fengqiao_register_algorithms():
+                return [MacAlgorithm("hmac-sm3", "HMAC-SM3 (GB/T 32905)", hmac_sm3)]
+
+    .. versionadded:: 0.2.0
     """

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from fengqiao_core.model import Matter, MatterEvent, StationData
     from fengqiao_core.ports import BackendContext, BackendSpec, Port, TriageAdvice
     from fengqiao_core.rules.findings import Finding
+    from fengqiao_core.security.crypto import Algorithms
     from fengqiao_core.serialization import FengqiaoConverter
 
 __all__ = ["DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "PluginInfo", "Plugins", "get_plugin_manager"]
@@ -283,6 +284,20 @@ class Plugins:
             raise PluginError(
                 culprit, " ".join(_origin(self.pm, culprit)), f"hook {hook}: {exc}"
             ) from None
+
+    def algorithms(self) -> Algorithms:
+        """The algorithm registry: the defaults plus every plugin's (ids unique)."""
+        from fengqiao_core.security.crypto import Algorithm, Algorithms, builtin_algorithms
+
+        builtin = {a.id for a in builtin_algorithms()}
+        found = self._calls.collect(
+            "fengqiao_register_algorithms",
+            Algorithm,
+            lambda a: a.id,
+            "algorithm",
+            check=lambda a: a.id not in builtin,
+        )
+        return Algorithms.of(record for _, record in found.values())
 
     def kpis(self) -> list[tuple[str, Kpi]]:
         """Every plugin's KPIs with the plugin's name; ids unique, built-in ones kept."""

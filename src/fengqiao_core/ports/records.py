@@ -52,6 +52,11 @@ def _detail(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         plain_text(_, attribute, value)
 
 
+def _optional_code(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value != "":
+        code(_, attribute, value)
+
+
 def _hex_digest(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or (value and not _HEX.fullmatch(value)):
         raise ValidationError(attribute.name, "expected a hex digest (or nothing)")
@@ -237,8 +242,9 @@ class AuditEntry:
 
     ``seq`` numbers the entries from 1; ``prev_hash``/``entry_hash`` chain them (HMAC-SHA-256,
     computed by the core). ``detail`` says more where a reader needs it: the purpose of an
-    unmasked read and the fields it revealed, the filter of a list. Entries never hold personal
-    values.
+    unmasked read and the fields it revealed, the filter of a list. ``algorithm`` and ``key_id``
+    name the MAC and the derived audit key that sealed the entry (chain v2); entries written
+    before v2 leave both empty and keep their old digest. Entries never hold personal values.
     """
 
     seq: int = field(validator=_sequence)
@@ -250,6 +256,8 @@ class AuditEntry:
     object_id: str = field(validator=code_or_any)
     outcome: str = field(default="success", validator=code)
     detail: str = field(default="", validator=_detail)
+    algorithm: str = field(default="", validator=_optional_code)
+    key_id: str = field(default="", validator=_optional_code)
     prev_hash: str = field(default="", validator=_hex_digest)
     entry_hash: str = field(default="", validator=_hex_digest)
 

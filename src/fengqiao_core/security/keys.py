@@ -34,6 +34,7 @@ __all__ = [
     "load_secret",
     "read_key_file",
     "require_secret",
+    "screening_key",
 ]
 
 MIN_SECRET_BYTES = 32
@@ -173,3 +174,8 @@ def derive_key(
     if purpose not in PURPOSES:
         raise ConfigurationError(f"unknown key purpose {purpose!r} (one of {PURPOSES})")
     return _derive(secret, purpose, version, kdf, algorithms or default_algorithms())
+
+
+def screening_key(secret: bytes) -> bytes:
+    """The key of linked screening's keyed digests (derived; the index is rebuilt at open)."""
+    return derive_key(secret, "screening").key

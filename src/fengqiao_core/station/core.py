@@ -47,7 +47,7 @@ from fengqiao_core.rules.lifecycle import Action, act, is_open
 from fengqiao_core.rules.triage import TriageSettings
 from fengqiao_core.security.access import READ, check_access
 from fengqiao_core.security.audit import seal
-from fengqiao_core.security.keys import require_secret
+from fengqiao_core.security.keys import require_secret, screening_key
 from fengqiao_core.security.logs import get_logger
 from fengqiao_core.security.views import SCREENING_READERS, masked, without_screening
 from fengqiao_core.station import arguments as args
@@ -112,6 +112,7 @@ class StationCore:
         self.calendar = WorkingCalendar(fallback=rules.calendar, settings=config.calendar)
         self._secret: bytes | None = open_secret(config, secret)
         self.plugins = plugins or Plugins()
+        self.algorithms = self.plugins.algorithms()
         self.converter = self.plugins.make_converter()
         opened = open_backends(config, self.plugins, self.converter, backends or {})
         self._storage: StorageBackend = opened["storage"]
@@ -248,6 +249,7 @@ class StationCore:
         entry = seal(
             uow.audit.head(),
             key=key,
+            algorithms=self.algorithms,
             at=self.now(),
             actor=actor,
             action=action,
@@ -359,7 +361,7 @@ class StationCore:
     def screening_index(self) -> ScreeningIndex:
         """The linked-screening index (rule L7), built from the store's open matters once."""
         if self._screening_index is None:
-            key = require_secret(self._secret, "linked screening")
+            key = screening_key(require_secret(self._secret, "linked screening"))
             with self._storage.unit_of_work() as uow:
                 self._screening_index = ScreeningIndex.of_open(uow.matters.stream(), key)
         return self._screening_index
@@ -369,7 +371,7 @@ class StationCore:
         changes = list(changes)
         self.dispatcher.wake()
         if self._screening_index is not None and self._secret is not None:
-            self._screening_index.update((m for m, _ in changes), self._secret)
+            self._screening_index.update((m for m, _ in changes), screening_key(self._secret))
         for matter, events in changes:
             for error in self.plugins.notify_matter_changed(matter, list(events)):
                 self._after_commit_problem(matter.id, error)

@@ -182,4 +182,5 @@ class StationQueries(StationCore):
     def verify_audit(self, actor: Actor) -> int | None:
         """Recompute the audit chain: ``None`` if intact, else the first bad position."""
         entries = self.audit_log(actor)
-        return verify(entries, require_secret(self._secret, "audit verification"))
+        secret = require_secret(self._secret, "audit verification")
+        return verify(entries, secret, self.algorithms)
