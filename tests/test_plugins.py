@@ -245,6 +245,7 @@ CALLS = {
     "fengqiao_on_matter_changed": lambda p, c: _first(p.notify_matter_changed(*a_matter())),
     "fengqiao_register_commands": lambda p, c: p.register_commands(object()),
     "fengqiao_register_kpis": lambda p, c: p.kpis(),
+    "fengqiao_register_algorithms": lambda p, c: p.algorithms(),
 }
 
 

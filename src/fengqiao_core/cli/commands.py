@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from fengqiao_core import __version__
+from fengqiao_core.cli.audit import audit
 from fengqiao_core.cli.figures import report
 from fengqiao_core.cli.matters import matters
 from fengqiao_core.cli.outbox import outbox
@@ -48,6 +49,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(outbox, name="outbox")
+app.add_typer(audit, name="audit")
 app.add_typer(matters, name="matters")
 app.command("report")(report)
 app.command("new-plugin")(new_plugin)

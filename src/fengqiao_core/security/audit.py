@@ -3,8 +3,10 @@
 Every use case appends an :class:`~fengqiao_core.ports.AuditEntry` in the same unit of work as
 its events. :func:`seal` computes the entry's hash from its fields and the previous entry's
 hash with the audit key derived from the station's secret (chain v2: the entry names the
-algorithm and the key id; entries sealed before v2 with the secret itself still verify); :func:`verify` recomputes the chain and returns the first bad
-sequence number, so an edit, deletion, swap or insertion anywhere is found.
+algorithm and the key id; entries sealed before v2 with the secret itself still verify);
+:func:`verify` recomputes the chain and returns the first bad sequence number, so an edit,
+deletion, swap or insertion anywhere is found. Cutting the tail off, deleting the whole log
+or restoring an older backup needs a witness outside the store: :mod:`.witness`.
 """
 
 from __future__ import annotations

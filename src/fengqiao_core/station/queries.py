@@ -31,6 +31,7 @@ from fengqiao_core.security.views import (
     without_screening,
     without_screening_events,
 )
+from fengqiao_core.security.witness import AuditReport, Checkpoint, check_chain, sign_head
 from fengqiao_core.station import arguments as args
 from fengqiao_core.station.core import StationCore
 
@@ -184,3 +185,29 @@ class StationQueries(StationCore):
         entries = self.audit_log(actor)
         secret = require_secret(self._secret, "audit verification")
         return verify(entries, secret, self.algorithms)
+
+    def audit_checkpoint(self, actor: Actor) -> Checkpoint:
+        """The audit chain's head signed with the witness key 审计检查点 (an auditor's).
+
+        Write it to a witness file outside the store
+        (:func:`~fengqiao_core.security.witness.write_witness`); :meth:`check_audit` then
+        finds a cut-off tail, a deleted log or a restored older backup.
+        """
+        entries = self.audit_log(actor)
+        return sign_head(
+            entries[-1] if entries else None,
+            station=self.config.station.id,
+            secret=require_secret(self._secret, "an audit checkpoint"),
+            at=self.now(),
+            algorithms=self.algorithms,
+        )
+
+    def check_audit(self, actor: Actor, witness: Checkpoint | None = None) -> AuditReport:
+        """Check the audit chain link by link and against a ``witness`` 审计核验 (an auditor's)."""
+        return check_chain(
+            self.audit_log(actor),
+            require_secret(self._secret, "audit verification"),
+            self.algorithms,
+            station=self.config.station.id,
+            witness=witness,
+        )
