@@ -12,17 +12,22 @@ The strategies live in :mod:`fengqiao_core.testing.strategies` and
 :mod:`fengqiao_core.testing.histories`. Core code never imports this package.
 """
 
-import pytest
+import importlib.util
 
-pytest.register_assert_rewrite("fengqiao_core.testing.contracts")
+# The pytest plugin needs pytest and hypothesis (the ``testing`` extra); the simulation that
+# ``fengqiao demo`` runs does not, so without pytest only the plugin part is left out.
+if importlib.util.find_spec("pytest") is not None:
+    import pytest
 
-from fengqiao_core.testing import profiles  # noqa: E402
-from fengqiao_core.testing.fixtures import (  # noqa: E402
-    FakeClock,
-    clock,
-    miaoshan,
-    plugin_manager,
-    register_plugin,
-)
+    pytest.register_assert_rewrite("fengqiao_core.testing.contracts")
+
+    from fengqiao_core.testing import profiles
+    from fengqiao_core.testing.fixtures import (
+        FakeClock,
+        clock,
+        miaoshan,
+        plugin_manager,
+        register_plugin,
+    )
 
 __all__ = ["FakeClock", "clock", "miaoshan", "plugin_manager", "profiles", "register_plugin"]
