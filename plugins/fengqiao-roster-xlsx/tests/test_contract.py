@@ -6,7 +6,6 @@ what the reader makes of a workbook is held to the contract too.
 """
 
 from types import SimpleNamespace
-from typing import ClassVar
 
 import pytest
 from fengqiao_roster_xlsx import XlsxVolunteers
@@ -16,9 +15,11 @@ from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import BackendContext
 from fengqiao_core.testing.contracts import VolunteerContract
 
+COMMUNITIES = ("c1", "c2", "C1", "C10", "C100", "C2")
+"""Every community the volunteer contract's rosters use (``C1``/``C10``/``C100``: exact match)."""
 STATION = SimpleNamespace(
     places=(),
-    cells=(SimpleNamespace(community="c1"), SimpleNamespace(community="c2")),
+    cells=tuple(SimpleNamespace(community=c) for c in COMMUNITIES),
     red_stewards=(),
     secret_file=None,
     station=SimpleNamespace(timezone="Asia/Shanghai"),
@@ -39,13 +40,6 @@ class TestXlsxVolunteers(VolunteerContract):
 
 
 class TestXlsxVolunteersFromAWorkbook(VolunteerContract):
-    known_gaps: ClassVar[dict[str, str]] = {
-        "test_communities_are_matched_exactly": "rows are checked against STATION's communities, "
-        "which lack the contract's generated ids (the direct backend class covers the rule)",
-        "test_candidates_equal_a_brute_force_choice": "the same: generated communities are "
-        "refused as unknown when the workbook is read through a station",
-    }
-
     @pytest.fixture
     def make_backend(self, tmp_path_factory):
         plugins = Plugins()
@@ -60,6 +54,7 @@ class TestXlsxVolunteersFromAWorkbook(VolunteerContract):
                 "volunteers", BackendContext(f"xlsx://{path}", STATION, None)
             )
             assert isinstance(backend, XlsxVolunteers)
+            assert len(backend._stewards) == len(roster)  # no row of the roster was refused
             return backend
 
         return build
