@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import operator
+import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -69,6 +70,11 @@ class RowParser:
         width = max(self.columns.values(), default=-1) + 1
         self._width = width
         self._at = {field: self.columns.get(field, width) for field in _ALL_FIELDS}
+        self._name_at, self._phone_at, self._role_at = (
+            self._at["name"],
+            self._at["phone"],
+            self._at["role"],
+        )
         self._has_id, self._has_role = "id" in self.columns, "role" in self.columns
         self._steward_cells = operator.itemgetter(*(self._at[f] for f in _STEWARD_FIELDS))
         self._combos: dict[Any, tuple[dict[str, Any], list[RowProblem]]] = {}
@@ -114,30 +120,37 @@ class RowParser:
         """
         if len(row) <= self._width:
             row.extend([""] * (self._width + 1 - len(row)))
-        at = self._at
-        problems: list[RowProblem] = []
-        role = self._lookup("role", row[at["role"]]) if self._has_role else "steward"
-        if role.__class__ is _Refused:
-            problems.append(("role", role.reason))
-            role = "steward"
+        role = self._lookup("role", row[self._role_at]) if self._has_role else "steward"
         if role == "steward":
+            values, problems = self._steward_fields(row)
+            name, phone = self._name(row[self._name_at]), self._phone(row[self._phone_at])
+            if name is not None and phone is not None and not problems and not self._has_id:
+                # the common row: a valid steward without an id column (id from the phone)
+                person_id = self._derived_id(phone, problems)
+                if person_id is not None:
+                    return self._steward(person_id, name, phone, values)
+            problems = list(problems)
+        elif role.__class__ is _Refused:
             values, refused = self._steward_fields(row)
+            problems = [("role", role.reason), *refused]
+            role = "steward"
         elif role == "mediator" and "community" in self.columns:
-            values, refused = self._fields(row, ("community",))
+            values, problems = self._fields(row, ("community",))
         else:
-            values, refused = {}, []
-        problems += refused
-        cell = row[at["name"]]
-        if type(cell) is str and 0 < len(cell) <= _NAME_MAX and not cell[0].isspace():
-            name: Any = PersonName(cell.rstrip())
-        else:
-            name = _guard("name", _name, cell, problems)
+            values, problems = {}, []
+        return self._person(row, role, values, problems)
+
+    def _person(
+        self, row: list[object], role: str, values: dict[str, Any], problems: list[RowProblem]
+    ) -> tuple[Person | None, list[RowProblem]]:
+        """Any row but the common one: every field checked, every problem gathered."""
+        at = self._at
+        name: Any = self._name(row[at["name"]])
+        if name is None:
+            name = _guard("name", _name, row[at["name"]], problems)
         cell = row[at["phone"]]
-        if type(cell) is float and 13e9 <= cell < 2e10 and cell.is_integer():
-            phone: Any = PhoneNumber(str(int(cell)))  # the common case: a number in the sheet
-        elif self._has_id and (cell == "" or cell is None):
-            phone = None  # an id column identifies people without a phone
-        else:
+        phone: Any = self._phone(cell)
+        if phone is None and not (self._has_id and (cell == "" or cell is None)):
             phone = _guard("phone", _phone, cell, problems)
         person_id = _guard("id", _id_text, row[at["id"]], problems) if self._has_id else ""
         if problems:
@@ -145,12 +158,37 @@ class RowParser:
         person_id = person_id or self._derived_id(phone, problems)
         if person_id is None:
             return None, problems
+        if role == "steward":
+            return self._steward(person_id, name, phone, values)
         try:
-            if role == "steward":
-                return RedSteward(id=person_id, name=name, phone=phone, **values), []
             return _build(role, {"id": person_id, "name": name, "phone": phone}, values), []
         except ValidationError as exc:
             return None, [(exc.field.split(".")[0], exc.problems[0].message)]
+
+    @staticmethod
+    def _steward(
+        person_id: str, name: PersonName, phone: PhoneNumber | None, values: dict[str, Any]
+    ) -> tuple[Person | None, list[RowProblem]]:
+        try:
+            return RedSteward(id=person_id, name=name, phone=phone, **values), []
+        except ValidationError as exc:
+            return None, [(exc.field.split(".")[0], exc.problems[0].message)]
+
+    @staticmethod
+    def _name(cell: object) -> PersonName | None:
+        """The name of the common cell (plain text), or ``None`` to check it in full."""
+        if type(cell) is str and 0 < len(cell) <= _NAME_MAX and not cell[0].isspace():
+            return PersonName(cell.rstrip())
+        return None
+
+    @staticmethod
+    def _phone(cell: object) -> PhoneNumber | None:
+        """The phone of the common cell (a mobile number stored as a number), else ``None``."""
+        if type(cell) is float and 13e9 <= cell < 2e10 and cell.is_integer():
+            return PhoneNumber(str(int(cell)))
+        if type(cell) is str and len(cell) == 11 and cell.isdigit() and cell.isascii():
+            return PhoneNumber(cell) if _MOBILE.fullmatch(cell) else None
+        return None
 
     def _fields(
         self, row: list[object], fields: tuple[str, ...]
@@ -197,6 +235,7 @@ class _Refused:
 
 
 _MISS = object()
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _NAME_MAX = 64
 _COMBOS_MAX = 100_000
 _ALL_FIELDS = ("id", "name", "phone", "community", "occupation", "party_member", "skills",
