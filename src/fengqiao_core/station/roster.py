@@ -8,8 +8,8 @@ twice changes nothing; a changed person is updated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from attrs import frozen
@@ -18,6 +18,9 @@ from fengqiao_core.errors import ConflictError, NotFound, PermissionDenied, Vali
 from fengqiao_core.model import Actor, Person, Role
 from fengqiao_core.station.core import StationCore
 from fengqiao_core.station.values import RETRIES
+
+if TYPE_CHECKING:
+    from fengqiao_core.ports import UnitOfWork
 
 __all__ = ["IMPORT_PEOPLE", "ImportCounts", "RosterUseCases"]
 
@@ -84,10 +87,10 @@ class RosterUseCases(StationCore):
     def _import_once(self, actor: Actor, people: Sequence[Person], dry_run: bool) -> ImportCounts:
         added = updated = unchanged = 0
         with self._storage.unit_of_work() as uow:
+            found = _stored(uow, people)
             for person in people:
-                try:
-                    stored = uow.people.get(person.id)
-                except NotFound:
+                stored = found(person.id)
+                if stored is None:
                     uow.people.add(person)
                     added += 1
                     continue
@@ -103,3 +106,28 @@ class RosterUseCases(StationCore):
             else:
                 uow.commit()
         return ImportCounts(added, updated, unchanged)
+
+
+_STREAM_FROM = 1000
+"""From this many people on, the stored ones are read in one pass rather than one by one."""
+
+
+def _stored(uow: UnitOfWork, people: Sequence[Person]) -> Callable[[str], Person | None]:
+    """How to find the stored version of a person of the batch (``None``: not stored yet).
+
+    A large batch (a roster of thousands) reads the stored people once, page by page, keeping
+    those of the batch: one query per page instead of one per person. A small one asks for
+    each person.
+    """
+    if len(people) >= _STREAM_FROM:
+        ids = {p.id for p in people}
+        stored = {p.id: p for p in uow.people.stream() if p.id in ids}
+        return stored.get
+
+    def get(person_id: str) -> Person | None:
+        try:
+            return uow.people.get(person_id)
+        except NotFound:
+            return None
+
+    return get

@@ -1,0 +1,49 @@
+"""The station's ``import_people`` use case 名册导入 on batches small and large.
+
+A large batch reads the stored people in one pass instead of one by one; both ways must give
+the same counts: new people added, the same people unchanged, a changed person updated.
+"""
+
+import attrs
+import pytest
+
+from fengqiao_core import model as m
+from fengqiao_core.model.personal import PersonName, PhoneNumber
+from fengqiao_core.station import roster
+from station_helpers import station
+
+ADMIN = m.Actor("A01", m.Role.ADMIN)
+
+
+def stewards(count):
+    return [
+        m.RedSteward(
+            id=f"rs-{i:05d}",
+            name=PersonName("测试管家"),
+            phone=PhoneNumber(f"139{i:08d}"),
+            community="C01",
+        )
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [3, roster._STREAM_FROM + 7])
+def test_a_batch_is_added_then_unchanged_then_updated_person_by_person(count):
+    service, _ = station()
+    with service:
+        people = stewards(count)
+        first = service.import_people(ADMIN, people)
+        again = service.import_people(ADMIN, people)
+        changed = [attrs.evolve(people[1], community="C02"), *people[2:], *stewards(count + 1)[-1:]]
+        third = service.import_people(ADMIN, changed)
+        with service._storage.unit_of_work() as uow:
+            stored = {p.id: p for p in uow.people.stream() if p.id.startswith("rs-")}
+            actions = [e.action for e in uow.audit.stream()]
+    assert (first.added, first.updated, first.unchanged) == (count, 0, 0)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, count)
+    assert (third.added, third.updated, third.unchanged) == (1, 1, count - 2)
+    assert len(stored) == count + 1
+    assert stored[people[1].id].community == "C02"
+    assert stored[people[1].id].version == 2
+    assert stored[people[0].id].version == 1
+    assert actions.count(roster.IMPORT_PEOPLE) == 2  # the unchanged import writes no entry
