@@ -310,11 +310,14 @@ class _State:
         """The rows below the header: the hot loop, so its names are bound once."""
         parse, keep = parser.parse, self.people.append
         by_id, by_phone, place = self.first_id, self.first_phone, sheet.name
+        progress, done, count = self.progress, self.done, self.rows
         for number, row in rows:
-            self._tick()
+            done += 1
+            if progress is not None and done % _EVERY == 0:
+                progress(done, self.total)
             if row.count("") + row.count(None) == len(row):
                 continue  # a blank row
-            self.rows += 1
+            count += 1
             person, problems = parse(row)
             if person is None:
                 self._refused(sheet, parser, number, problems)
@@ -330,6 +333,7 @@ class _State:
             if phone:
                 by_phone[phone] = (place, number)
             keep(person)
+        self.done, self.rows = done, count
 
     def _refused(
         self, sheet: _Sheet, parser: RowParser, number: int, problems: list[tuple[str, str]]
