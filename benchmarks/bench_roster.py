@@ -70,16 +70,15 @@ def _ours_read(path: Path, rows: int) -> float:
     return rows / seconds
 
 
-def _ours_import(path: Path, rows: int, folder: Path) -> float:
+def _ours_import(path: Path, rows: int, folder: Path, station: Any) -> float:
     from fengqiao_roster_xlsx.cli import IMPORT_ACTOR
 
     from fengqiao_core import open_station
-    from fengqiao_core.station import load_station_config
 
-    config = load_station_config("miaoshan").with_backends(
-        storage=f"sqlite:///{folder / f'station-{time.perf_counter_ns()}.db'}"
-    )
-    with open_station(config, secret=SECRET, dispatch=False) as service:
+    store = folder / f"station-{time.perf_counter_ns()}.db"
+    with open_station(
+        station.with_backends(storage=f"sqlite:///{store}"), secret=SECRET, dispatch=False
+    ) as service:
         started = time.perf_counter()
         read = _read(path)
         counts = service.import_people(IMPORT_ACTOR, list(read.people))
@@ -105,12 +104,15 @@ def _baseline(path: Path, rows: int) -> float:
 
 @benchmark("roster.import", goal=">= 0.5")
 def roster_import(quick: bool) -> Measurement:
+    from fengqiao_core.station import load_station_config
+
     rows = 10_000 if quick else 100_000
+    station = load_station_config("miaoshan")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "roster.xlsx"
         _write(path, rows)
         ours, baseline = interleave(
-            lambda: _ours_import(path, rows, Path(folder)),
+            lambda: _ours_import(path, rows, Path(folder), station),
             lambda: _baseline(path, rows),
             rounds=3,
         )

@@ -206,8 +206,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
     A roster builds hundreds of thousands of small objects (people, names, phones) and keeps
     them all, without a single reference cycle: reference counting frees them, while every
-    collection of the oldest generation would walk the whole growing roster again — a third of
-    the reading time at 100,000 rows. The collector runs again afterwards, also on error.
+    collection of the oldest generation would walk the whole growing roster again (parsing
+    and keeping 100,000 rows: 37 µs a row with the collector, 21 µs without). The collector
+    runs again afterwards, also on error.
     """
     if not gc.isenabled():
         yield
