@@ -22,6 +22,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,16 +133,32 @@ WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
 """
 
 
-def hand_report(conn: sqlite3.Connection) -> dict[str, float | None]:
-    """The headline KPIs of 2023 by hand-written SQL (the same numbers the report gives)."""
+def hand_params() -> dict[str, int]:
+    """The hand-written queries' parameters: 2023 (``a0``-``b0``), 2022 (``a1``-``b1``), as of."""
     earlier = PERIOD.previous_year()
-    params = {
+    return {
         "a0": _us(PERIOD.since), "b0": _us(PERIOD.until),
         "a1": _us(earlier.since), "b1": _us(earlier.until), "asof": _us(PERIOD.until),
     }  # fmt: skip
+
+
+def hand_report(conn: sqlite3.Connection) -> dict[str, float | None]:
+    """The headline KPIs of 2023 by hand-written SQL (the same numbers the report gives)."""
+    params = hand_params()
+    middle = [v for period, v in conn.execute(_HAND_MEDIAN, params) if period == 0]
+    return hand_kpis(conn.execute(_HAND, params), middle)
+
+
+def hand_kpis(rows: Iterable[Sequence[Any]], middle: list[float]) -> dict[str, float | None]:
+    """The headline KPIs from the hand-written tally's rows and the median's middle values.
+
+    Each row: period (0 for 2023), kind, category, outcome, steward flag, then count,
+    resolved, closed, contained, beyond, on time, SLA yellow, SLA red, followed up, feedbacks,
+    feedback sum, commendations and criminal, summed over the group.
+    """
     sums: dict[str, float] = {}
     by_category: dict[str, float] = {}
-    for row in conn.execute(_HAND, params):
+    for row in rows:
         if row[0] != 0:
             continue
         kind, category, outcome, steward = row[1:5]
@@ -171,7 +188,6 @@ def hand_report(conn: sqlite3.Connection) -> dict[str, float | None]:
             by_category[category] = by_category.get(category, 0.0) + count
             if outcome == "case_opened":
                 sums["detentions"] = sums.get("detentions", 0.0) + (row[17] or 0.0)
-    middle = [v for period, v in conn.execute(_HAND_MEDIAN, params) if period == 0]
     return {
         "matters_reported": sums["n"],
         "help_requests": sums.get("help", 0.0),
@@ -189,6 +205,13 @@ def hand_report(conn: sqlite3.Connection) -> dict[str, float | None]:
         "criminal_detentions": sums.get("detentions", 0.0),
         "median_hours_to_resolve": sum(middle) / len(middle) if middle else None,
     }
+
+
+def same_numbers(name: str, got: dict[str, Any], want: dict[str, float | None]) -> None:
+    """Raise unless the report's numbers equal the hand-written SQL's (to 1e-9, relative)."""
+    for key, value in want.items():
+        if value is None or abs((got[key] or 0.0) - value) > 1e-9 * max(1.0, abs(value)):
+            raise AssertionError(f"{name}: {key} differs: report {got[key]}, SQL {value}")
 
 
 @benchmark("sqlite.P2", goal="<= 1.2")
@@ -211,10 +234,7 @@ def kpi_report(quick: bool) -> Measurement:
         return time.perf_counter() - started
 
     mine, theirs = interleave(ours, hand, 5)
-    got, want = ours.last, hand.last  # type: ignore[attr-defined]
-    for key, value in want.items():
-        if value is None or abs((got[key] or 0.0) - value) > 1e-9 * max(1.0, abs(value)):
-            raise AssertionError(f"sqlite.P2: {key} differs: report {got[key]}, SQL {value}")
+    same_numbers("sqlite.P2", ours.last, hand.last)  # type: ignore[attr-defined]
     storage.close()
     conn.close()
     return Measurement(mine, theirs, "s")

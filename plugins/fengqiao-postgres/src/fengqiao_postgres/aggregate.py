@@ -71,6 +71,12 @@ _MEDIANS = {
     Measure.MEDIAN_HOURS_TO_RESOLVE: "resolved_hours",
 }
 _COLS = ", ".join(MATTER_COLUMNS)
+_MIDDLE = "ARRAY[0.5, 0.5000000001]::float8[]"
+"""The fractions whose ``percentile_disc`` are a sorted group's middle values: row
+``ceil(n / 2)`` and row ``ceil(n / 2 + n / 10¹⁰)`` — ``n / 2 + 1`` for an even ``n``, the same
+middle row for an odd one (exact below 5·10⁹ values a group)."""
+_UNHASHABLE = frozenset({Measure.DISTINCT_OWNERS, *_MEDIANS})
+"""Measures PostgreSQL computes only over sorted input (no hash aggregation with them)."""
 
 
 def filter_sql(where: MatterFilter, table: str = "") -> tuple[str, list[Any]]:
@@ -161,17 +167,15 @@ def _where(query: AggregateQuery) -> tuple[str, list[Any]]:
 def _measure(query: AggregateQuery, measure: Measure) -> tuple[str, list[Any]]:
     """One measure's SQL expression and parameters.
 
-    A median sorts the group's values and averages its one or two middle values in float8,
-    exactly as :func:`statistics.median` does (``percentile_cont`` interpolates, which may
-    round differently).
+    A median is the group's two middle values (:data:`_MIDDLE`, one sort), averaged in Python
+    exactly as :func:`statistics.median` averages them (``percentile_cont`` interpolates,
+    which may round differently).
     """
     if measure in _SIMPLE:
         return _SIMPLE[measure], []
     if measure in _MEDIANS:
         column = _MEDIANS[measure]
-        ordered = f"(array_agg({column} ORDER BY {column}) FILTER (WHERE {column} IS NOT NULL))"
-        middle = f"{ordered}[((count({column}) + {{}}) / 2)::int]"
-        return f"({middle.format(1)} + {middle.format(2)}) / 2", []
+        return f"percentile_disc({_MIDDLE}) WITHIN GROUP (ORDER BY {column})", []
     as_of = None if query.as_of is None else micros(query.as_of)
     if measure is Measure.SLA_RED:
         test = f"{_ELAPSED} >= %s * {_ALLOWED}"
@@ -206,7 +210,12 @@ def aggregate(
     group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
     text = f"SELECT {', '.join(columns) or '1'} FROM {source} AS s WHERE {where}{group}"
     n = len(keys)
-    rows = conn.execute(sql.SQL(text), [*params, station_id, *where_params]).fetchall()
+    with conn.transaction():
+        if keys and not _UNHASHABLE.intersection(measures):
+            # hash the groups: the planner reads a CASE over reported_us (PERIOD) as having as
+            # many values as reported_us has, and would sort every row to group a few hundred
+            conn.execute("SET LOCAL enable_sort = off")
+        rows = conn.execute(sql.SQL(text), [*params, station_id, *where_params]).fetchall()
     groups = {
         tuple(plain_text(v) for v in row[:n]): dict(zip(measures, row[n:], strict=False))
         for row in rows
@@ -214,6 +223,16 @@ def aggregate(
     result = []
     for key in sorted(groups, key=_sort_key):
         values = groups[key]
-        measured = [None if values[m] is None else float(values[m]) for m in query.measures]
+        measured = [_number(measure, values[measure]) for measure in query.measures]
         result.append(AggregateRow(key, tuple(measured)))
     return result
+
+
+def _number(measure: Measure, value: Any) -> float | None:
+    """A measure's value as the reference gives it (a median from its two middle values)."""
+    if value is None:
+        return None
+    if measure in _MEDIANS:
+        lower, upper = value
+        return None if lower is None else (float(lower) + float(upper)) / 2
+    return float(value)
