@@ -1,12 +1,21 @@
-"""postgres.P9: the PostgreSQL storage plugin under ``report_many`` (skipped without a server).
+"""postgres.P9, postgres.P2: the PostgreSQL storage plugin (skipped without a server).
 
 - **postgres.P9** — throughput of ``station.report_many`` (every rule on) into a PostgreSQL
   station, in batches of :data:`~benchmarks.bench_sqlite.BATCH`, vs raw ``COPY`` of **the very
   rows that run wrote** (read back from the database: matters, bodies, events, audit, outbox)
   under another station id into the same schema, one transaction per batch as well.
   Goal ≥ 0.35×. ``--quick``: 10,000 matters instead of 100,000.
+- **postgres.P2** — the full KPI report of 2023 with year on year vs 2022
+  (:func:`~fengqiao_core.metrics.report.compute_report` over the plugin's aggregate port: the
+  tally and the median queries) over one station's 1,000,000 matters (``--quick``: 100,000;
+  another station holds a tenth as many in the same table), vs hand-written SQL computing the
+  same numbers over the same schema (one ``GROUP BY`` with ``FILTER``-ed counts, hashed as the
+  plugin hashes it; the medians by ``percentile_cont``), median of 5 interleaved rounds; the
+  benchmark checks the numbers are equal. Goal ≤ 1.2×. The store is not built through the
+  public path (1,000,000 reports would take hours): one set-based ``INSERT … SELECT`` over
+  ``generate_series`` writes the projection rows (see :func:`build_kpi_store`).
 
-Needs ``FENGQIAO_PG_URL`` (and the ``fengqiao-postgres`` plugin): without the variable it is
+Needs ``FENGQIAO_PG_URL`` (and the ``fengqiao-postgres`` plugin): without the variable they are
 skipped (:class:`~benchmarks.harness.Skipped`). Each run works in a schema of its own, dropped
 at the end.
 """
