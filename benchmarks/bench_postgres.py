@@ -31,11 +31,10 @@ from typing import Any
 from benchmarks.bench_metrics import _KINDS as _P2_KINDS
 from benchmarks.bench_metrics import _LEVELS as _P2_LEVELS
 from benchmarks.bench_metrics import _OUTCOMES as _P2_OUTCOMES
-from benchmarks.bench_metrics import PERIOD, _us, hand_kpis, hand_params, same_numbers
+from benchmarks.bench_metrics import _us, hand_kpis, hand_params, race_reports
 from benchmarks.bench_sqlite import ACTOR, BATCH, SECRET, _chunks, drafts, places_of
 from benchmarks.bench_station import TZ
 from benchmarks.harness import Measurement, Skipped, benchmark, interleave
-from fengqiao_core.metrics.report import compute_report
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.station import StationService, open_station
 from fengqiao_core.station.file import load_station_config
@@ -243,22 +242,7 @@ def kpi_report(quick: bool) -> Measurement:
     try:
         build_kpi_store(conn, schema, 100_000 if quick else 1_000_000)
         storage = PostgresStorage(f"{base}{'&' if '?' in base else '?'}schema={schema}", "p2")
-
-        def ours() -> float:
-            started = time.perf_counter()
-            with storage.unit_of_work() as uow:
-                report = compute_report(uow.matters.aggregate, PERIOD, as_of=PERIOD.until)
-            elapsed = time.perf_counter() - started
-            ours.last = report.as_dict()  # type: ignore[attr-defined]
-            return elapsed
-
-        def hand() -> float:
-            started = time.perf_counter()
-            hand.last = hand_kpi_report(conn)  # type: ignore[attr-defined]
-            return time.perf_counter() - started
-
-        mine, theirs = interleave(ours, hand, 5)
-        same_numbers("postgres.P2", ours.last, hand.last)  # type: ignore[attr-defined]
+        mine, theirs = race_reports("postgres.P2", storage, lambda: hand_kpi_report(conn))
     finally:
         if storage is not None:
             storage.close()
