@@ -4,8 +4,9 @@ The numbers equal :func:`fengqiao_core.metrics.aggregate.evaluate`'s: the projec
 ``month``, ``closed_hours`` and the figures facts (:mod:`fengqiao_core.metrics.facts`) computed
 as the reference computes them, counts are SQL counts (``FILTER`` for the conditional ones),
 a median averages the one or two middle values of the sorted group as :func:`statistics.median`
-does, ``PERIOD`` is a ``CASE`` over the query's periods, and groups are sorted with the
-reference's key (``None`` first, then by code point). Every query is limited to one station.
+does, ``PERIOD`` is a ``CASE`` over the query's periods (giving the period's number), and groups
+are sorted with the reference's key (``None`` first, then by code point). Every query is
+limited to one station.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ _COLUMNS: dict[Dimension, str] = {
     Dimension.COMMUNITY: "community",
     Dimension.OUTCOME: "outcome",
     Dimension.PATH: "path",
-    Dimension.STEWARDS: "CASE WHEN stewards THEN 'yes' ELSE 'no' END",
-    Dimension.CRIMINAL: "CASE WHEN criminal THEN 'yes' ELSE 'no' END",
+    Dimension.STEWARDS: "stewards",  # flags and PERIOD's numbers group and sort faster than
+    Dimension.CRIMINAL: "criminal",  # texts; _label names them as the reference does
 }
 _FILTERS = (
     ("kinds", "kind"),
@@ -138,7 +139,7 @@ def _keys(query: AggregateQuery) -> tuple[list[str], list[Any]]:
                 keys.append("NULL::text")
                 continue
             whens = " ".join(
-                f"WHEN reported_us >= %s AND reported_us < %s THEN '{i}'"
+                f"WHEN reported_us >= %s AND reported_us < %s THEN {i}"
                 for i in range(len(query.periods))
             )
             keys.append(f"CASE {whens} END")
@@ -217,7 +218,7 @@ def aggregate(
             conn.execute("SET LOCAL enable_sort = off")
         rows = conn.execute(sql.SQL(text), [*params, station_id, *where_params]).fetchall()
     groups = {
-        tuple(plain_text(v) for v in row[:n]): dict(zip(measures, row[n:], strict=False))
+        tuple(_label(v) for v in row[:n]): dict(zip(measures, row[n:], strict=False))
         for row in rows
     }
     result = []
@@ -226,6 +227,15 @@ def aggregate(
         measured = [_number(measure, values[measure]) for measure in query.measures]
         result.append(AggregateRow(key, tuple(measured)))
     return result
+
+
+def _label(value: Any) -> str | None:
+    """A group key part as the reference gives it (``"yes"``/``"no"``, a number, a text)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    return plain_text(value)
 
 
 def _number(measure: Measure, value: Any) -> float | None:
