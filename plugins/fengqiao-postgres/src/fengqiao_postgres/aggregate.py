@@ -51,7 +51,7 @@ _FILTERS = (
 )
 _ELAPSED = "(coalesce(resolved_us, %s::bigint) - reported_us)"
 _ALLOWED = "(due_us - reported_us)"
-_SLA = f"count(*) FILTER (WHERE due_us > reported_us AND {_ELAPSED} IS NOT NULL AND {{}})"
+_SLA = "count(*) FILTER (WHERE due_us > reported_us AND {})"  # a NULL elapsed time fails it
 _SIMPLE: dict[Measure, str] = {
     Measure.COUNT: "count(*)",
     Measure.CLOSED: "count(closed_hours)",
@@ -179,16 +179,19 @@ def _measure(query: AggregateQuery, measure: Measure) -> tuple[str, list[Any]]:
         return f"percentile_disc({_MIDDLE}) WITHIN GROUP (ORDER BY {column})", []
     as_of = None if query.as_of is None else micros(query.as_of)
     if measure is Measure.SLA_RED:
-        test = f"{_ELAPSED} >= %s * {_ALLOWED}"
-        return _SLA.format(test), [as_of, as_of, float(query.red_at)]
-    test = f"{_ELAPSED} >= %s * {_ALLOWED} AND {_ELAPSED} < %s * {_ALLOWED}"
-    return _SLA.format(test), [
-        as_of,
-        as_of,
-        float(query.yellow_at),
-        as_of,
-        float(query.red_at),
-    ]
+        red, red_params = _share(query.red_at)
+        return _SLA.format(f"{_ELAPSED} >= {red}"), [as_of, *red_params]
+    yellow, yellow_params = _share(query.yellow_at)
+    red, red_params = _share(query.red_at)
+    test = f"{_ELAPSED} >= {yellow} AND {_ELAPSED} < {red}"
+    return _SLA.format(test), [as_of, *yellow_params, as_of, *red_params]
+
+
+def _share(factor: float) -> tuple[str, list[Any]]:
+    """``factor`` × the allowed time (the allowed time itself, compared exactly, for 1)."""
+    if factor == 1:
+        return _ALLOWED, []
+    return f"%s * {_ALLOWED}", [float(factor)]
 
 
 def aggregate(
