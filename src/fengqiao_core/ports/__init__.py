@@ -11,9 +11,9 @@ in model types only; a backend translates its driver's errors into
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from types import TracebackType
-from typing import Protocol, Self, TypeVar
+from typing import Protocol, Self, TypeVar, runtime_checkable
 
 from fengqiao_core.model import (
     CommunityTeam,
@@ -56,6 +56,7 @@ __all__ = [
     "Dimension",
     "EntityRepository",
     "GridBackend",
+    "MatterBatchReads",
     "MatterFilter",
     "MatterRepository",
     "Measure",
@@ -110,6 +111,28 @@ class MatterRepository(Protocol):
 
     def aggregate(self, query: AggregateQuery) -> list[AggregateRow]:
         """Compute the query in the store (never by loading every matter into Python)."""
+        ...
+
+
+@runtime_checkable
+class MatterBatchReads(Protocol):
+    """Optional batch reads of a matter repository 批量读取, for stores where a read costs a trip.
+
+    A repository may offer these besides :class:`MatterRepository`; the station's batch use
+    cases (``report_many``) then ask once per batch instead of once per matter. What they
+    return is what ``find_by_reference`` and the stored versions would give one by one.
+    """
+
+    def find_by_references(self, references: Collection[str]) -> dict[str, Matter]:
+        """The matters reported with these references (references not found are left out)."""
+        ...
+
+    def versions(self, matter_ids: Collection[str]) -> dict[str, int]:
+        """The stored version of each of these matters (matters not stored are left out).
+
+        The unit of work may remember the answer for its later ``append`` calls (a stale one
+        still fails at commit, as any concurrent change does).
+        """
         ...
 
 

@@ -39,6 +39,7 @@ from fengqiao_core.model import (
 )
 from fengqiao_core.model.personal import FreeText
 from fengqiao_core.model.values import code, non_negative, of_type
+from fengqiao_core.ports import MatterBatchReads, MatterRepository
 from fengqiao_core.rules.matching import skills_for
 from fengqiao_core.rules.screening import screen, screening_keys
 from fengqiao_core.rules.triage import TriageDecision, triage
@@ -54,6 +55,20 @@ __all__ = ["IntakeUseCases", "MatterDraft"]
 _BATCH = 1000
 _STAFF = (Role.OFFICER, Role.AUXILIARY, Role.SYSTEM)
 _log = get_logger(__name__)
+
+
+def _by_references(matters: MatterRepository, references: Sequence[str]) -> dict[str, Matter]:
+    """The stored matters of these references: one batch read where the store offers it."""
+    if isinstance(matters, MatterBatchReads):
+        return matters.find_by_references(references)
+    found: dict[str, Matter] = {}
+    for reference in references:
+        matter = matters.find_by_reference(reference)
+        if matter is not None:
+            found[reference] = matter
+    return found
+
+
 T = TypeVar("T")
 
 
@@ -159,14 +174,10 @@ class IntakeUseCases(StationCore):
     def _known_references(self, batch: Sequence[MatterDraft]) -> dict[str, Matter]:
         """Matters already stored under the batch's references (reported again: not prepared)."""
         references = sorted({d.reference for d in batch if d.reference is not None})
-        found: dict[str, Matter] = {}
-        if references:
-            with self._storage.unit_of_work() as uow:
-                for reference in references:
-                    matter = uow.matters.find_by_reference(reference)
-                    if matter is not None:
-                        found[reference] = matter
-        return found
+        if not references:
+            return {}
+        with self._storage.unit_of_work() as uow:
+            return _by_references(uow.matters, references)
 
     def _refuse_foreign_references(self, actor: Actor, drafts: Sequence[MatterDraft]) -> None:
         """A reference someone else reported is not handed to an actor outside its scope."""
@@ -290,11 +301,15 @@ class IntakeUseCases(StationCore):
         changes: list[tuple[Matter, list[MatterEvent]]] = []
         seen: dict[str, Matter] = {}
         with self._storage.unit_of_work() as uow:
+            references = sorted({m.reference for _, m, _ in prepared if m.reference is not None})
+            stored = _by_references(uow.matters, references) if references else {}
+            if isinstance(uow.matters, MatterBatchReads):  # one read for every new id's check
+                uow.matters.versions([matter.id for _, matter, _ in prepared])
             for events, matter, _ in prepared:
                 reference = matter.reference
                 earlier = None
                 if reference is not None:
-                    earlier = seen.get(reference) or uow.matters.find_by_reference(reference)
+                    earlier = seen.get(reference) or stored.get(reference)
                 if earlier is not None:
                     results.append(earlier)
                     continue

@@ -4,8 +4,9 @@ The numbers equal :func:`fengqiao_core.metrics.aggregate.evaluate`'s: the projec
 ``month``, ``closed_hours`` and the figures facts (:mod:`fengqiao_core.metrics.facts`) computed
 as the reference computes them, counts are SQL counts (``FILTER`` for the conditional ones),
 a median averages the one or two middle values of the sorted group as :func:`statistics.median`
-does, ``PERIOD`` is a ``CASE`` over the query's periods, and groups are sorted with the
-reference's key (``None`` first, then by code point). Every query is limited to one station.
+does, ``PERIOD`` is a ``CASE`` over the query's periods (giving the period's number), and groups
+are sorted with the reference's key (``None`` first, then by code point). Every query is
+limited to one station.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ _COLUMNS: dict[Dimension, str] = {
     Dimension.COMMUNITY: "community",
     Dimension.OUTCOME: "outcome",
     Dimension.PATH: "path",
-    Dimension.STEWARDS: "CASE WHEN stewards THEN 'yes' ELSE 'no' END",
-    Dimension.CRIMINAL: "CASE WHEN criminal THEN 'yes' ELSE 'no' END",
+    Dimension.STEWARDS: "stewards",  # flags and PERIOD's numbers group and sort faster than
+    Dimension.CRIMINAL: "criminal",  # texts; _label names them as the reference does
 }
 _FILTERS = (
     ("kinds", "kind"),
@@ -50,7 +51,7 @@ _FILTERS = (
 )
 _ELAPSED = "(coalesce(resolved_us, %s::bigint) - reported_us)"
 _ALLOWED = "(due_us - reported_us)"
-_SLA = f"count(*) FILTER (WHERE due_us > reported_us AND {_ELAPSED} IS NOT NULL AND {{}})"
+_SLA = "count(*) FILTER (WHERE due_us > reported_us AND {})"  # a NULL elapsed time fails it
 _SIMPLE: dict[Measure, str] = {
     Measure.COUNT: "count(*)",
     Measure.CLOSED: "count(closed_hours)",
@@ -71,6 +72,12 @@ _MEDIANS = {
     Measure.MEDIAN_HOURS_TO_RESOLVE: "resolved_hours",
 }
 _COLS = ", ".join(MATTER_COLUMNS)
+_MIDDLE = "ARRAY[0.5, 0.5000000001]::float8[]"
+"""The fractions whose ``percentile_disc`` are a sorted group's middle values: row
+``ceil(n / 2)`` and row ``ceil(n / 2 + n / 10¹⁰)`` — ``n / 2 + 1`` for an even ``n``, the same
+middle row for an odd one (exact below 5·10⁹ values a group)."""
+_UNHASHABLE = frozenset({Measure.DISTINCT_OWNERS, *_MEDIANS})
+"""Measures PostgreSQL computes only over sorted input (no hash aggregation with them)."""
 
 
 def filter_sql(where: MatterFilter, table: str = "") -> tuple[str, list[Any]]:
@@ -132,7 +139,7 @@ def _keys(query: AggregateQuery) -> tuple[list[str], list[Any]]:
                 keys.append("NULL::text")
                 continue
             whens = " ".join(
-                f"WHEN reported_us >= %s AND reported_us < %s THEN '{i}'"
+                f"WHEN reported_us >= %s AND reported_us < %s THEN {i}"
                 for i in range(len(query.periods))
             )
             keys.append(f"CASE {whens} END")
@@ -161,29 +168,30 @@ def _where(query: AggregateQuery) -> tuple[str, list[Any]]:
 def _measure(query: AggregateQuery, measure: Measure) -> tuple[str, list[Any]]:
     """One measure's SQL expression and parameters.
 
-    A median sorts the group's values and averages its one or two middle values in float8,
-    exactly as :func:`statistics.median` does (``percentile_cont`` interpolates, which may
-    round differently).
+    A median is the group's two middle values (:data:`_MIDDLE`, one sort), averaged in Python
+    exactly as :func:`statistics.median` averages them (``percentile_cont`` interpolates,
+    which may round differently).
     """
     if measure in _SIMPLE:
         return _SIMPLE[measure], []
     if measure in _MEDIANS:
         column = _MEDIANS[measure]
-        ordered = f"(array_agg({column} ORDER BY {column}) FILTER (WHERE {column} IS NOT NULL))"
-        middle = f"{ordered}[((count({column}) + {{}}) / 2)::int]"
-        return f"({middle.format(1)} + {middle.format(2)}) / 2", []
+        return f"percentile_disc({_MIDDLE}) WITHIN GROUP (ORDER BY {column})", []
     as_of = None if query.as_of is None else micros(query.as_of)
     if measure is Measure.SLA_RED:
-        test = f"{_ELAPSED} >= %s * {_ALLOWED}"
-        return _SLA.format(test), [as_of, as_of, float(query.red_at)]
-    test = f"{_ELAPSED} >= %s * {_ALLOWED} AND {_ELAPSED} < %s * {_ALLOWED}"
-    return _SLA.format(test), [
-        as_of,
-        as_of,
-        float(query.yellow_at),
-        as_of,
-        float(query.red_at),
-    ]
+        red, red_params = _share(query.red_at)
+        return _SLA.format(f"{_ELAPSED} >= {red}"), [as_of, *red_params]
+    yellow, yellow_params = _share(query.yellow_at)
+    red, red_params = _share(query.red_at)
+    test = f"{_ELAPSED} >= {yellow} AND {_ELAPSED} < {red}"
+    return _SLA.format(test), [as_of, *yellow_params, as_of, *red_params]
+
+
+def _share(factor: float) -> tuple[str, list[Any]]:
+    """``factor`` × the allowed time (the allowed time itself, compared exactly, for 1)."""
+    if factor == 1:
+        return _ALLOWED, []
+    return f"%s * {_ALLOWED}", [float(factor)]
 
 
 def aggregate(
@@ -206,14 +214,38 @@ def aggregate(
     group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
     text = f"SELECT {', '.join(columns) or '1'} FROM {source} AS s WHERE {where}{group}"
     n = len(keys)
-    rows = conn.execute(sql.SQL(text), [*params, station_id, *where_params]).fetchall()
+    with conn.transaction():
+        if keys and not _UNHASHABLE.intersection(measures):
+            # hash the groups: the planner reads a CASE over reported_us (PERIOD) as having as
+            # many values as reported_us has, and would sort every row to group a few hundred
+            conn.execute("SET LOCAL enable_sort = off")
+        rows = conn.execute(sql.SQL(text), [*params, station_id, *where_params]).fetchall()
     groups = {
-        tuple(plain_text(v) for v in row[:n]): dict(zip(measures, row[n:], strict=False))
+        tuple(_label(v) for v in row[:n]): dict(zip(measures, row[n:], strict=False))
         for row in rows
     }
     result = []
     for key in sorted(groups, key=_sort_key):
         values = groups[key]
-        measured = [None if values[m] is None else float(values[m]) for m in query.measures]
+        measured = [_number(measure, values[measure]) for measure in query.measures]
         result.append(AggregateRow(key, tuple(measured)))
     return result
+
+
+def _label(value: Any) -> str | None:
+    """A group key part as the reference gives it (``"yes"``/``"no"``, a number, a text)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    return plain_text(value)
+
+
+def _number(measure: Measure, value: Any) -> float | None:
+    """A measure's value as the reference gives it (a median from its two middle values)."""
+    if value is None:
+        return None
+    if measure in _MEDIANS:
+        lower, upper = value
+        return None if lower is None else (float(lower) + float(upper)) / 2
+    return float(value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import heapq
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, Protocol
 
 import psycopg
@@ -88,6 +88,7 @@ class PostgresMatters:
         self._references: dict[str, str] = {}
         self._expect: dict[str, int] = {}
         self._unreported: set[str] = set()
+        self._read: dict[str, int] = {}  # versions read by `versions` (0: not stored)
 
     @property
     def changed(self) -> bool:
@@ -115,6 +116,8 @@ class PostgresMatters:
         elif expected_version:
             current = self._stored(matter_id)
             version = current.version if current else 0
+        elif matter_id in self._read:
+            version = self._read[matter_id]
         else:
             row = self._uow.fetchone(
                 "SELECT version FROM matters WHERE station_id = %s AND id = %s",
@@ -165,6 +168,48 @@ class PostgresMatters:
         """The matter reported with this reference, if any."""
         matter_id = self._reference_owner(reference)
         return None if matter_id is None else self.get(matter_id)
+
+    def find_by_references(self, references: Collection[str]) -> dict[str, Matter]:
+        """The matters reported with these references, in one query (see ``MatterBatchReads``)."""
+        found: dict[str, Matter] = {}
+        ask: list[str] = []
+        for reference in set(references):
+            pending = self._references.get(reference)
+            if pending is not None:
+                found[reference] = self.get(pending)
+            elif reference not in self._unreported:
+                ask.append(reference)
+        if ask:
+            rows = self._uow.fetchall(
+                "SELECT m.reference, m.id, b.body FROM unnest(%s::text[]) AS r (reference)"
+                " JOIN matters AS m ON m.station_id = %s AND md5(m.reference) = md5(r.reference)"
+                " AND m.reference = r.reference JOIN matter_bodies AS b"
+                " ON b.station_id = m.station_id AND b.id = m.id",
+                ([key_text(r) for r in ask], self._station),
+            )
+            for reference, matter_id, body in rows:
+                pending_state = self._states.get(str(plain_text(matter_id)))
+                matter = copy.copy(pending_state) if pending_state else self._load(body)
+                found[str(plain_text(reference))] = matter
+            self._unreported.update(r for r in ask if r not in found)
+        return found
+
+    def versions(self, matter_ids: Collection[str]) -> dict[str, int]:
+        """The version of each matter as this unit sees it (one query for those not read yet).
+
+        Remembered for :meth:`append` until the unit commits or rolls back; the commit checks
+        again (primary key, ``version`` guard).
+        """
+        ask = [x for x in set(matter_ids) if x not in self._states and x not in self._read]
+        if ask:
+            rows = self._uow.fetchall(
+                "SELECT id, version FROM matters WHERE station_id = %s AND id = ANY(%s)",
+                (self._station, [key_text(x) for x in ask]),
+            )
+            stored = {plain_text(matter_id): version for matter_id, version in rows}
+            self._read.update((x, int(stored.get(x, 0))) for x in ask)
+        seen = {x: s.version if (s := self._states.get(x)) else self._read[x] for x in matter_ids}
+        return {x: version for x, version in seen.items() if version}
 
     def history(self, matter_id: str) -> list[MatterEvent]:
         """Every event in version order; raises ``NotFound``."""

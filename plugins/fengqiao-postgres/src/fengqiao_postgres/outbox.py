@@ -123,8 +123,12 @@ class PostgresOutbox:
         return found is not None
 
     def add(self, message: OutboxMessage) -> None:
-        """Store a new message; ``ConflictError`` if the id exists."""
-        if self._exists(message.id):
+        """Store a new message; ``ConflictError`` if the id exists.
+
+        An id this unit holds is refused here; a stored one at commit, by the primary key (no
+        query per message).
+        """
+        if message.id in self._pending:
             raise ConflictError(f"outbox message {message.id!r} already exists")
         self._added.add(message.id)
         self._pending[message.id] = message
