@@ -63,7 +63,6 @@ METHODS: dict[str, tuple[tuple[str, str, str], ...]] = {
             "matters, people, places, teams, audit and outbox repositories; see "
             "docs/plugins/storage.md)",
         ),
-        ("close", "self) -> None", "release the store's connections and files"),
     ),
     "volunteers": (
         (
@@ -97,7 +96,7 @@ _SUMMARY = {
     "cell_of_place": "The declared cell of a place (None for an unknown place).",
     "neighbours": "The ids of the cells bordering ``cell_id``, sorted.",
     "unit_of_work": "A new unit of work: one transaction over every repository.",
-    "close": "Release the store's connections and files.",
+    "close": "Release the store's connections and files (nothing to release yet).",
     "candidates": "Available stewards of a community with every skill, least loaded first.",
     "record_assignment": "Count one more assignment for the steward; the new load.",
     "load": "How many assignments the steward has.",
@@ -254,6 +253,8 @@ def _module(name: str, port: str, cls: str) -> str:
         for method, signature, what in METHODS[port]
     )
     extra = "\n    capabilities: frozenset[Capability] = frozenset()\n" if port == "storage" else ""
+    if port == "storage":  # a no-op until there is something to release: never masks an error
+        methods += f'\n    def close(self) -> None:\n        """{_SUMMARY["close"]}"""\n'
     params, doc, body, passed = _INIT[port]
     init = f"\n    def __init__(self{', ' if params else ''}{params}) -> None:\n"
     init += f'        """{doc}"""\n' + (f"        {body}\n" if body else "")
