@@ -78,3 +78,37 @@ def test_a_jsonl_channel_path_is_relative_to_the_station_files_folder(tmp_path, 
     context = BackendContext("jsonl://out.jsonl", None, None, base_dir=home)
     channel = Plugins().open_backend("channel", context)
     assert channel.path == home / "out.jsonl"
+
+
+def test_the_grid_tutorials_backend_passes_the_grid_contract(tmp_path):
+    import os
+    import pathlib
+    import re
+    import subprocess
+    import sys
+
+    page = pathlib.Path(__file__).resolve().parents[1] / "docs" / "plugins" / "grid-tutorial.md"
+    [backend] = [
+        code
+        for code in re.findall(r"```python\n(.*?)```", page.read_text("utf-8"), re.S)
+        if "class NearestGridGrid" in code
+    ]
+    (tmp_path / "fengqiao_nearest_grid.py").write_text(backend, "utf-8")
+    (tmp_path / "test_contract.py").write_text(
+        "import pytest\n"
+        "from fengqiao_core.testing.contracts import GridContract\n"
+        "from fengqiao_nearest_grid import NearestGridGrid\n\n\n"
+        "class TestNearestGridGrid(GridContract):\n"
+        "    @pytest.fixture\n"
+        "    def make_backend(self, grid_station):\n"
+        "        return NearestGridGrid(grid_station)\n",
+        "utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | {"PYTHONPATH": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "fengqiao_core.testing", "-p",
+         "no:cacheprovider", "--hypothesis-profile=quick", "test_contract.py"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert " passed" in result.stdout.splitlines()[-1]
