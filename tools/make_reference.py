@@ -69,10 +69,23 @@ def _command_section(command: Any, path: str, level: str) -> list[str]:
     return lines
 
 
+def is_core(command: Any) -> bool:
+    """Whether a command (or a group, through its commands) is the core's, not a plugin's.
+
+    Plugins add commands to the same application when the command line starts, so a process
+    that ran it once holds theirs too; the reference lists the core's only.
+    """
+    if hasattr(command, "commands"):
+        return any(is_core(c) for c in command.commands.values())
+    return str(getattr(command.callback, "__module__", "")).startswith("fengqiao_core.")
+
+
 def _walk(group: Any, path: str, level: str = "##") -> list[str]:
     lines: list[str] = []
     for name in sorted(group.commands):
         command = group.commands[name]
+        if not is_core(command):
+            continue
         if hasattr(command, "commands"):
             summary = inspect.cleandoc(command.help or "").split("\n\n")[0]
             lines += [f"{level} `{path} {name}`", "", " ".join(summary.split()), ""]

@@ -223,7 +223,7 @@ def list_plugins(
                 "version": i.version,
                 "hooks": list(i.hooks),
                 "backends": [
-                    {"port": port, "name": name, "schemes": list(schemes[port, name])}
+                    {"port": port, "name": name, "schemes": list(schemes.get((port, name), ()))}
                     for port, name in i.backends
                 ],
                 "commands": commands.get(i.name, []),
@@ -238,7 +238,7 @@ def list_plugins(
         (
             i.name, i.distribution, i.version,
             ", ".join(
-                f"{port}:{name}" + "".join(f" {s}://" for s in schemes[port, name])
+                f"{port}:{name}" + "".join(f" {s}://" for s in schemes.get((port, name), ()))
                 for port, name in i.backends
             ),
             ", ".join(i.hooks),
