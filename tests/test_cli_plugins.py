@@ -25,7 +25,8 @@ def test_plugins_json_lists_the_builtins_and_the_installed_example():
         "example_channel",
     } <= set(by_name)
     assert by_name["example_channel"]["distribution"] == "fengqiao-example-channel"
-    assert {"port": "channel", "name": "jsonl"} in by_name["example_channel"]["backends"]
+    jsonl = {"port": "channel", "name": "jsonl", "schemes": ["jsonl"]}
+    assert jsonl in by_name["example_channel"]["backends"]
     assert set(by_name["memory"]) == {
         "name",
         "distribution",

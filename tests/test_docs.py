@@ -34,7 +34,7 @@ def test_every_plugin_distribution_is_installed_by_the_test_command():
 @pytest.mark.parametrize(
     "code",
     [
-        pytest.param(code, id=f"{path.name}#{i}")
+        pytest.param(code, id=f"{path.relative_to(ROOT)}#{i}")
         for path in DOCS
         for i, code in enumerate(blocks(path, "python"))
     ],

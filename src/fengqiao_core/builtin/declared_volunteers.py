@@ -1,7 +1,8 @@
 """The ``declared`` volunteer backend 名册志愿者: red stewards from the station file or a CSV.
 
 ``volunteers = "declared"`` uses the station file's ``red_stewards``;
-``volunteers = "csv:///path/roster.csv"`` reads a roster with the columns ``id, name, phone,
+``volunteers = "csv://roster.csv"`` (a path relative to the station file's folder, or
+``csv:///abs/roster.csv``) reads a roster with the columns ``id, name, phone,
 community, occupation, party_member, skills, availability`` (skills separated by ``;``,
 availability as ``weekday HH:MM-HH:MM`` windows separated by ``;``, weekday 0 = Monday).
 """
@@ -117,10 +118,14 @@ class DeclaredVolunteers:
 
     @classmethod
     def from_context(cls, context: BackendContext) -> DeclaredVolunteers:
-        """Factory: ``declared`` (the station file's roster) or ``csv:///path.csv``."""
+        """Factory: ``declared`` (the station file's roster) or ``csv://roster.csv``.
+
+        The CSV path follows ``csv://``; a relative one is relative to the station file's
+        folder (:meth:`BackendContext.path`), never to the working directory.
+        """
         zone = context.station.station.timezone
         if context.url.startswith("csv://"):
-            return cls(read_roster(Path(context.url.removeprefix("csv://"))), zone)
+            return cls(read_roster(context.path(context.url.removeprefix("csv://"))), zone)
         return cls(context.station.red_stewards, zone)
 
     def candidates(

@@ -208,10 +208,13 @@ def list_plugins(
         bool, typer.Option("--json", help="Print one JSON list on stdout, nothing else.")
     ] = False,
 ) -> None:
-    """List every plugin with its distribution, version, hooks, backends and commands."""
+    """List every plugin: distribution, version, hooks, backends (with URL schemes), commands."""
     plugins = _plugins(as_json=as_json)
     infos = plugins.describe()
     commands = _commands_of(plugins)
+    schemes: dict[tuple[str, str], tuple[str, ...]] = {
+        (p, s.name): s.schemes for p in PORTS for s in plugins.backends(p).values()
+    }
     if as_json:
         listing = [
             {
@@ -219,7 +222,10 @@ def list_plugins(
                 "distribution": i.distribution,
                 "version": i.version,
                 "hooks": list(i.hooks),
-                "backends": [{"port": port, "name": name} for port, name in i.backends],
+                "backends": [
+                    {"port": port, "name": name, "schemes": list(schemes.get((port, name), ()))}
+                    for port, name in i.backends
+                ],
                 "commands": commands.get(i.name, []),
             }
             for i in infos
@@ -231,7 +237,11 @@ def list_plugins(
     rows = (
         (
             i.name, i.distribution, i.version,
-            ", ".join(f"{port}:{name}" for port, name in i.backends), ", ".join(i.hooks),
+            ", ".join(
+                f"{port}:{name}" + "".join(f" {s}://" for s in schemes.get((port, name), ()))
+                for port, name in i.backends
+            ),
+            ", ".join(i.hooks),
         )
         for i in infos
     )  # fmt: skip

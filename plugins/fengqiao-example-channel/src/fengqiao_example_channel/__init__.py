@@ -29,8 +29,11 @@ class JsonLinesChannel:
 
     @classmethod
     def from_context(cls, context: BackendContext) -> JsonLinesChannel:
-        """Factory for ``jsonl:///path/to/file.jsonl``."""
-        path = Path(context.url.removeprefix("jsonl://"))
+        """Factory for ``jsonl:///abs/file.jsonl`` or ``jsonl://file.jsonl``.
+
+        A relative path is relative to the station file's folder (``context.path``).
+        """
+        path = context.path(context.url.removeprefix("jsonl://"))
         if not path.parent.is_dir():
             raise ConfigurationError(f"jsonl channel: folder {path.parent} does not exist")
         return cls(path)

@@ -134,11 +134,7 @@ class ChannelContract(Contract):
                 with lock:
                     results.append(result)
 
-        workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
+        _run_threads(work, threads)
         assert len(results) == threads * each
         assert all(r.delivered for r in results)
 
@@ -170,12 +166,31 @@ def _send_from_threads(channel: Channel, threads: int, each: int) -> dict[str, D
             with lock:
                 results[message_id] = result
 
-    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    _run_threads(work, threads)
+    return results
+
+
+def _run_threads(work: Callable[[int], None], threads: int) -> None:
+    """Run ``work(n)`` in ``threads`` threads; re-raise the first exception one of them raised.
+
+    A channel that raises (a skeleton's ``NotImplementedError`` included) fails the test with
+    its own message, not with a count of missing results.
+    """
+    errors: list[BaseException] = []
+
+    def guarded(worker: int) -> None:
+        try:
+            work(worker)
+        except BaseException as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=guarded, args=(n,)) for n in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    return results
+    if errors:
+        raise errors[0]
 
 
 def _arrival_problems(arrived: Sequence[str], said: Sequence[str]) -> str:
