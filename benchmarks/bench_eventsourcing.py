@@ -21,16 +21,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from benchmarks.bench_sqlite import (
-    ACTOR,
-    BATCH,
-    _remove,
-    _tmp,
-    drafts,
-    places_of,
-    station,
-    table_rows,
-)
+from benchmarks.bench_sqlite import BATCH, _remove, _tmp, table_rows, timed_report
 from benchmarks.harness import Measurement, benchmark, interleave
 
 _DATES = ("at", "due")
@@ -97,16 +88,11 @@ def against_eventsourcing(quick: bool) -> Measurement:
 
     def ours() -> float:
         path = _tmp / f"p1es-ours-{next(runs)}.db"
-        service = station(path)
-        batch = drafts(count, places_of(service), "p1")
-        started = time.perf_counter()
-        service.report_many(ACTOR, batch, batch_size=BATCH)
-        elapsed = time.perf_counter() - started
-        service.shutdown()
+        rate = timed_report(path, count)
         if not matters:
             matters.extend(_peer_input(table_rows(path)["events"]))
         _remove(path)
-        return count / elapsed
+        return rate
 
     def peer() -> float:
         path = _tmp / f"p1es-peer-{next(runs)}.db"

@@ -104,7 +104,7 @@ class TrustedReads:
             trusted = TrustedStructurer(self, self.trusted_bases, self.trusted_tag)
             self._trusted_path = trusted
         try:
-            return trusted.structure(obj, cl)  # type: ignore[no-any-return]
+            return trusted.hook(cl)(obj)  # type: ignore[no-any-return]
         except Exception:  # a malformed body: the validated path decides (and explains)
             return self.structure(obj, cl)  # type: ignore[no-any-return]
 
@@ -128,10 +128,6 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def _float(value: Any) -> Any:
-    return value if type(value) is float else float(value)
-
-
 class TrustedStructurer:
     """Unchecked structuring hooks derived from a configured converter (see the module doc).
 
@@ -148,18 +144,6 @@ class TrustedStructurer:
         self._hooks: dict[Any, Hook] = {}
         # how generated constructors inline a hook: ("tuple" | "optional" | "enum", the item)
         self._inline: dict[Hook, tuple[str, Any]] = {}
-
-    def structure(self, obj: Any, cl: Any) -> Any:
-        """Rebuild ``obj`` (decoded JSON of a stored row) as ``cl`` without validating it.
-
-        Raises:
-            Exception: Whatever the trusted hook raises on a malformed body; callers fall back
-                to the validated path.
-        """
-        hook = self._hooks.get(cl)
-        if hook is None:
-            hook = self.hook(cl)
-        return hook(obj)
 
     def hook(self, cl: Any) -> Hook:
         """The trusted one-argument hook for ``cl`` (built once, then cached)."""
