@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import threading
 import weakref
 from collections.abc import Callable
 from types import NoneType
@@ -144,15 +145,25 @@ class TrustedStructurer:
         self._hooks: dict[Any, Hook] = {}
         # how generated constructors inline a hook: ("tuple" | "optional" | "enum", the item)
         self._inline: dict[Hook, tuple[str, Any]] = {}
+        self._building: set[Any] = set()
+        self._lock = threading.RLock()  # reentrant: building a class builds its fields' hooks
 
     def hook(self, cl: Any) -> Hook:
-        """The trusted one-argument hook for ``cl`` (built once, then cached)."""
+        """The trusted one-argument hook for ``cl`` (built once, then cached; thread-safe)."""
         found = self._hooks.get(cl)
-        if found is None:
-            # a forwarder while building, so that a class that refers to itself terminates
-            self._hooks[cl] = lambda value: self._hooks[cl](value)
-            found = self._hooks[cl] = self._build(cl)
-        return found
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._hooks.get(cl)
+            if found is None:
+                if cl in self._building:  # a class that refers to itself: look it up late
+                    return lambda value: self._hooks[cl](value)
+                self._building.add(cl)
+                try:
+                    found = self._hooks[cl] = self._build(cl)
+                finally:
+                    self._building.discard(cl)
+            return found
 
     def _validated(self, cl: Any) -> Hook:
         inner = self._converter.get_structure_hook(cl)
