@@ -163,3 +163,26 @@ def converter_round_trip(quick: bool) -> Measurement:
         lambda: per_call(ours, number), lambda: per_call(baseline, number), 9 if quick else 21
     )
     return Measurement(mine * 1e6, theirs * 1e6, "µs")
+
+
+@benchmark("converter.P3.trusted", goal="<= 3.0")
+def converter_trusted_read(quick: bool) -> Measurement:
+    converter = make_converter()
+    matter = representative_matter()
+    record, encoder, decoder = msgspec_baseline(matter)
+    stored = converter.dumps(matter, m.Matter).encode()  # what a backend reads from its row
+    theirs_text = encoder.encode(record)
+    if json.loads(stored) != json.loads(theirs_text):
+        raise RuntimeError("the msgspec record does not encode the same JSON as the matter")
+
+    def ours() -> object:
+        return converter.trusted_loads(stored, m.Matter)
+
+    def baseline() -> object:
+        return decoder.decode(theirs_text)
+
+    number = 2_000 if quick else 20_000
+    mine, theirs = interleave(
+        lambda: per_call(ours, number), lambda: per_call(baseline, number), 9 if quick else 21
+    )
+    return Measurement(mine * 1e6, theirs * 1e6, "µs")

@@ -133,16 +133,11 @@ def report_many_throughput(quick: bool) -> Measurement:
 
     def ours() -> float:
         path = _tmp / f"p1-ours-{next(runs)}.db"
-        service = station(path)
-        batch = drafts(count, places_of(service), "p1")
-        started = time.perf_counter()
-        service.report_many(ACTOR, batch, batch_size=BATCH)
-        elapsed = time.perf_counter() - started
-        service.shutdown()
+        rate = timed_report(path, count)
         if not written:
             written.update(table_rows(path))
         _remove(path)
-        return count / elapsed
+        return rate
 
     def raw() -> float:
         parts = -(-count // BATCH)
@@ -164,6 +159,17 @@ def report_many_throughput(quick: bool) -> Measurement:
     ours()  # the first run also provides the rows for the baseline
     mine, theirs = interleave(ours, raw, rounds)
     return Measurement(mine, theirs, "matters/s")
+
+
+def timed_report(path: Path, count: int) -> float:
+    """Matters/s of ``report_many`` of ``count`` drafts into a fresh store at ``path``."""
+    service = station(path)
+    batch = drafts(count, places_of(service), "p1")
+    started = time.perf_counter()
+    service.report_many(ACTOR, batch, batch_size=BATCH)
+    elapsed = time.perf_counter() - started
+    service.shutdown()
+    return count / elapsed
 
 
 def _remove(path: Path) -> None:

@@ -143,7 +143,8 @@ def test_interleave_takes_medians_of_alternating_rounds():
 
 def test_discover_registers_every_bench_module():
     harness.discover()
-    assert {"converter.P3", "import.P7"} <= set(harness.REGISTRY)
+    peers = {"converter.P3.pydantic", "converter.P3.trusted", "sqlite.P1.eventsourcing"}
+    assert {"converter.P3", "import.P7", *peers} <= set(harness.REGISTRY)
 
 
 def test_a_skipped_benchmark_says_why_and_does_not_fail(registry, capsys):

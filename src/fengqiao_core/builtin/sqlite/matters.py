@@ -58,7 +58,8 @@ class SqliteMatters:
     def _load(self, body: str, matter_id: str) -> Matter:
         """Decode a stored matter; ``StorageError`` naming its id if it cannot be."""
         try:
-            return self._uow.converter.loads(body, Matter)  # type: ignore[no-any-return]
+            # our own row: rebuilt without re-validating (the converter's trusted path)
+            return self._uow.converter.trusted_loads(body, Matter)  # type: ignore[no-any-return]
         except Exception as exc:  # any decoding failure: name the key, never the value
             raise StorageError(
                 f"matter {matter_id} cannot be decoded ({type(exc).__name__}); the other "

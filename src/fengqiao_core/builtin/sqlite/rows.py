@@ -116,10 +116,14 @@ def event_row(converter: Any, event: MatterEvent) -> tuple[str, int, int, str, s
 
 
 def decode_event(converter: Any, schema: int, body: str) -> MatterEvent:
-    """An event from its stored body, upcast first when it was written in an older schema."""
+    """An event from its stored body, upcast first when it was written in an older schema.
+
+    The body is this store's own row: it is rebuilt through the converter's trusted path
+    (validated when it was written; see ``FengqiaoConverter.trusted_loads``).
+    """
     if schema == EVENT_SCHEMA:
-        return converter.loads(body, MatterEvent)  # type: ignore[no-any-return]
-    return converter.structure(upcast(json.loads(body), schema), MatterEvent)  # type: ignore[no-any-return]
+        return converter.trusted_loads(body, MatterEvent)  # type: ignore[no-any-return]
+    return converter.trusted_structure(upcast(json.loads(body), schema), MatterEvent)  # type: ignore[no-any-return]
 
 
 def _subclasses(base: type[Entity]) -> dict[str, type[Entity]]:

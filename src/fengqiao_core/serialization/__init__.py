@@ -8,6 +8,10 @@ exports), matters and events as tagged unions (``"type": "Dispute"``), strict sc
 
 Plugins register hooks for their own types through the ``fengqiao_configure_converter`` hook;
 the plugin facade passes them here as ``configure`` callables.
+
+Storage backends reading rows they wrote themselves, and only they, may use
+:meth:`FengqiaoConverter.trusted_loads`: the same objects without running the model's
+validators again (see :mod:`fengqiao_core.serialization.trusted`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from cattrs.strategies import configure_tagged_union, include_subclasses
 from fengqiao_core.errors import Problem, ValidationError, describe_value
 from fengqiao_core.model import GridCode, Matter, MatterEvent
 from fengqiao_core.model.personal import Sensitive
+from fengqiao_core.serialization.trusted import TrustedReads, stock
 
 __all__ = ["FengqiaoConverter", "make_converter"]
 
@@ -42,8 +47,16 @@ def _is_strict_subclass(cl: Any, base: type) -> bool:
     return isinstance(cl, type) and issubclass(cl, base) and cl is not base
 
 
-class FengqiaoConverter(cattrs.Converter):
-    """A cattrs converter whose top-level :meth:`structure` raises only ``ValidationError``."""
+class FengqiaoConverter(TrustedReads, cattrs.Converter):
+    """A cattrs converter whose top-level :meth:`structure` raises only ``ValidationError``.
+
+    :meth:`structure` and :meth:`loads` validate (every attrs validator of the model runs):
+    they are for anything from outside. :meth:`trusted_structure` and :meth:`trusted_loads`
+    skip that work and are for storage backends reading their own rows only.
+    """
+
+    trusted_bases = _TAGGED
+    trusted_tag = TAG
 
     def structure(self, obj: Any, cl: Any) -> Any:
         """Structure ``obj`` into ``cl``; every failure becomes one path-qualified error.
@@ -169,7 +182,7 @@ def _dict_only(cl: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any
             raise ValidationError("", f"expected an object, got {type(value).__name__}")
         return inner(value, t)
 
-    return hook
+    return stock(hook, "attrs")
 
 
 def _join(path: str, field: str) -> str:
@@ -220,7 +233,7 @@ def _strict(kind: type, *accepted: type) -> Callable[[Any, Any], Any]:
             )
         return kind(value)
 
-    return hook
+    return stock(hook, "float" if kind is float else "exact")
 
 
 def _iso(parse: Callable[[str], T], kind: str) -> Callable[[Any, Any], T]:
@@ -232,7 +245,7 @@ def _iso(parse: Callable[[str], T], kind: str) -> Callable[[Any, Any], T]:
         except ValueError:
             raise ValidationError("", f"{describe_value(value)} is not an ISO {kind}") from None
 
-    return hook
+    return stock(hook, kind)
 
 
 def _aware(text: str) -> dt.datetime:
@@ -248,7 +261,7 @@ def _sensitive_structure(cls: type[Sensitive]) -> Callable[[Any, Any], Sensitive
             raise ValidationError("", f"expected text, got {type(value).__name__}")
         return cls(value)
 
-    return hook
+    return stock(hook, "wrapper:_raw")
 
 
 def _is_tuple(cl: Any) -> bool:
@@ -264,7 +277,7 @@ def _list_only(cl: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any
             raise ValidationError("", f"expected a list, got {type(value).__name__}")
         return inner(value, t)
 
-    return hook
+    return stock(hook, "tuple")
 
 
 def _is_optional(cl: Any) -> bool:
@@ -279,7 +292,7 @@ def _optional_structure(cl: Any, converter: cattrs.Converter) -> Callable[[Any, 
     def hook(value: Any, _: Any) -> Any:
         return None if value is None else inner(value, other)
 
-    return hook
+    return stock(hook, "optional")
 
 
 def _optional_unstructure(cl: Any, converter: cattrs.Converter) -> Callable[[Any], Any]:
@@ -299,7 +312,7 @@ def _enum_structure(cl: type[enum.Enum], converter: cattrs.Converter) -> Callabl
             return members[value]
         return reference(value, t)
 
-    return hook
+    return stock(hook, "enum")
 
 
 def configure_converter(
@@ -320,7 +333,9 @@ def configure_converter(
     converter.register_structure_hook(dt.time, _iso(dt.time.fromisoformat, "time"))
     for moment in (dt.datetime, dt.date, dt.time):
         converter.register_unstructure_hook(moment, lambda v: v.isoformat())
-    converter.register_structure_hook(GridCode, lambda v, _: GridCode(_strict(str)(v, str)))
+    converter.register_structure_hook(
+        GridCode, stock(lambda v, _: GridCode(_strict(str)(v, str)), "wrapper:value")
+    )
     converter.register_unstructure_hook(GridCode, str)
     converter.register_structure_hook_factory(
         lambda c: isinstance(c, type) and issubclass(c, Sensitive), _sensitive_structure
