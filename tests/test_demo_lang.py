@@ -94,7 +94,8 @@ def test_the_delivered_messages_are_written_masked_and_counted(which, request):
     path = out / MESSAGES_FILE
     records = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
     assert records, "the stories deliver messages"
-    assert all(set(r) == {"id", "target", "created_at", "attempts", "text"} for r in records)
+    fields = {"id", "target", "created_at", "attempts", "last_error", "text"}
+    assert all(set(r) == fields for r in records)
     assert all(re.fullmatch(r"<redacted:\d+ chars>", r["text"]) for r in records)
     count = f"{len(records)} 条" if lang == "zh" else f"{len(records)} messages delivered"
     line = next(x for x in stdout.splitlines() if str(path) in x)

@@ -2,8 +2,8 @@
 
 The ``log`` channel keeps what it accepted (and logs it, but the command line switches no logger
 on): the demo writes those messages to ``messages.jsonl`` in its output folder — id, target,
-time written and the text masked as everywhere else — and prints how many, through the one
-safe output path.
+time written, attempts, last error and the text masked as everywhere else — and prints how
+many, through the one safe output path.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fengqiao_core.cli.lang import say_in
+from fengqiao_core.cli.outbox import message_row
 from fengqiao_core.cli.output import say, write_json_lines
 from fengqiao_core.ports import OutboxMessage
 
@@ -23,13 +24,7 @@ MESSAGES_FILE = "messages.jsonl"
 
 def message_record(message: OutboxMessage) -> dict[str, Any]:
     """One message as a JSON object; the text masked (free text is personal data, S2)."""
-    return {
-        "id": message.id,
-        "target": message.target,
-        "created_at": message.created_at.isoformat(),
-        "attempts": message.attempts,
-        "text": message.text.mask(),
-    }
+    return {**message_row(message), "text": message.text.mask()}
 
 
 def write_messages(channel: Any, delivered: int, name: str, out_dir: Path, lang: str) -> Path:
