@@ -25,7 +25,7 @@ def test_demo_runs_the_six_stories_into_sqlite_without_personal_data(tmp_path):
     assert "越过层级上限，矛盾上交" in result.stdout
     assert "部门化解" in result.stdout
     db = tmp_path / "miaoshan.db"
-    assert f"stories stored in {db}" in result.stdout
+    assert f"案例已存入 {db}" in result.stdout
     assert counts(db)[0] == 6
     assert not any(value in result.stdout for value in INVENTED)
 
@@ -37,8 +37,8 @@ def test_running_the_demo_twice_into_one_database_duplicates_nothing(tmp_path):
     second = runner.invoke(app, ["demo", "--no-simulate", "--db", str(db), "--lang", "en"])
     assert first.exit_code == second.exit_code == 0
     assert counts(db) == before
-    assert "ceiling breached; counts against 矛盾不上交" in second.stdout
-    assert "joint_mediation [L4]" in second.stdout
+    assert "ceiling breached; counts against 'disputes not passed up' (矛盾不上交)" in second.stdout
+    assert "joint mediation [L4 joint mediation panel]" in second.stdout
 
 
 def test_demo_refuses_an_unknown_language(tmp_path):

@@ -76,7 +76,7 @@ def write_charts(
     font = cjk_font() if lang == "zh" else None
     chinese = font is not None
     if lang == "zh" and not chinese:
-        notice("notice: no CJK font installed: chart labels are in English")
+        notice("提示：未安装中文字体，图表标签使用英文")
     if font:
         plt.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
     folder.mkdir(parents=True, exist_ok=True)

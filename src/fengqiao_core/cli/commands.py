@@ -18,6 +18,7 @@ import typer
 from fengqiao_core import __version__
 from fengqiao_core.cli.audit import audit
 from fengqiao_core.cli.figures import report
+from fengqiao_core.cli.lang import count_label, rule, say_in
 from fengqiao_core.cli.matters import matters
 from fengqiao_core.cli.outbox import outbox
 from fengqiao_core.cli.output import run, say, say_json, stdout_to_stderr, table
@@ -133,16 +134,17 @@ def demo(
         ("", {"style": "bold", "no_wrap": True}),
         ("", {"overflow": "fold"}),
     ]
-    for section in summarise(config):
+    for section in summarise(config, lang):
         say(table(section.title, columns, section.rows, show_header=False))
-    _print_counts(config)
-    _print_findings(findings)
+    _print_counts(config, lang)
+    _print_findings(findings, lang)
     database = (db or out_dir / f"{config.station.id}.db").resolve()
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
         secret = _demo_secret(database.parent / f"{config.station.id}.key")
-        _print_stories(config.with_backends(storage=f"sqlite:///{database}"), lang, secret)
-        say(f"stories stored in {database}")
+        stories = config.with_backends(storage=f"sqlite:///{database}")
+        _print_stories(stories, lang, secret, out_dir)
+        say(say_in(lang, f"案例已存入 {database}", f"stories stored in {database}"))
         if simulate:
             from fengqiao_core.cli.simulated import simulate_and_report
 
@@ -171,19 +173,24 @@ def _demo_secret(path: Path) -> bytes:
     return path.read_bytes().strip()
 
 
-def _print_stories(config: StationConfig, lang: str, secret: bytes) -> None:
+def _print_stories(config: StationConfig, lang: str, secret: bytes, out_dir: Path) -> None:
+    from fengqiao_core.cli.messages import write_messages
+    from fengqiao_core.cli.stories import describe
     from fengqiao_core.station import open_station
-    from fengqiao_core.station.stories import SettableClock, describe, run_stories
+    from fengqiao_core.station.stories import SettableClock, run_stories
 
     clock = SettableClock()
+    names = {
+        body.id: str(getattr(body, "name", body.id))
+        for body in (*config.places, *config.forces, *config.departments, *config.mediation_panels)
+    }
     with open_station(config, clock=clock, secret=secret, dispatch=False) as station:
-        say("六个案例 The six stories", style="bold")
+        say(say_in(lang, "六个案例", "The six stories"), style="bold")
         for story in run_stories(station, clock):
-            for line in describe(story, lang):
+            for line in describe(story, lang, names):
                 say(line)
         delivered = station.deliver_pending(limit=1000)
-    channel = config.backends.channel
-    say(f"{delivered} messages delivered through the {channel!r} channel")
+        write_messages(station.channel, delivered, config.backends.channel, out_dir, lang)
 
 
 @app.command()
@@ -330,17 +337,38 @@ def _print_station(config: StationConfig) -> None:
     say(f"{station.name} ({station.id})", style="bold")
 
 
-def _print_counts(config: StationConfig) -> None:
-    say(table("Counts 数量", ["kind", ("count", {"justify": "right"})], counts(config).items()))
+def _print_counts(config: StationConfig, lang: str | None = None) -> None:
+    if lang is None:
+        rows: Any = counts(config).items()
+        say(table("Counts 数量", ["kind", ("count", {"justify": "right"})], rows))
+        return
+    rows = ((count_label(key, lang), n) for key, n in counts(config).items())
+    head: list[str | tuple[str, dict[str, Any]]] = [
+        say_in(lang, "类别", "kind"),
+        (say_in(lang, "数量", "count"), {"justify": "right"}),
+    ]
+    say(table(say_in(lang, "数量", "Counts"), head, rows))
 
 
-def _print_findings(findings: list[Finding]) -> None:
-    for finding in findings:
-        say(finding, style=_STYLE[finding.severity])
+def _print_findings(findings: list[Finding], lang: str | None = None) -> None:
     tally = {s: sum(f.severity is s for f in findings) for s in FindingSeverity}
-    summary = ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in tally.items())
-    verdict = "FAILED" if tally[FindingSeverity.ERROR] else "OK"
-    say(f"{verdict}: {summary}", style="bold")
+    failed = tally[FindingSeverity.ERROR]
+    if lang is None:
+        for finding in findings:
+            say(finding, style=_STYLE[finding.severity])
+        summary = ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in tally.items())
+        say(f"{'FAILED' if failed else 'OK'}: {summary}", style="bold")
+        return
+    for finding in findings:
+        severity = say_in(lang, finding.severity.label_zh, finding.severity.value)
+        detail = "" if lang == "zh" else f": {finding.message}"
+        say(f"[{rule(finding.rule, lang)}] {severity}{detail}", style=_STYLE[finding.severity])
+    if lang == "zh":
+        summary = "，".join(f"{s.label_zh} {n} 项" for s, n in tally.items())
+        say(f"{'未通过' if failed else '通过'}：{summary}", style="bold")
+    else:
+        summary = ", ".join(f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in tally.items())
+        say(f"{'FAILED' if failed else 'OK'}: {summary}", style="bold")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ import typer
 from rich.cells import cell_len
 
 from fengqiao_core.cli import output
+from fengqiao_core.cli.lang import change, say_in
 from fengqiao_core.errors import ConfigurationError, FengqiaoError
 from fengqiao_core.metrics.report import KpiReport, KpiValue
 from fengqiao_core.metrics.scope import Period, Scope
@@ -77,9 +78,19 @@ _HEAD = {
 
 def _rows(lines: tuple[KpiValue, ...], lang: str) -> list[list[str]]:
     return [list(_HEAD[lang])] + [
-        [_label(x, lang), fmt_value(x, x.value), fmt_value(x, x.previous), x.change.text()]
+        [_label(x, lang), fmt_value(x, x.value), fmt_value(x, x.previous), change(x.change, lang)]
         for x in lines
     ]
+
+
+_SCOPES_ZH = {"police_grid": "警格", "cell": "网格", "community": "社区", "category": "类别"}
+
+
+def _scopes(report: KpiReport, lang: str) -> str:
+    if lang == "en":
+        return ", ".join(s.label() for s in report.scopes) or "station"
+    shown = (f"{_SCOPES_ZH.get(s.kind, s.kind)}:{s.code}" for s in report.scopes if s.code)
+    return "，".join(shown) or "全所"
 
 
 def report_json(report: KpiReport) -> dict[str, Any]:
@@ -106,9 +117,9 @@ def report_json(report: KpiReport) -> dict[str, Any]:
 
 def print_scorecard(card: Scorecard, lang: str) -> None:
     """The scorecard: each goal and slogan with its evidence lines."""
-    say("枫桥式评价 Scorecard" if lang == "zh" else "Scorecard 枫桥式评价")
+    say(say_in(lang, "枫桥式评价", "Scorecard (枫桥式评价)"))
     for heading, lines in card.sections:
-        title = f"{heading.label_zh} {heading.label_en}"
+        title = say_in(lang, heading.label_zh, f"{heading.label_en} ({heading.label_zh})")
         say()
         say(f"■ {title}")
         for row in _table(_rows(lines, lang))[1:]:
@@ -136,8 +147,7 @@ def print_report(report: KpiReport, fmt: str, lang: str) -> None:
         for texts, x in zip(_rows(report.values, lang)[1:], report.values, strict=True):
             say("| " + " | ".join([*texts, x.source.replace("|", "/")]) + " |")
     else:
-        scopes = ", ".join(s.label() for s in report.scopes) or "station"
-        say(f"{report.period.label()} · {scopes}")
+        say(f"{report.period.label()} · {_scopes(report, lang)}")
         for text in _table(_rows(report.values, lang)):
             say(text)
         say()

@@ -18,7 +18,7 @@ from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import BackendContext, OutboxMessage, StorageBackend
 from fengqiao_core.station.file import load_station_config
 
-__all__ = ["outbox"]
+__all__ = ["message_row", "outbox"]
 
 outbox = typer.Typer(help="The outbox 发件箱: messages given up on, and sending them again.")
 """The ``outbox`` command group, added to the ``fengqiao`` app by :mod:`.commands`."""
@@ -48,7 +48,8 @@ def _storage(station: str, db: Path | None) -> StorageBackend:
     return storage
 
 
-def _row(message: OutboxMessage) -> dict[str, Any]:
+def message_row(message: OutboxMessage) -> dict[str, Any]:
+    """A message's JSON object without its text: id, target, time written, attempts, error."""
     return {
         "id": message.id,
         "target": message.target,
@@ -79,7 +80,7 @@ def list_failed(
         storage = _storage(station, db)
         try:
             with storage.unit_of_work() as uow:
-                rows = [_row(m) for m in uow.outbox.failed(limit)]
+                rows = [message_row(m) for m in uow.outbox.failed(limit)]
         finally:
             storage.close()
     except FengqiaoError as exc:
@@ -112,6 +113,6 @@ def retry(
     except FengqiaoError as exc:
         raise _fail(exc, as_json=as_json) from None
     if as_json:
-        say_json({"retried": _row(again)})
+        say_json({"retried": message_row(again)})
     else:
         say(f"message {again.id} queued again")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, NoReturn
 
 import rich.box
@@ -24,7 +25,7 @@ from rich.text import Text
 
 from fengqiao_core.errors import drop_controls, escape_controls
 
-__all__ = ["clean", "run", "say", "say_json", "table"]
+__all__ = ["clean", "run", "say", "say_json", "table", "write_json_lines"]
 
 _out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 _err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
@@ -95,11 +96,30 @@ def say_json(value: Any) -> None:
     Outside strings JSON is ASCII, so escaping a character as ``\uXXXX`` keeps the document
     valid and equal: ``json.loads`` gives back the very same value.
     """
-    text = json.dumps(value, ensure_ascii=False, indent=2)
+    sys.stdout.write(_safe_json(value, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def _safe_json(value: Any, indent: int | None = None) -> str:
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
     if not text.replace("\n", "").isprintable():
         text = "".join(c if c == "\n" or drop_controls(c) else _json_escape(c) for c in text)
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
+    return text
+
+
+def write_json_lines(path: Path, values: Iterable[Any]) -> int:
+    """Write one JSON object per line to ``path`` (controls escaped as :func:`say_json` does).
+
+    The file is written whole or not at all (a temporary file renamed over it).
+
+    Returns:
+        How many lines were written.
+    """
+    lines = [_safe_json(value) for value in values]
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    partial.replace(path)
+    return len(lines)
 
 
 # Typer's own errors (a usage error quoting an argument) derive from click's ClickException,

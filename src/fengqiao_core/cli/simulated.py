@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from fengqiao_core.cli import output
 from fengqiao_core.cli.figures import fmt_value, print_report, report_json, say
+from fengqiao_core.cli.lang import say_in
 from fengqiao_core.metrics.scope import Period
 from fengqiao_core.model import Actor, Role
 from fengqiao_core.station.config import StationConfig
@@ -38,7 +39,22 @@ ARTICLE = (
     ("year", "incidents_telecom_fraud", -32.0, "电诈同比 telecom fraud year on year (%)"),
     ("year", "criminal_detentions", 14.0, "刑拘同比 criminal detentions year on year (%)"),
 )
-"""The seed article's figures: (report, KPI, stated value, label)."""
+"""The seed article's figures: (report, KPI, stated value, label "中文 English")."""
+_ARTICLE_ZH = {
+    "help_requests": "红袖标参与求助",
+    "disputes_resolved": "红袖标参与化解纠纷",
+    "commendations": "锦旗",
+    "incidents_burglary": "入室盗窃同比（%）",
+    "incidents_telecom_fraud": "电信诈骗同比（%）",
+    "criminal_detentions": "刑事拘留同比（%）",
+}
+
+
+def _article_label(kpi: str, label: str, lang: str) -> str:
+    english = label.split(" ", 1)[1]
+    return say_in(lang, _ARTICLE_ZH[kpi], f"{english} ({label.split(' ', 1)[0]})")
+
+
 _CHECKPOINT = 800
 
 
@@ -46,10 +62,11 @@ def _notice(line: str) -> None:
     say(line, err=True)
 
 
-def _bar(done: int, total: int) -> None:
+def _bar(done: int, total: int, lang: str = "zh") -> None:
     width = 30
     filled = width * done // max(total, 1)
-    text = f"\rsimulating 2022-2023 [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+    what = say_in(lang, "模拟 2022-2023 年", "simulating 2022-2023")
+    text = f"\r{what} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
     if sys.stderr.isatty():
         sys.stderr.write(text + ("\n" if done == total else ""))
         sys.stderr.flush()
@@ -106,7 +123,7 @@ def simulate_and_report(
     try:
 
         def progress(done: int, total: int) -> None:
-            _bar(done, total)
+            _bar(done, total, lang)
             if done % _CHECKPOINT < 1 or done == total:
                 backup(work, database)
 
@@ -128,7 +145,9 @@ def simulate_and_report(
                 for p in write_charts(station, officer, year, out_dir / "charts", lang, _notice)
             ]
         except Exception as exc:  # charts are optional: the figures stand without them
-            say(f"notice: no charts ({type(exc).__name__}: {exc})", err=True)
+            reason = f"{type(exc).__name__}: {exc}"
+            shown = say_in(lang, f"提示：未生成图表（{reason}）", f"notice: no charts ({reason})")
+            say(shown, err=True)
     finally:
         station.shutdown()
         shutil.rmtree(work.parent, ignore_errors=True)
@@ -149,18 +168,30 @@ def simulate_and_report(
         output.say_json(result)
         return result
     say()
-    say(f"两年模拟 Two simulated years: {summary.reported} matters, {summary.steps} steps")
+    say(
+        say_in(
+            lang,
+            f"两年模拟：事项 {summary.reported} 件，操作 {summary.steps} 步",
+            f"Two simulated years: {summary.reported} matters, {summary.steps} steps",
+        )
+    )
     say()
     print_report(year, "table", lang)
     say()
-    say("文章数据 The article's figures (stated → computed from the stored events)")
+    say(
+        say_in(
+            lang,
+            "文章数据（文中所述 → 由存储的事件计算）",
+            "The article's figures (stated → computed from the stored events)",
+        )
+    )
     for (which, kpi, stated, label), row in zip(ARTICLE, result["article"], strict=True):
         value = row["computed"]
         if which == "window":
             shown = fmt_value(window.get(kpi), value)
         else:
             shown = "—" if value is None else f"{value:+.1f}%"
-        say(f"  {label}: {stated:g} → {shown}")
+        say(f"  {_article_label(kpi, label, lang)}: {stated:g} → {shown}")
     for path in charts:
-        say(f"chart: {path}")
+        say(say_in(lang, f"图表：{path}", f"chart: {path}"))
     return result

@@ -13,6 +13,7 @@ from typing import Literal
 
 from attrs import field, frozen
 
+from fengqiao_core.model.matters import DEFAULT_CATEGORIES
 from fengqiao_core.model.values import code
 from fengqiao_core.ports import AggregateRow, Dimension, Measure
 
@@ -164,10 +165,11 @@ _HELP, _DISPUTE, _INCIDENT = "help_request", "dispute", "incident"
 
 
 def _incidents(category: str) -> Kpi:
+    known = {c.key: c for c in DEFAULT_CATEGORIES}.get(f"incident:{category}")
     return Kpi(
         f"incidents_{category}",
-        f"incidents: {category.replace('_', ' ')}",
-        f"警情：{category}",
+        f"incidents: {known.label_en if known else category.replace('_', ' ')}",
+        f"警情：{known.label_zh if known else category}",
         "count",
         f"Σ incidents of category incident:{category} reported in the period",
         _count(Measure.COUNT, kind=_INCIDENT, categories=(f"incident:{category}",)),

@@ -21,17 +21,14 @@ from fengqiao_core import model as m
 from fengqiao_core.errors import ConfigurationError, ConflictError
 from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 from fengqiao_core.rules.ladder import counts_against_no_escalation, is_ceiling_breached
-from fengqiao_core.rules.lifecycle import Action
 from fengqiao_core.rules.mediation import Agreement
 from fengqiao_core.station.intake import MatterDraft
 from fengqiao_core.station.service import StationService
 
-__all__ = ["Cast", "SettableClock", "Step", "StoryResult", "describe", "run_stories"]
+__all__ = ["Cast", "SettableClock", "Step", "StoryResult", "run_stories"]
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 ROUTES = ("arbitration", "administrative", "judicial")
-_ACTIONS = frozenset(a.value for a in Action)
-_OTHER_ZH = {"report": "报告", "involve": "参与"}
 
 
 @define
@@ -321,37 +318,3 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     f.do("close", station.close)
     results.append(f.result("f", "A small dispute that left the community", "矛盾上交"))
     return results
-
-
-def describe(story: StoryResult, lang: str = "zh") -> list[str]:
-    """A readable account of a story's path, in Chinese (``zh``) or English (``en``).
-
-    Only ids, categories, states, rungs and linkages are shown: never personal data.
-    """
-    zh = lang == "zh"
-    matter = story.matter
-    states = matter.states
-    kind = matter.kind.label_zh if zh else matter.kind.value
-    title = story.title_zh if zh else story.title_en
-    lines = [f"({story.key}) {title} — {kind} {matter.category} [{matter.severity.value}]"]
-    for step in story.steps:
-        action = step.action
-        if zh:
-            action = Action.parse(action).label_zh if action in _ACTIONS else _OTHER_ZH[action]
-        state = states.parse(step.state).label_zh if zh else step.state
-        rung = step.level or "-"
-        if zh and step.level:
-            rung = m.LadderLevel.parse(step.level).label_zh
-        lines.append(f"    {action} → {state} @ {rung}")
-    for p in story.participants:
-        linkage = p.linkage.label_zh if zh else p.linkage.value
-        lines.append(f"    · {p.ref} ({p.role}) — {linkage} [{p.rule}]")
-    verdict = (
-        ("越过层级上限" if story.ceiling_breached else "未越上限")
-        + ("，矛盾上交" if story.against_no_escalation else "")
-        if zh
-        else ("ceiling breached" if story.ceiling_breached else "within its ceiling")
-        + ("; counts against 矛盾不上交" if story.against_no_escalation else "")
-    )
-    lines.append(f"    ⇒ {verdict}")
-    return lines

@@ -3,8 +3,9 @@
 The numbers equal :func:`fengqiao_core.metrics.aggregate.evaluate`'s: the projection stores
 ``month`` and ``closed_hours`` computed as the reference computes them, counts are SQL counts,
 and the median takes the one or two middle values of each group (window functions) and averages
-them in Python exactly as :func:`statistics.median` does. Groups are sorted in Python with the
-reference's key (``None`` first, then by code point).
+them in Python exactly as :func:`statistics.median` does. Queries the rollup can answer are
+read from it (:mod:`~fengqiao_core.builtin.sqlite.rollups`) with the same numbers. Groups are
+sorted in Python with the reference's key (``None`` first, then by code point).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from fengqiao_core.builtin.sqlite.rollups import rollup_groups, rollup_median
 from fengqiao_core.builtin.sqlite.rows import micros
 from fengqiao_core.builtin.sqlite.schema import MATTER_COLUMNS
 from fengqiao_core.ports import AggregateQuery, AggregateRow, Dimension, MatterFilter, Measure
@@ -184,6 +186,15 @@ def _medians(
     return {k: v[0] if len(v) == 1 else (v[0] + v[1]) / 2 for k, v in middle.items()}
 
 
+def _median_of(
+    conn: sqlite3.Connection, query: AggregateQuery, column: str, source: str
+) -> dict[tuple[Any, ...], float]:
+    walked = None
+    if source == "matters" and column == "resolved_hours":
+        walked = rollup_median(conn, query)
+    return walked if walked is not None else _medians(conn, query, column, source)
+
+
 def aggregate(
     conn: sqlite3.Connection, query: AggregateQuery, source: str = "matters"
 ) -> list[AggregateRow]:
@@ -202,12 +213,17 @@ def aggregate(
     group = f" GROUP BY {', '.join(names)}" if names else ""
     sql = f"SELECT {', '.join(columns)} FROM {source} WHERE {where}{group}"
     n = len(keys)
-    groups = {
-        tuple(row[:n]): dict(zip(simple, row[n:], strict=False))
-        for row in conn.execute(sql, [*params, *where_params])
-    }
+    rolled = rollup_groups(conn, query, simple) if source == "matters" else None
+    groups = (
+        rolled
+        if rolled is not None
+        else {
+            tuple(row[:n]): dict(zip(simple, row[n:], strict=False))
+            for row in conn.execute(sql, [*params, *where_params])
+        }
+    )
     medians = {
-        measure: _medians(conn, query, column, source)
+        measure: _median_of(conn, query, column, source)
         for measure, column in _MEDIANS.items()
         if measure in query.measures
     }

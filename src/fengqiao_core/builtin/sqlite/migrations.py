@@ -24,7 +24,9 @@ from fengqiao_core.builtin.sqlite.schema import (
     MATTER_COLUMNS,
     MATTERS_TABLE,
     META_TABLE,
+    ROLLUPS,
     SCHEMA_VERSION,
+    rollup_fill,
 )
 from fengqiao_core.errors import StorageError
 from fengqiao_core.model import Matter, replay
@@ -102,6 +104,10 @@ def _rebuild(
             "UPDATE matter_bodies SET body = ? WHERE id = ?",
             [(converter.dumps(s, unstructure_as=Matter), s.id) for s in states],
         )
+    # REPLACE deletes without the delete trigger: recount the rollup once, from the new rows
+    if conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'matter_rollup'").fetchone():
+        conn.execute("DELETE FROM matter_rollup")
+        conn.execute(rollup_fill())
 
 
 def _v3_to_v4(conn: sqlite3.Connection, converter: Any) -> None:
@@ -143,11 +149,19 @@ def _v4_to_v5_figures(conn: sqlite3.Connection, converter: Any) -> None:
     _rebuild(conn, converter, MATTER_COLUMNS, matter_row)
 
 
+def _v5_to_v6_rollups(conn: sqlite3.Connection, converter: Any) -> None:
+    """Add the rollup with its triggers and the median index; count the stored matters."""
+    for statement in ROLLUPS:
+        conn.execute(statement)
+    conn.execute(rollup_fill())
+
+
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Any], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
     4: _v4_to_v5_figures,
+    5: _v5_to_v6_rollups,
 }
 """Database version ``n`` → ``n + 1``."""
 
@@ -158,6 +172,16 @@ _TABLES = {
     3: {"matters", "matter_bodies", "events", "entities", "audit", "outbox"},
     4: {"matters", "matter_bodies", "events", "entities", "audit", "outbox", "meta"},
     5: {"matters", "matter_bodies", "events", "entities", "audit", "outbox", "meta"},
+    6: {
+        "matters",
+        "matter_bodies",
+        "events",
+        "entities",
+        "audit",
+        "outbox",
+        "meta",
+        "matter_rollup",
+    },
 }
 """The tables a fengqiao database of each version has (a foreign one lacks some)."""
 
@@ -223,7 +247,7 @@ def create(conn: sqlite3.Connection, station: str | None) -> None:
     """Create the latest layout on an empty database (autocommit mode), claimed by ``station``."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for statement in (*LATEST_TABLES, *INDEXES, *FIGURES):
+        for statement in (*LATEST_TABLES, *INDEXES, *FIGURES, *ROLLUPS):
             conn.execute(statement)
         conn.execute("INSERT INTO meta VALUES ('station', ?)", (station,))
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

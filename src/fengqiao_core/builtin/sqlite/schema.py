@@ -40,11 +40,16 @@ __all__ = [
     "MATTERS_TABLE",
     "MATTER_COLUMNS",
     "META_TABLE",
+    "ROLLUPS",
+    "ROLLUP_DAY_US",
+    "ROLLUP_GRAINS",
+    "ROLLUP_MEASURES",
     "SCHEMA_VERSION",
+    "rollup_fill",
     "upcast",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The database layout this code writes (``PRAGMA user_version``)."""
 
 APPLICATION_ID = 0x46514A43
@@ -179,6 +184,118 @@ INDEXES = (
 )
 """Indexes: stream order and period filters, the Station's screening filters (state, cell,
 community), audit entries by object, undelivered and given-up messages by age."""
+
+
+ROLLUP_DAY_US = 86_400_000_000
+"""The rollup's finest bucket: one UTC day in microseconds."""
+
+ROLLUP_GRAINS = (6, 3, 0)
+"""The rollup's bucket sizes as powers of two of days (64, 8 and 1 day), coarsest first.
+
+A row of grain ``g`` counts the matters whose ``reported_us`` floor-divided by
+``ROLLUP_DAY_US << g`` is its ``bucket``; a period is read as whole coarse buckets, then whole
+finer ones at its ends, then the partial day at each end from ``matters``.
+"""
+
+_ROLLUP_KEYS = ("grain", "bucket", "kind", "category", "outcome", "path", "stewards", "criminal")
+_BUCKET = (
+    "CASE WHEN {x}reported_us >= 0 THEN {x}reported_us / (86400000000 << g.grain)"
+    " ELSE -((-{x}reported_us - 1) / (86400000000 << g.grain)) - 1 END"
+)
+_GRAINS = " UNION ALL ".join(f"SELECT {g} AS grain" for g in ROLLUP_GRAINS)
+_SLA_DONE = (
+    "coalesce(CASE WHEN {x}due_us > {x}reported_us AND {x}resolved_us IS NOT NULL THEN"
+    " ({x}resolved_us - {x}reported_us) >= {share} * ({x}due_us - {x}reported_us){below} END, 0)"
+)
+_BELOW_RED = " AND ({x}resolved_us - {x}reported_us) < 1.0 * ({x}due_us - {x}reported_us)"
+ROLLUP_MEASURES = (
+    ("n", "1"),
+    ("closed", "{x}closed_hours IS NOT NULL"),
+    ("resolved", "{x}resolved_us IS NOT NULL"),
+    ("contained", "{x}closed_hours IS NOT NULL AND NOT {x}over_ceiling"),
+    ("beyond", "{x}level IS 'beyond'"),
+    ("on_time", "coalesce({x}resolved_us <= {x}due_us, 0)"),
+    ("followed_up", "{x}followed_up"),
+    ("with_stewards", "{x}stewards"),
+    ("feedbacks", "{x}feedback IS NOT NULL"),
+    ("feedback_sum", "coalesce({x}feedback, 0)"),
+    ("commendations", "{x}commendations"),
+    ("criminal_sum", "{x}criminal"),
+    ("yellow_done", _SLA_DONE.replace("{share}", "0.7").replace("{below}", _BELOW_RED)),
+    ("red_done", _SLA_DONE.replace("{share}", "1.0").replace("{below}", "")),
+    ("open_sla", "{x}resolved_us IS NULL AND coalesce({x}due_us > {x}reported_us, 0)"),
+)
+"""The rollup's measure columns and the per-matter contribution each sums (``{x}``: the row).
+
+``yellow_done``/``red_done`` are rule D2's warnings of resolved matters at the default shares
+(0.7, 1.0), by the very expression the aggregate uses; ``open_sla`` counts the unresolved
+matters with time allowed, whose warnings depend on the query's ``as_of``.
+"""
+
+
+def _keyed(row: str) -> list[str]:
+    return [
+        "g.grain",
+        _BUCKET.format(x=row),
+        f"{row}kind",
+        f"{row}category",
+        f"coalesce({row}outcome, '')",
+        f"coalesce({row}path, '')",
+        f"{row}stewards",
+        f"{row}criminal",
+    ]
+
+
+def _contribution(row: str, sign: str) -> str:
+    values = [f"{sign}({expression.format(x=row)})" for _, expression in ROLLUP_MEASURES]
+    names = ", ".join(name for name, _ in ROLLUP_MEASURES)
+    update = ", ".join(f"{name} = {name} + excluded.{name}" for name, _ in ROLLUP_MEASURES)
+    return (
+        f"INSERT INTO matter_rollup ({', '.join(_ROLLUP_KEYS)}, {names})"
+        f" SELECT {', '.join(_keyed(row) + values)} FROM ({_GRAINS}) AS g WHERE 1"
+        f" ON CONFLICT ({', '.join(_ROLLUP_KEYS)}) DO UPDATE SET {update};"
+    )
+
+
+def rollup_fill() -> str:
+    """The statement that fills an empty ``matter_rollup`` from the whole projection."""
+    keys = ", ".join(f"{k} AS r{i}" for i, k in enumerate(_keyed("m.")))
+    sums = ", ".join(f"sum({expression.format(x='m.')})" for _, expression in ROLLUP_MEASURES)
+    group = ", ".join(f"r{i}" for i in range(len(_ROLLUP_KEYS)))
+    return (
+        f"INSERT INTO matter_rollup SELECT {keys}, {sums} FROM matters AS m"
+        f" CROSS JOIN ({_GRAINS}) AS g GROUP BY {group}"
+    )
+
+
+ROLLUPS = (
+    "CREATE TABLE matter_rollup ("
+    " grain INTEGER NOT NULL, bucket INTEGER NOT NULL, kind TEXT NOT NULL,"
+    " category TEXT NOT NULL, outcome TEXT NOT NULL, path TEXT NOT NULL,"
+    " stewards INTEGER NOT NULL, criminal INTEGER NOT NULL, "
+    + ", ".join(f"{name} INTEGER NOT NULL" for name, _ in ROLLUP_MEASURES)
+    + f", PRIMARY KEY ({', '.join(_ROLLUP_KEYS)})) WITHOUT ROWID",
+    "CREATE TRIGGER matter_rollup_insert AFTER INSERT ON matters BEGIN "
+    + _contribution("NEW.", "+")
+    + " END",
+    "CREATE TRIGGER matter_rollup_update AFTER UPDATE ON matters BEGIN "
+    + _contribution("OLD.", "-")
+    + " "
+    + _contribution("NEW.", "+")
+    + " END",
+    "CREATE TRIGGER matter_rollup_delete AFTER DELETE ON matters BEGIN "
+    + _contribution("OLD.", "-")
+    + " END",
+    "CREATE INDEX ix_matters_resolved ON matters (resolved_hours, reported_us)"
+    " WHERE resolved_hours IS NOT NULL",
+    "CREATE INDEX ix_matters_open ON matters (due_us) WHERE resolved_us IS NULL",
+)
+"""Version 6's statements: the rollup, the triggers that keep it, the indexes for exact
+medians (resolution time) and for the unresolved matters not yet due (rule D2 at ``as_of``).
+
+``outcome`` and ``path`` hold ``''`` for none (a key column cannot hold ``NULL`` and conflict).
+Rows whose ``n`` fell to zero stay; readers skip groups without matters.
+"""
 
 
 def _actor_keys(body: dict[str, Any]) -> dict[str, Any]:
