@@ -33,6 +33,7 @@ def _withheld_type(cls: type[S]) -> type[S]:
             "__doc__": f"A withheld {cls.__name__}: the mask only; reveal() is refused.",
             "reveal": _refuse,
             "mask": lambda self: object.__getattribute__(self, "_raw"),
+            "__reduce_ex__": _refuse,
             "__reduce__": _refuse,
         }
         for name in ("birth_date", "division"):
