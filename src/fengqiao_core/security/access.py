@@ -72,8 +72,9 @@ PERMISSIONS: Mapping[Role, frozenset[str]] = {
 
 Auxiliary officers 辅警 assist but never own an enforcement step (rule T4); administrators
 manage the station and record people but read no case contents (separation of duties);
-auditors only read the audit log. ``import_people`` is a roster import (administrators). ``read_personal`` is reading personal values unmasked, with a
-purpose (audited); every other read is masked. Figures 指标 (``read_figures``) are aggregates
+auditors only read the audit log. ``import_people`` is a roster import (administrators).
+``read_personal`` is reading personal values unmasked, with a purpose (audited); every other
+read is masked. Figures 指标 (``read_figures``) are aggregates
 without case contents: officers, administrators and auditors read them.
 """
 

@@ -23,7 +23,6 @@ from fengqiao_core.station.values import RETRIES
 __all__ = ["IMPORT_PEOPLE", "ImportCounts", "RosterUseCases"]
 
 
-
 @frozen
 class ImportCounts:
     """What a roster import 名册导入 did: people added, updated and left unchanged."""
