@@ -27,10 +27,9 @@ from fengqiao_core.metrics.scope import Period
 from fengqiao_core.model.personal import PersonName
 from fengqiao_core.ports import AggregateQuery
 from fengqiao_core.rules.lifecycle import Action
-from fengqiao_core.rules.mediation import Agreement
 from fengqiao_core.security import access as acc
 from fengqiao_core.station.service import StationService
-from station_helpers import MIAOSHAN, TZ, draft, station
+from station_helpers import MIAOSHAN, TZ, draft, signed_by, station
 
 A = Action
 PERIOD = Period(dt.datetime(2026, 1, 1, tzinfo=TZ), dt.datetime(2027, 1, 1, tzinfo=TZ))
@@ -62,17 +61,6 @@ def _person(service: StationService) -> m.Person:
 
 
 _ids = itertools.count()
-
-
-def _agreement(service: StationService, matter: m.Matter) -> Agreement:
-    parties = tuple(p.id for p in matter.parties)
-    return Agreement(
-        parties=parties,
-        signed_by=parties,
-        mediator_signed=True,
-        sealed=True,
-        signed_on=service.now().date(),
-    )
 
 
 CASES: dict[str, Case] = {
@@ -123,7 +111,7 @@ CASES: dict[str, Case] = {
     "agree": Case((A.AGREE.value,), lambda s, a, x: s.agree(a, x.id)),
     "make_effective": Case(
         (A.MAKE_EFFECTIVE.value,),
-        lambda s, a, x: s.make_effective(a, x.id, agreement=_agreement(s, x)),
+        lambda s, a, x: s.make_effective(a, x.id, agreement=signed_by(s, x.parties)),
     ),
     "fail": Case((A.FAIL.value,), lambda s, a, x: s.fail(a, x.id, reason="未成")),
     "terminate": Case(
