@@ -56,10 +56,15 @@ def station(config=MIAOSHAN, **options):
 
 def signed(station, matter_id):
     """An agreement every party of the matter signed, the mediator too, sealed (rule M3)."""
-    parties = tuple(p.id for p in station.get(OFFICER, matter_id).parties)
+    return signed_by(station, station.get(OFFICER, matter_id).parties)
+
+
+def signed_by(station, parties):
+    """An agreement ``parties`` all signed, the mediator too, sealed (rule M3)."""
+    ids = tuple(p.id for p in parties)
     return Agreement(
-        parties=parties,
-        signed_by=parties,
+        parties=ids,
+        signed_by=ids,
         mediator_signed=True,
         sealed=True,
         signed_on=station.now().date(),

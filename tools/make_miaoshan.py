@@ -173,6 +173,11 @@ class _People:
         return {"id": ident, "name": self.name(), "phone": self.phone()}
 
 
+_SHIPPED_PLUGINS = ("example_channel", "geogrid", "open311", "postgres", "roster_xlsx", "wecom")
+"""The project's own plugin distributions (plugins/): the shipped station trusts them, and
+grants none of them personal data."""
+
+
 def station_data() -> dict[str, Any]:
     """Build the Miaoshan station as plain data, in station-file order.
 
@@ -333,6 +338,7 @@ def _people_and_organisation(
             "steward_density_per_500": 2.0,
         },
         "access": {"admins": ["AD1"], "auditors": ["AU1"]},
+        "plugins": {"allow": list(_SHIPPED_PLUGINS)},
         "police_grids": [{"id": g, "name": f"第{i + 1}警务区"} for i, g in enumerate(grids)],
         "cells": cells,
         "places": places,

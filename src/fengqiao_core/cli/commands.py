@@ -1,7 +1,8 @@
 """The ``fengqiao`` command line 命令行 (Typer + Rich): formatting only, logic lives in the library.
 
 Commands: ``fengqiao --version``, ``fengqiao check STATION [--json]``, ``fengqiao demo`` and
-``fengqiao plugins [--json]``; plugins add their own through ``fengqiao_register_commands``.
+``fengqiao plugins [--json] [--station FILE]``; plugins add their own through
+``fengqiao_register_commands``.
 Exit codes: 0 no errors, 1 errors (validation problems or error findings), 2 the station file
 cannot be read (or a usage error). Add a command with ``@app.command()`` below.
 """
@@ -214,45 +215,21 @@ def list_plugins(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON list on stdout, nothing else.")
     ] = False,
+    station: Annotated[
+        str | None,
+        typer.Option("--station", help="Show what this station file loads and grants."),
+    ] = None,
 ) -> None:
-    """List every plugin: distribution, version, hooks, backends (with URL schemes), commands."""
+    """List every plugin with its distribution, version, hooks, backends and commands."""
+    from fengqiao_core.cli.plugins import plugin_listing, plugin_table
+
+    config = None if station is None else _load(station, as_json=as_json)
     plugins = _plugins(as_json=as_json)
-    infos = plugins.describe()
-    commands = _commands_of(plugins)
-    schemes: dict[tuple[str, str], tuple[str, ...]] = {
-        (p, s.name): s.schemes for p in PORTS for s in plugins.backends(p).values()
-    }
+    listing = plugin_listing(plugins, _commands_of(plugins), config)
     if as_json:
-        listing = [
-            {
-                "name": i.name,
-                "distribution": i.distribution,
-                "version": i.version,
-                "hooks": list(i.hooks),
-                "backends": [
-                    {"port": port, "name": name, "schemes": list(schemes.get((port, name), ()))}
-                    for port, name in i.backends
-                ],
-                "commands": commands.get(i.name, []),
-            }
-            for i in infos
-        ]
         say_json(listing)
         return
-    names = ("name", "distribution", "version", "backends", "hooks")
-    columns: list[tuple[str, dict[str, Any]]] = [(c, {"overflow": "fold"}) for c in names]
-    rows = (
-        (
-            i.name, i.distribution, i.version,
-            ", ".join(
-                f"{port}:{name}" + "".join(f" {s}://" for s in schemes.get((port, name), ()))
-                for port, name in i.backends
-            ),
-            ", ".join(i.hooks),
-        )
-        for i in infos
-    )  # fmt: skip
-    say(table("Plugins 插件", columns, rows))
+    say(plugin_table(listing))
 
 
 def _commands_of(plugins: Plugins) -> dict[str, list[str]]:
@@ -280,7 +257,8 @@ def _plugins(*, as_json: bool) -> Plugins:
 
 
 def _plugin_findings(config: StationConfig, *, as_json: bool) -> list[Finding]:
-    plugins = _plugins(as_json=as_json)
+    everything = _plugins(as_json=as_json)
+    plugins = everything.for_station(config.plugins.allow, config.plugins.personal_data)
     found: list[Finding] = []
     for port in PORTS:
         try:
@@ -291,7 +269,9 @@ def _plugin_findings(config: StationConfig, *, as_json: bool) -> list[Finding]:
         found += plugins.check_jurisdiction(config)
     except PluginError as exc:
         found.append(Finding("plugins", FindingSeverity.ERROR, str(exc)))
-    return found
+    from fengqiao_core.station.trust import trust_findings
+
+    return found + trust_findings(config, everything)
 
 
 def _load(station: str, *, as_json: bool) -> StationConfig:

@@ -18,11 +18,10 @@ import datetime as dt
 import operator
 import re
 import unicodedata
-from typing import ClassVar, Self
+from contextvars import ContextVar
+from typing import Any, ClassVar, NoReturn, Self, SupportsIndex
 
-from attrs import field, frozen
-
-from fengqiao_core.errors import ValidationError, drop_controls
+from fengqiao_core.errors import PermissionDenied, ValidationError, drop_controls
 
 __all__ = [
     "Address",
@@ -57,15 +56,27 @@ def _not_blank(kind: str, raw: str) -> None:
         raise ValidationError(kind, "must not be blank")
 
 
-@frozen(repr=False)
 class Sensitive:
     """Base of every personal value: equal by raw value, masked wherever it is shown.
 
-    Subclasses set ``kind`` (the default field name in errors) and implement :meth:`mask`.
+    Subclasses set ``kind`` (the default field name in errors), implement :meth:`mask` and
+    may validate in ``_check``. A value is immutable. Its raw text lives in a private slot,
+    not in an attrs field, so generic tools never see it: ``attrs.asdict`` and cattrs' global
+    converter hand the value object on (shown masked); ``copy``/``deepcopy`` return the value
+    itself; ``pickle`` is refused with :class:`~fengqiao_core.errors.PermissionDenied`
+    outside :func:`fengqiao_core.security.pickling.personal_pickling`.
     """
 
+    __slots__ = ("_raw", "_withheld")
     kind: ClassVar[str] = "personal value"
-    _raw: str = field(alias="raw")
+    _raw: str
+
+    def __init__(self, raw: str) -> None:
+        object.__setattr__(self, "_raw", raw)
+        self._check()
+
+    def _check(self) -> None:
+        """Validate the raw value (subclasses); errors never echo it."""
 
     def reveal(self) -> str:
         """Return the raw value. Call only where the raw value is needed (storage, consent)."""
@@ -75,6 +86,45 @@ class Sensitive:
         """Return the masked form shown in reprs, logs, errors and masked exports."""
         return mask_text(self._raw)
 
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._raw == other._raw
+
+    def __ne__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._raw != other._raw
+
+    def __hash__(self) -> int:
+        return hash((self.__class__.__qualname__, self._raw))
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Self:
+        return self
+
+    def __getstate__(self) -> NoReturn:
+        raise PermissionDenied(f"{self.kind}: personal values are not pickled")
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        if not _PICKLING.get():
+            raise PermissionDenied(
+                f"{self.kind}: personal values are not pickled "
+                "(fengqiao_core.security.pickling.personal_pickling allows it explicitly)"
+            )
+        return (self.__class__, (self._raw,))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return self.__reduce_ex__(2)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.mask()!r})"
 
@@ -83,6 +133,10 @@ class Sensitive:
 
     def __format__(self, spec: str) -> str:
         return format(self.mask(), spec)
+
+
+_PICKLING: ContextVar[bool] = ContextVar("fengqiao_personal_pickling", default=False)
+"""Whether pickling personal values is allowed in this context (see ``security.pickling``)."""
 
 
 def mask_text(raw: str) -> str:
@@ -97,7 +151,6 @@ def mask_text(raw: str) -> str:
     return f"<redacted:{len(drop_controls(raw))} chars>"
 
 
-@frozen(repr=False)
 class IdNumber(Sensitive):
     """A mainland resident ID number 居民身份证号码 (GB 11643-1999, 18 characters), class S1.
 
@@ -106,9 +159,11 @@ class IdNumber(Sensitive):
     (NFKC), a lower-case ``x`` and surrounding spaces.
     """
 
+    __slots__ = ()
+
     kind: ClassVar[str] = "id_number"
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         raw = self._raw
         _not_blank(self.kind, raw)
         problem = _id_problem(raw)
@@ -163,16 +218,17 @@ def _mask_id_like(raw: str) -> str:
     return f"{raw[:6]}{'*' * (len(raw) - 10)}{raw[-4:]}"
 
 
-@frozen(repr=False)
 class PhoneNumber(Sensitive):
     """A mainland mobile number 手机号码 (11 ASCII digits, ``1[3-9]…``), class S2.
 
     :meth:`parse` accepts full-width digits (NFKC), spaces, dashes and a ``+86``/``0086`` prefix.
     """
 
+    __slots__ = ()
+
     kind: ClassVar[str] = "phone"
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         _not_blank(self.kind, self._raw)
         raw = self._raw
         if not _MOBILE_SHAPE.fullmatch(raw):
@@ -200,13 +256,14 @@ class PhoneNumber(Sensitive):
         return f"{raw[:3]}****{raw[-4:]}"
 
 
-@frozen(repr=False)
 class PersonName(Sensitive):
     """A person's full name 姓名, class S2. Masked to its first character: ``张*``."""
 
+    __slots__ = ()
+
     kind: ClassVar[str] = "name"
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         _not_blank(self.kind, self._raw)
 
     def mask(self) -> str:
@@ -217,13 +274,14 @@ class PersonName(Sensitive):
         return raw[0] + "*" * min(len(raw) - 1, _NAME_STARS)
 
 
-@frozen(repr=False)
 class Address(Sensitive):
     """A street address 地址, class S2. Masked to its first third (at most six characters)."""
 
+    __slots__ = ()
+
     kind: ClassVar[str] = "address"
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         _not_blank(self.kind, self._raw)
 
     def mask(self) -> str:
@@ -232,12 +290,13 @@ class Address(Sensitive):
         return raw[: min(6, len(raw) // 3)] + "****"
 
 
-@frozen(repr=False)
 class FreeText(Sensitive):
     """A statement, description or comment in a person's words, class S2: never shown."""
 
+    __slots__ = ()
+
     kind: ClassVar[str] = "text"
 
-    def __attrs_post_init__(self) -> None:
+    def _check(self) -> None:
         if not isinstance(self._raw, str):
             raise ValidationError(self.kind, f"must be text, not {type(self._raw).__name__}")

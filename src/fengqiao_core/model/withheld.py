@@ -19,6 +19,7 @@ __all__ = ["is_withheld", "withhold"]
 
 S = TypeVar("S", bound=Sensitive)
 _WITHHELD: dict[type[Sensitive], type[Sensitive]] = {}
+_WITHHELD_TYPES: set[type] = set()
 
 
 def _refuse(*_: object) -> NoReturn:
@@ -33,6 +34,7 @@ def _withheld_type(cls: type[S]) -> type[S]:
             "__doc__": f"A withheld {cls.__name__}: the mask only; reveal() is refused.",
             "reveal": _refuse,
             "mask": lambda self: object.__getattribute__(self, "_raw"),
+            "__reduce_ex__": _refuse,
             "__reduce__": _refuse,
         }
         for name in ("birth_date", "division"):
@@ -40,18 +42,28 @@ def _withheld_type(cls: type[S]) -> type[S]:
                 namespace[name] = property(_refuse)
         made = type(f"Withheld{cls.__name__}", (cls,), namespace)
         _WITHHELD[cls] = made
+        _WITHHELD_TYPES.add(made)
     return made  # type: ignore[return-value]
 
 
 def withhold(value: S) -> S:
-    """The same kind of value holding only ``value``'s mask (idempotent)."""
-    if is_withheld(value):
+    """The same kind of value holding only ``value``'s mask (idempotent).
+
+    The withheld twin is kept on the value (a private slot), so masking a stored value again —
+    every masked read of the same matter — costs one attribute read.
+    """
+    if type(value) in _WITHHELD_TYPES:
         return value
+    try:
+        return object.__getattribute__(value, "_withheld")  # type: ignore[no-any-return]
+    except AttributeError:
+        pass
     withheld = object.__new__(_withheld_type(type(value)))
     object.__setattr__(withheld, "_raw", value.mask())
+    object.__setattr__(value, "_withheld", withheld)
     return withheld
 
 
 def is_withheld(value: object) -> bool:
     """Whether ``value`` is a withheld personal value."""
-    return type(value) in _WITHHELD.values()
+    return type(value) in _WITHHELD_TYPES

@@ -7,6 +7,12 @@ is the only code that calls hooks: one implementation at a time (see :mod:`._cal
 validating results and wrapping any error in :class:`~fengqiao_core.errors.PluginError` naming
 the plugin and its distribution.
 
+A station trusts plugins explicitly (:meth:`Plugins.for_station`, from the station file's
+``[plugins]`` table): an installed plugin it does not allow is neither imported nor called, and
+observers (``fengqiao_on_matter_changed``) and advisors (``fengqiao_triage_advice``) receive
+matters masked (:func:`~fengqiao_core.security.views.masked`) unless the station grants that
+plugin ``personal_data``. Built-in plugins are part of the core: always loaded, always trusted.
+
 Operators' escape hatches (environment variables):
 
 - ``FENGQIAO_DISABLE_PLUGIN_AUTOLOAD=1``: load no entry points (built-ins only);
@@ -17,46 +23,61 @@ Operators' escape hatches (environment variables):
 from __future__ import annotations
 
 import functools
-import importlib
-import importlib.metadata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 from attrs import frozen
 
-from fengqiao_core import __version__, hookspecs
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, scrub
 from fengqiao_core.model import (
+    Matter,
     MatterCategory,
     MicroPillar,
     Registry,
     category_registry,
     micro_pillar_registry,
 )
-from fengqiao_core.plugins.calls import HookCaller, flag
+from fengqiao_core.plugins.calls import HookCaller
+from fengqiao_core.plugins.manager import (
+    BUILTIN_NAMES,
+    DEFAULT_PLUGINS,
+    ENTRY_POINT_GROUP,
+    PORTS,
+    get_plugin_manager,
+    installed,
+    not_allowed,
+    plugin_origin,
+)
+from fengqiao_core.security.views import masked, without_screening, without_screening_events
 
 if TYPE_CHECKING:
     from fengqiao_core.metrics.kpis import Kpi
-    from fengqiao_core.model import Matter, MatterEvent, StationData
+    from fengqiao_core.model import MatterEvent, StationData
     from fengqiao_core.ports import BackendContext, BackendSpec, Port, TriageAdvice
     from fengqiao_core.rules.findings import Finding
     from fengqiao_core.security.crypto import Algorithms
     from fengqiao_core.serialization import FengqiaoConverter
 
-__all__ = ["DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "PluginInfo", "Plugins", "get_plugin_manager"]
+__all__ = [
+    "BUILTIN_NAMES",
+    "DEFAULT_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "PORTS",
+    "PluginInfo",
+    "Plugins",
+    "get_plugin_manager",
+]
 
-DEFAULT_PLUGINS: tuple[str, ...] = (
-    "fengqiao_core.builtin.memory",
-    "fengqiao_core.builtin.sqlite",
-    "fengqiao_core.builtin.declared_grid",
-    "fengqiao_core.builtin.declared_volunteers",
-    "fengqiao_core.builtin.log_channel",
-)
-"""Built-in plugins, registered by module name exactly like external plugins."""
 
-ENTRY_POINT_GROUP = "fengqiao_core"
-PORTS: tuple[Port, ...] = ("storage", "grid", "volunteers", "channel")
+def _untrusted_view(value: Any) -> Any:
+    """What a plugin without a personal-data grant receives: masked, no screening results."""
+    shown = masked(value)
+    if isinstance(shown, Matter):
+        return without_screening(shown)
+    if isinstance(shown, list):
+        return without_screening_events(shown)
+    return shown
 
 
 @frozen
@@ -78,93 +99,6 @@ class PluginInfo:
     backends: tuple[tuple[str, str], ...] = ()
 
 
-def _blocked() -> set[str]:
-    import os
-
-    raw = os.environ.get("FENGQIAO_BLOCKED_PLUGINS", "")
-    return {name.strip() for name in raw.split(",") if name.strip()}
-
-
-def _check_api(plugin: object, name: str, origin: tuple[str, str]) -> None:
-    declared = getattr(plugin, "FENGQIAO_PLUGIN_API", None)
-    if declared != hookspecs.PLUGIN_API:
-        said = (
-            "declares no FENGQIAO_PLUGIN_API"
-            if declared is None
-            else f"was built for plugin API {declared!r}"
-        )
-        raise PluginError(
-            name,
-            " ".join(origin),
-            f"{said}; this fengqiao-core provides plugin API {hookspecs.PLUGIN_API}: install "
-            f"a release of the plugin built for API {hookspecs.PLUGIN_API}",
-        )
-
-
-def _register(pm: pluggy.PluginManager, plugin: object, name: str, origin: tuple[str, str]) -> None:
-    _check_api(plugin, name, origin)
-    try:
-        pm.register(plugin, name)
-    except (pluggy.PluginValidationError, ValueError) as exc:
-        raise PluginError(name, " ".join(origin), f"cannot be registered: {exc}") from None
-    pm.fengqiao_origin[name] = origin  # type: ignore[attr-defined]
-
-
-def get_plugin_manager(*, load_entrypoints: bool | None = None) -> pluggy.PluginManager:
-    """Build a new plugin manager with the specs, the built-ins and the installed plugins.
-
-    Args:
-        load_entrypoints: Load the ``fengqiao_core`` entry points; by default unless
-            ``FENGQIAO_DISABLE_PLUGIN_AUTOLOAD`` is set.
-
-    Returns:
-        A fresh manager; each call builds a new one (nothing is global).
-
-    Raises:
-        PluginError: A plugin cannot be imported, declares an incompatible plugin API, or
-            implements a hook that does not exist (e.g. a misspelled name).
-    """
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    pm.fengqiao_origin = {}  # type: ignore[attr-defined]
-    blocked = _blocked()
-    for name in blocked:
-        pm.set_blocked(name)
-    for module_name in DEFAULT_PLUGINS:
-        short = module_name.rsplit(".", 1)[-1]
-        if short not in blocked:
-            module = importlib.import_module(module_name)
-            _register(pm, module, short, ("fengqiao-core", __version__))
-    autoload = not flag("FENGQIAO_DISABLE_PLUGIN_AUTOLOAD")
-    if autoload if load_entrypoints is None else load_entrypoints:
-        _load_entrypoints(pm, blocked)
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        name = pm.get_name(exc.plugin) or repr(exc.plugin)
-        raise PluginError(name, " ".join(_origin(pm, name)), str(exc)) from None
-    return pm
-
-
-def _load_entrypoints(pm: pluggy.PluginManager, blocked: set[str]) -> None:
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        origin = (ep.dist.name, ep.dist.version) if ep.dist else ("unknown", "?")
-        if ep.name in blocked or pm.get_plugin(ep.name) is not None:
-            continue
-        try:
-            plugin = ep.load()
-        except Exception as exc:
-            raise PluginError(
-                ep.name, " ".join(origin), f"cannot be imported ({type(exc).__name__}: {exc})"
-            ) from exc
-        _register(pm, plugin, ep.name, origin)
-
-
-def _origin(pm: pluggy.PluginManager, name: str) -> tuple[str, str]:
-    origins: dict[str, tuple[str, str]] = getattr(pm, "fengqiao_origin", {})
-    return origins.get(name, ("unknown", "?"))
-
-
 class Plugins:
     """The typed facade over the plugin manager: the only code that calls hooks.
 
@@ -173,10 +107,78 @@ class Plugins:
         trace: Log every hook call; defaults to ``FENGQIAO_TRACE_PLUGINS``.
     """
 
-    def __init__(self, pm: pluggy.PluginManager | None = None, *, trace: bool | None = None):
-        self.pm = pm if pm is not None else get_plugin_manager()
+    def __init__(
+        self,
+        pm: pluggy.PluginManager | None = None,
+        *,
+        trace: bool | None = None,
+        allow: Collection[str] | None = None,
+        personal_data: Collection[str] = (),
+    ):
+        self.pm = pm if pm is not None else get_plugin_manager(allow=allow)
+        self.allow: frozenset[str] | None = None if allow is None else frozenset(allow)
+        """Installed plugins this facade calls besides the built-ins (``None``: all)."""
+        self.personal_data = frozenset(personal_data)
+        """Plugins whose observers and advisors receive personal values unmasked."""
+        self._trace = trace
         self._converters: dict[bool, FengqiaoConverter] = {}
-        self._calls = HookCaller(self.pm, lambda name: " ".join(_origin(self.pm, name)), trace)
+        self._derived: dict[tuple[frozenset[str] | None, frozenset[str]], Plugins] = {}
+        self._calls = HookCaller(
+            self.pm,
+            lambda name: " ".join(plugin_origin(self.pm, name)),
+            trace,
+            include=self.allowed,
+            personal=self.trusted,
+            mask=_untrusted_view,
+        )
+
+    def allowed(self, name: str) -> bool:
+        """Whether the plugin registered as ``name`` is called.
+
+        The allow-list governs installed plugins (entry points); built-ins and plugins the
+        host application registered on the manager in code are always called.
+        """
+        return self.allow is None or name in self.allow or name not in installed(self.pm)
+
+    def trusted(self, name: str) -> bool:
+        """Whether plugin ``name`` receives personal values unmasked (built-ins, grants)."""
+        return name in BUILTIN_NAMES or name in self.personal_data
+
+    def for_station(
+        self, allow: Collection[str] | None, personal_data: Collection[str] = ()
+    ) -> Plugins:
+        """This facade as a station with that allow-list and those grants sees it.
+
+        Shares the plugin manager (plugins already imported stay imported, but only the
+        allowed ones are called); derived facades are cached, and share the converters when
+        they call every registered plugin.
+
+        Args:
+            allow: The station's ``[plugins] allow`` (``None``: every installed plugin).
+            personal_data: The plugins the station grants personal data.
+        """
+        key = (None if allow is None else frozenset(allow), frozenset(personal_data))
+        if key == (self.allow, self.personal_data):
+            return self
+        derived = self._derived.get(key)
+        if derived is None:
+            derived = Plugins(self.pm, trace=self._trace, allow=key[0], personal_data=key[1])
+            if all(derived.allowed(name) for name, _ in self.pm.list_name_plugin()):
+                derived._converters = self._converters
+            self._derived[key] = derived
+        return derived
+
+    def installed(self) -> frozenset[str]:
+        """Every installed plugin (entry point) the manager met, loaded or kept out."""
+        return installed(self.pm) | frozenset(not_allowed(self.pm))
+
+    def not_allowed(self) -> dict[str, tuple[str, str]]:
+        """Installed plugins this facade does not call: name -> ``(distribution, version)``."""
+        found = not_allowed(self.pm)
+        for name, plugin in self.pm.list_name_plugin():
+            if plugin is not None and not self.allowed(name):
+                found[name] = plugin_origin(self.pm, name)
+        return dict(sorted(found.items()))
 
     @functools.cached_property
     def _backends(self) -> dict[str, tuple[str, BackendSpec]]:
@@ -233,7 +235,7 @@ class Plugins:
             detail = scrub(str(exc)).strip()[:200]
             shown = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
             raise PluginError(
-                plugin, " ".join(_origin(self.pm, plugin)), f"{port} backend failed: {shown}"
+                plugin, " ".join(plugin_origin(self.pm, plugin)), f"{port} backend failed: {shown}"
             ) from exc
 
     def configure_converter(self, converter: Any) -> None:
@@ -282,7 +284,7 @@ class Plugins:
         except FengqiaoError as exc:
             culprit = next(name for key, (name, _) in found.items() if key in str(exc))
             raise PluginError(
-                culprit, " ".join(_origin(self.pm, culprit)), f"hook {hook}: {exc}"
+                culprit, " ".join(plugin_origin(self.pm, culprit)), f"hook {hook}: {exc}"
             ) from None
 
     def algorithms(self) -> Algorithms:
@@ -321,10 +323,12 @@ class Plugins:
         return [f for name, found in results for f in self._calls.typed(name, found, Finding)]
 
     def triage_advice(self, matter: Matter, config: StationData) -> list[tuple[str, TriageAdvice]]:
-        """Every plugin's advice on a new matter, with the advising plugin's name."""
+        """Every plugin's advice on a new matter (masked unless granted), with its name."""
         from fengqiao_core.ports import TriageAdvice
 
-        results = self._calls.each("fengqiao_triage_advice", matter=matter, config=config)
+        results = self._calls.each(
+            "fengqiao_triage_advice", matter=matter, config=config, masked_args=("matter",)
+        )
         return [
             (n, a) for n, advice in results for a in self._calls.typed(n, [advice], TriageAdvice)
         ]
@@ -332,11 +336,16 @@ class Plugins:
     def notify_matter_changed(self, matter: Matter, events: list[MatterEvent]) -> list[PluginError]:
         """Tell every observer about a committed change; returns the failures, never raises.
 
+        Observers not granted personal data receive the matter and events masked.
+
         Called after commit: an observer's error must neither undo nor hide the change, and
         one failing observer does not keep the others from being told.
         """
         return self._calls.each_contained(
-            "fengqiao_on_matter_changed", matter=matter, events=events
+            "fengqiao_on_matter_changed",
+            matter=matter,
+            events=events,
+            masked_args=("matter", "events"),
         )
 
     def register_commands(self, cli: Any) -> None:
@@ -347,9 +356,9 @@ class Plugins:
         """Every registered plugin with its distribution, hooks and backends, by name."""
         infos = []
         for name, plugin in sorted(self.pm.list_name_plugin()):
-            if plugin is None:
+            if plugin is None or not self.allowed(name):
                 continue
-            dist, version = _origin(self.pm, name)
+            dist, version = plugin_origin(self.pm, name)
             hooks = tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or ()))
             backends = tuple(
                 sorted((s.port, s.name) for owner, s in self._backends.values() if owner == name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, TypeVar
 
 import pluggy
@@ -32,21 +32,55 @@ class HookCaller:
     """
 
     def __init__(
-        self, pm: pluggy.PluginManager, origin: Callable[[str], str], trace: bool | None = None
+        self,
+        pm: pluggy.PluginManager,
+        origin: Callable[[str], str],
+        trace: bool | None = None,
+        *,
+        include: Callable[[str], bool] = lambda _: True,
+        personal: Callable[[str], bool] = lambda _: True,
+        mask: Callable[[Any], Any] = lambda value: value,
     ) -> None:
         self._pm = pm
         self._origin = origin
         self._trace = flag("FENGQIAO_TRACE_PLUGINS") if trace is None else trace
+        self._include = include
+        self._personal = personal
+        self._mask = mask
+
+    def _impls(self, hook: str) -> list[pluggy.HookImpl]:
+        """The included implementations of ``hook``, in call order (last registered first)."""
+        caller: pluggy.HookCaller = getattr(self._pm.hook, hook)
+        return [i for i in reversed(caller.get_hookimpls()) if self._include(i.plugin_name)]
+
+    def _arguments(
+        self, hook: str, kwargs: dict[str, Any], masked_args: Collection[str]
+    ) -> Callable[[pluggy.HookImpl], dict[str, Any]]:
+        """Each implementation's arguments: ``masked_args`` masked unless it is trusted."""
+        shown: dict[str, Any] = {}
+
+        def arguments(impl: pluggy.HookImpl) -> dict[str, Any]:
+            if not masked_args or self._personal(impl.plugin_name):
+                return {arg: kwargs[arg] for arg in impl.argnames}
+            if not shown:
+                shown.update(kwargs)
+                shown.update({arg: self._mask(kwargs[arg]) for arg in masked_args})
+            return {arg: shown[arg] for arg in impl.argnames}
+
+        return arguments
 
     def error(self, plugin: str, message: str) -> PluginError:
         """A ``PluginError`` naming ``plugin`` and its distribution."""
         return PluginError(plugin, self._origin(plugin), message)
 
-    def each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    def each(
+        self, hook: str, *, masked_args: Collection[str] = (), **kwargs: Any
+    ) -> list[tuple[str, Any]]:
         """Call every implementation of ``hook`` (last registered first, tryfirst/trylast kept).
 
         Results of ``fengqiao_register_*`` hooks are materialised into lists inside the call,
-        so that a generator's error is attributed to its plugin too.
+        so that a generator's error is attributed to its plugin too. Plugins not trusted with
+        personal data get the arguments named in ``masked_args`` masked.
 
         Returns:
             ``(plugin name, result)`` pairs, leaving out ``None`` results.
@@ -54,14 +88,14 @@ class HookCaller:
         Raises:
             PluginError: An implementation raised; names its plugin and distribution.
         """
-        caller: pluggy.HookCaller = getattr(self._pm.hook, hook)
+        arguments = self._arguments(hook, kwargs, masked_args)
         results: list[tuple[str, Any]] = []
-        for impl in reversed(caller.get_hookimpls()):
+        for impl in self._impls(hook):
             name = impl.plugin_name
             if self._trace:
                 _log.debug("hook %s -> plugin %s", hook, name)
             try:
-                result: Any = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+                result: Any = impl.function(**arguments(impl))
                 if result is not None and hook.startswith("fengqiao_register_"):
                     result = list(result)
             except Exception as exc:
@@ -71,19 +105,22 @@ class HookCaller:
                 results.append((name, result))
         return results
 
-    def each_contained(self, hook: str, **kwargs: Any) -> list[PluginError]:
+    def each_contained(
+        self, hook: str, *, masked_args: Collection[str] = (), **kwargs: Any
+    ) -> list[PluginError]:
         """Call every implementation of ``hook``; one failing never stops the others.
 
         For hooks called after a commit (observers), whose failures must not reach the caller.
+        Plugins not trusted with personal data get the ``masked_args`` masked.
 
         Returns:
             One ``PluginError`` per implementation that raised, naming its plugin.
         """
-        caller: pluggy.HookCaller = getattr(self._pm.hook, hook)
+        arguments = self._arguments(hook, kwargs, masked_args)
         errors: list[PluginError] = []
-        for impl in reversed(caller.get_hookimpls()):
+        for impl in self._impls(hook):
             try:
-                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+                impl.function(**arguments(impl))
             except Exception as exc:
                 detail = str(exc) if isinstance(exc, FengqiaoError) else type(exc).__name__
                 error = self.error(impl.plugin_name, f"hook {hook} raised {detail}")

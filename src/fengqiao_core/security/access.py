@@ -15,6 +15,7 @@ from fengqiao_core.rules.lifecycle import Action
 __all__ = [
     "COMMEND",
     "CONFIRM",
+    "IMPORT_PEOPLE",
     "INVOLVE",
     "PERMISSIONS",
     "READ",
@@ -37,6 +38,7 @@ READ_AUDIT = "read_audit"
 READ_PERSONAL = "read_personal"
 REGISTER_PERSON = "register_person"
 READ_FIGURES = "read_figures"
+IMPORT_PEOPLE = "import_people"
 _A = Action
 _EVERYTHING = frozenset(
     {REPORT, READ, COMMEND, READ_AUDIT, INVOLVE, REFUSE, CONFIRM, READ_PERSONAL}
@@ -61,7 +63,7 @@ PERMISSIONS: Mapping[Role, frozenset[str]] = {
         | {REFUSE, CONFIRM, READ_PERSONAL}
     ),
     Role.LAWYER: frozenset({READ, READ_PERSONAL, _A.RECORD_SESSION.value, _A.AGREE.value, CONFIRM}),
-    Role.ADMIN: frozenset({REGISTER_PERSON, READ_FIGURES}),
+    Role.ADMIN: frozenset({REGISTER_PERSON, IMPORT_PEOPLE, READ_FIGURES}),
     Role.AUDITOR: frozenset({READ_AUDIT, READ_FIGURES}),
     Role.RESIDENT: frozenset({REPORT, _A.WITHDRAW.value, _A.FEEDBACK.value, COMMEND}),
     Role.SYSTEM: _EVERYTHING,
@@ -70,8 +72,9 @@ PERMISSIONS: Mapping[Role, frozenset[str]] = {
 
 Auxiliary officers 辅警 assist but never own an enforcement step (rule T4); administrators
 manage the station and record people but read no case contents (separation of duties);
-auditors only read the audit log. ``read_personal`` is reading personal values unmasked, with a
-purpose (audited); every other read is masked. Figures 指标 (``read_figures``) are aggregates
+auditors only read the audit log. ``import_people`` is a roster import (administrators).
+``read_personal`` is reading personal values unmasked, with a purpose (audited); every other
+read is masked. Figures 指标 (``read_figures``) are aggregates
 without case contents: officers, administrators and auditors read them.
 """
 

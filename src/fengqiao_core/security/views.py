@@ -10,6 +10,9 @@ officers only, on every read path.
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
+import typing
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -38,29 +41,98 @@ def masked(value: T) -> T:
     return _mask(value)  # type: ignore[no-any-return]
 
 
+_LEAVES: set[type] = {str, int, float, bool, type(None), dt.datetime, dt.date, dt.time}
+"""Types that hold no personal value (grown as :func:`_mask` meets them)."""
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_MASKABLE: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in attrs.fields(kind))
+    return names
+
+
+def _may_hold(hint: Any, seen: set[type]) -> bool:
+    """Whether a value of type ``hint`` may hold a personal value or a point (conservative)."""
+    if hint in _LEAVES or hint is type(None):
+        return False
+    if isinstance(hint, type):
+        if issubclass(hint, enum.Enum):
+            return False
+        if issubclass(hint, Sensitive | GeoPoint):
+            return True
+        if attrs.has(hint):
+            return hint not in seen and bool(_maskable(hint, seen | {hint}))
+        return True  # an unknown class: look at the value
+    args = typing.get_args(hint)
+    return not args or any(_may_hold(arg, seen) for arg in args if arg is not Ellipsis)
+
+
+def _maskable(kind: type, seen: set[type] | None = None) -> tuple[str, ...]:
+    """The fields of attrs class ``kind`` whose declared types may hold personal values."""
+    names = _MASKABLE.get(kind)
+    if names is not None:
+        return names
+    try:
+        hints = typing.get_type_hints(kind)
+    except Exception:  # unresolvable annotations: look at every field
+        found = _field_names(kind)
+    else:
+        found = tuple(
+            name
+            for name in _field_names(kind)
+            if name not in hints or _may_hold(hints[name], seen or {kind})
+        )
+    _MASKABLE[kind] = found
+    return found
+
+
+def _replaced(value: Any, changes: dict[str, Any]) -> Any:
+    """A copy of the attrs instance ``value`` with ``changes``.
+
+    Built without ``__init__``: the changed values are masks of values that were valid, so the
+    validators ``attrs.evolve`` would run again (the bulk of a masked read) cannot fail.
+    """
+    kind = type(value)
+    copy = object.__new__(kind)
+    put = object.__setattr__
+    for name in _FIELDS.get(kind) or _field_names(kind):
+        put(copy, name, getattr(value, name))
+    for name, new in changes.items():
+        put(copy, name, new)
+    return copy
+
+
 def _mask(value: Any) -> Any:
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
     if isinstance(value, Sensitive):
         return withhold(value)
-    if isinstance(value, Party) and value.birth_date is not None:
-        value = attrs.evolve(value, birth_date=None)  # with the ID's mask it gives it back
-    if isinstance(value, GeoPoint):
-        return attrs.evolve(value, lon=round(value.lon, 3), lat=round(value.lat, 3))
-    if isinstance(value, tuple | list):
+    if kind is tuple or kind is list:
         items = [_mask(v) for v in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
             return value
-        return tuple(items) if isinstance(value, tuple) else items
-    if attrs.has(type(value)):
-        changes = {}
-        for field in attrs.fields(type(value)):
-            current = getattr(value, field.name)
-            if current is None or isinstance(current, str | int | float | bool):
-                continue
-            new = _mask(current)
-            if new is not current:
-                changes[field.alias or field.name] = new
-        return attrs.evolve(value, **changes) if changes else value
-    return value
+        return tuple(items) if kind is tuple else items
+    if kind is GeoPoint:
+        return _replaced(value, {"lon": round(value.lon, 3), "lat": round(value.lat, 3)})
+    if not attrs.has(kind):
+        if isinstance(value, enum.Enum):
+            _LEAVES.add(kind)
+        return value
+    changes = {}
+    for name in _MASKABLE.get(kind) or _maskable(kind):
+        current = getattr(value, name)
+        if type(current) in _LEAVES:
+            continue
+        new = withhold(current) if isinstance(current, Sensitive) else _mask(current)
+        if new is not current:
+            changes[name] = new
+    if kind is Party and value.birth_date is not None:
+        changes["birth_date"] = None  # with the ID's mask it gives it back
+    return _replaced(value, changes) if changes else value
 
 
 def without_screening(matter: Matter) -> Matter:

@@ -32,6 +32,8 @@ __all__ = [
     "COUNT_KEYS",
     "AccessSettings",
     "Backends",
+    "PluginGrant",
+    "PluginSettings",
     "RuleSettings",
     "StationConfig",
     "counts",
@@ -156,6 +158,63 @@ class AccessSettings:
     auditors: tuple[str, ...] = field(default=(), validator=_ids)
 
 
+def _plugin_names(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, tuple):
+        raise ValidationError(attribute.name, "expected a list of plugin names")
+    for position, item in enumerate(value):
+        if not isinstance(item, str) or not _NAME.fullmatch(item):
+            raise ValidationError(
+                f"{attribute.name}[{position}]",
+                f"{describe_value(item)} is not a plugin name ([a-z][a-z0-9_-]*)",
+            )
+
+
+@frozen(kw_only=True)
+class PluginGrant:
+    """What a station grants one plugin 插件授权 (a ``[plugins.grants.NAME]`` table).
+
+    Attributes:
+        personal_data: The plugin's observers and advisors receive matters with personal
+            values unmasked (default ``False``: masked, ``reveal()`` refused). Recorded in the
+            audit log each time the station opens.
+    """
+
+    personal_data: bool = field(default=False, validator=attrs.validators.instance_of(bool))
+
+
+@frozen(kw_only=True)
+class PluginSettings:
+    """Which installed plugins a station trusts 插件信任 (the ``[plugins]`` table).
+
+    Installed plugins are the distributions with a ``fengqiao_core`` entry point. Built-in
+    plugins, and plugins a host application registers on the manager in code, are always
+    loaded. A station file without a ``[plugins]`` table keeps the earlier behaviour — every
+    installed plugin is loaded — and ``fengqiao check`` warns; with the table, an installed
+    plugin not named in ``allow`` is neither imported nor called for this station. Either way
+    observers and advisors see personal data masked unless the plugin is granted it.
+
+    Attributes:
+        allow: Entry-point names of the installed plugins to load; ``None`` (no ``[plugins]``
+            table): all of them.
+        grants: Per plugin name, what it is granted beyond masked data.
+    """
+
+    allow: tuple[str, ...] | None = field(default=None, validator=_plugin_names)
+    grants: dict[str, PluginGrant] = field(factory=dict, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        for name in self.grants:
+            if not _NAME.fullmatch(name):
+                raise ValidationError(f"grants.{describe_value(name)}", "is not a plugin name")
+
+    @property
+    def personal_data(self) -> frozenset[str]:
+        """The plugins granted personal data."""
+        return frozenset(name for name, grant in self.grants.items() if grant.personal_data)
+
+
 @frozen(kw_only=True, repr=False)
 class StationConfig(StationData):
     """A station's configuration 派出所配置: its declared data, backends and rule settings.
@@ -169,6 +228,7 @@ class StationConfig(StationData):
     backends: Backends = Backends()
     rules: RuleSettings = RuleSettings()
     access: AccessSettings = AccessSettings()
+    plugins: PluginSettings = PluginSettings()
     calendar: CalendarSettings = field(
         factory=CalendarSettings, validator=attrs.validators.instance_of(CalendarSettings)
     )

@@ -51,10 +51,10 @@ from fengqiao_core.security.keys import require_secret, screening_key
 from fengqiao_core.security.logs import get_logger
 from fengqiao_core.security.views import SCREENING_READERS, masked, without_screening
 from fengqiao_core.station import arguments as args
+from fengqiao_core.station import opening
 from fengqiao_core.station.config import StationConfig
 from fengqiao_core.station.dispatch import Dispatcher, messages_for
 from fengqiao_core.station.identity import Roster
-from fengqiao_core.station.opening import check_screening, open_backends, open_secret
 from fengqiao_core.station.screening import ScreeningIndex
 from fengqiao_core.station.values import (
     RETRIES,
@@ -108,13 +108,13 @@ class StationCore:
             legal_categories=rules.legal_categories,
             lead_body=rules.lead_body,
         )
-        self.screening = check_screening(rules.screening)
+        self.screening = opening.check_screening(rules.screening)
         self.calendar = WorkingCalendar(fallback=rules.calendar, settings=config.calendar)
-        self._secret: bytes | None = open_secret(config, secret)
-        self.plugins = plugins or Plugins()
+        self._secret: bytes | None = opening.open_secret(config, secret)
+        self.plugins = opening.station_plugins(config, plugins)
         self.algorithms = self.plugins.algorithms()
         self.converter = self.plugins.make_converter()
-        opened = open_backends(config, self.plugins, self.converter, backends or {})
+        opened = opening.open_backends(config, self.plugins, self.converter, backends or {})
         self._storage: StorageBackend = opened["storage"]
         self.grid: GridBackend = opened["grid"]
         self.volunteers: VolunteerBackend = opened["volunteers"]

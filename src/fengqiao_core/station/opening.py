@@ -22,7 +22,7 @@ from fengqiao_core.rules.screening import ScreeningSettings
 from fengqiao_core.security.keys import ENV, MIN_SECRET_BYTES, check_secret, load_secret
 from fengqiao_core.station.config import StationConfig
 
-__all__ = ["open_backends", "open_secret"]
+__all__ = ["open_backends", "open_secret", "station_plugins"]
 
 
 def open_secret(config: StationConfig, secret: bytes | None) -> bytes:
@@ -51,6 +51,18 @@ def open_secret(config: StationConfig, secret: bytes | None) -> bytes:
             "the station file (relative to its folder), or pass secret= when opening it"
         )
     return found
+
+
+def station_plugins(config: StationConfig, given: Plugins | None) -> Plugins:
+    """The plugins this station calls: its ``[plugins]`` allow-list and grants applied.
+
+    Without a given facade only the allowed entry points are imported; a given facade (shared
+    by several stations, or built by a test) is narrowed to what the station allows.
+    """
+    trust = config.plugins
+    if given is None:
+        return Plugins(allow=trust.allow, personal_data=trust.personal_data)
+    return given.for_station(trust.allow, trust.personal_data)
 
 
 def _storage_url(config: StationConfig) -> str:

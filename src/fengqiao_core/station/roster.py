@@ -15,7 +15,8 @@ import attrs
 from attrs import frozen
 
 from fengqiao_core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from fengqiao_core.model import Actor, Person, Role
+from fengqiao_core.model import Actor, Person
+from fengqiao_core.security.access import IMPORT_PEOPLE, PERMISSIONS
 from fengqiao_core.station.core import StationCore
 from fengqiao_core.station.values import RETRIES
 
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
     from fengqiao_core.ports import UnitOfWork
 
 __all__ = ["IMPORT_PEOPLE", "ImportCounts", "RosterUseCases"]
-
-IMPORT_PEOPLE = "import_people"
-"""The audited action of a roster import (administrators only)."""
 
 
 @frozen
@@ -59,7 +57,7 @@ class RosterUseCases(StationCore):
         """
         if not isinstance(actor, Actor):
             raise ValidationError("actor", f"expected an Actor, got {type(actor).__name__}")
-        if actor.role is not Role.ADMIN:
+        if IMPORT_PEOPLE not in PERMISSIONS.get(actor.role, frozenset()):
             self._record_denial(actor, IMPORT_PEOPLE, "people", "*")
             raise PermissionDenied(f"role {actor.role.value!r} may not {IMPORT_PEOPLE!r}")
         if isinstance(people, Person) or not isinstance(people, Sequence):

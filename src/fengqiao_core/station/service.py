@@ -11,7 +11,8 @@ knowing only the core — people (:mod:`~fengqiao_core.station.people`), intake
 (:mod:`~fengqiao_core.station.intake`), the lifecycle (:mod:`~fengqiao_core.station.lifecycle`),
 mediation (:mod:`~fengqiao_core.station.mediation`), roster imports
 (:mod:`~fengqiao_core.station.roster`), queries (:mod:`~fengqiao_core.station.queries`) and
-figures (:mod:`~fengqiao_core.station.figures`). A new use case goes into the mixin of its
+figures (:mod:`~fengqiao_core.station.figures`) and the plugin grants
+(:mod:`~fengqiao_core.station.trust`). A new use case goes into the mixin of its
 concept, or a new mixin added to the list below.
 """
 
@@ -30,6 +31,7 @@ from fengqiao_core.station.mediation import MediationUseCases
 from fengqiao_core.station.people import PeopleUseCases
 from fengqiao_core.station.queries import StationQueries
 from fengqiao_core.station.roster import RosterUseCases
+from fengqiao_core.station.trust import PluginTrust
 from fengqiao_core.station.values import Clock
 
 __all__ = ["StationService", "open_station"]
@@ -43,6 +45,7 @@ class StationService(
     RosterUseCases,
     StationQueries,
     FiguresQueries,
+    PluginTrust,
 ):
     """A station at work 派出所: report and triage matters, take them through their lifecycles.
 
