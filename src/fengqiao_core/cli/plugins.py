@@ -30,7 +30,9 @@ def _status(name: str, station: Plugins) -> str:
 def plugin_listing(
     plugins: Plugins, commands: dict[str, list[str]], config: StationConfig | None = None
 ) -> list[dict[str, Any]]:
-    """One JSON-ready record per plugin, backends with their URL schemes (with ``status`` and ``personal_data`` per station).
+    """One JSON-ready record per plugin (backends with their URL schemes).
+
+    With a station, each record also has ``status`` and ``personal_data``.
 
     Args:
         plugins: A facade that loaded every installed plugin.
