@@ -4,6 +4,8 @@ key rotation keeps older entries verifiable and refuses forgeries under retired 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from pathlib import Path
 
 import attrs
@@ -16,7 +18,9 @@ from fengqiao_core.errors import ConfigurationError, ValidationError
 from fengqiao_core.model.personal import FreeText, PersonName
 from fengqiao_core.security.audit import seal
 from fengqiao_core.security.coverage import canonical
-from fengqiao_core.security.crypto import default_algorithms
+from fengqiao_core.hookspecs import hookimpl
+from fengqiao_core.plugins import Plugins, get_plugin_manager
+from fengqiao_core.security.crypto import DigestAlgorithm, MacAlgorithm, default_algorithms
 from fengqiao_core.security.keys import derive_key
 from fengqiao_core.station import open_station
 from fengqiao_core.station.config import SecretSettings
@@ -270,3 +274,37 @@ def test_the_station_file_names_the_rotation():
     assert config.secrets == SecretSettings(key_version=3, retired_files=("2025.key",))
     assert config.secrets.mac == "hmac-sha256" and config.secrets.digest == "sha256"
     assert default_algorithms().digest("sha256").digest(b"").hex().startswith("e3b0c442")
+
+
+# --- crypto agility: a plugin's MAC and digest, chosen by the station file ------------------
+
+
+class _Sha3Plugin:
+    """Stands in for an SM3 provider (等保 / 密评): a MAC and a digest under new ids."""
+
+    @hookimpl
+    def fengqiao_register_algorithms(self):
+        return [
+            MacAlgorithm(
+                "hmac-sha3-256", "HMAC-SHA3-256", lambda k, d: hmac.new(k, d, "sha3_256").digest()
+            ),
+            DigestAlgorithm("sha3-256", "SHA3-256", lambda d: hashlib.sha3_256(d).digest()),
+        ]
+
+
+def test_a_plugin_algorithm_named_in_the_station_file_seals_and_covers():
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(_Sha3Plugin(), name="sha3")
+    config = attrs.evolve(MIAOSHAN, secrets=SecretSettings(mac="hmac-sha3-256", digest="sha3-256"))
+    with open_station(
+        config, secret=SECRET, clock=Clock(), plugins=Plugins(pm), dispatch=False
+    ) as service:
+        matter = service.report(OFFICER, draft()).id
+        entry = service.audit_log(AUDITOR)[-1]
+        assert (entry.algorithm, entry.digest_algorithm) == ("hmac-sha3-256", "sha3-256")
+        assert service.check_audit(AUDITOR).ok
+        events = _state(service).events[matter]
+        events[1] = attrs.evolve(events[1], owner="O02")
+        assert _problem(service) == ("altered_event", 1)
+    with pytest.raises(ConfigurationError, match="unknown algorithm 'hmac-sha3-256'"):
+        open_station(config, secret=SECRET, plugins=PLUGINS, dispatch=False)
