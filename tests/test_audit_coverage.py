@@ -12,14 +12,13 @@ import attrs
 import pytest
 
 import fengqiao_core
-
 from fengqiao_core import model as m
 from fengqiao_core.errors import ConfigurationError, ValidationError
+from fengqiao_core.hookspecs import hookimpl
 from fengqiao_core.model.personal import FreeText, PersonName
+from fengqiao_core.plugins import Plugins, get_plugin_manager
 from fengqiao_core.security.audit import seal
 from fengqiao_core.security.coverage import canonical
-from fengqiao_core.hookspecs import hookimpl
-from fengqiao_core.plugins import Plugins, get_plugin_manager
 from fengqiao_core.security.crypto import DigestAlgorithm, MacAlgorithm, default_algorithms
 from fengqiao_core.security.keys import derive_key
 from fengqiao_core.station import open_station
@@ -51,7 +50,9 @@ def busy():
         clock.advance(minutes=5)
         service.register(OFFICER, matters[0])
         service.register_person(OFFICER, _person("r-1"))
-        service.import_people(m.Actor("AD1", m.Role.ADMIN), [_person("r-2"), _person("r-3", "居民丙")])
+        service.import_people(
+            m.Actor("AD1", m.Role.ADMIN), [_person("r-2"), _person("r-3", "居民丙")]
+        )
         yield service, matters
 
 
@@ -152,7 +153,8 @@ def test_the_digest_is_over_the_canonical_stored_encoding(busy):
     service, matters = busy
     event = service._storage.inner.unit_of_work().matters.history(matters[0])[0]
     text = canonical(service.converter, event, m.MatterEvent)
-    assert text.startswith(b"{") and b", " not in text
+    assert text.startswith(b"{")
+    assert b", " not in text
     assert text == canonical(PLUGINS.make_converter(), event, m.MatterEvent)
 
 
@@ -169,7 +171,8 @@ def test_an_old_chain_and_its_data_verify_and_new_entries_cover_their_writes():
             object_type="matter", object_id=old, digest_algorithm="",
         )  # fmt: skip
         state.audit[0] = legacy  # as a v2 station wrote it: nothing covered
-        assert legacy.covers == () and not legacy.digest_algorithm
+        assert legacy.covers == ()
+        assert not legacy.digest_algorithm
         assert service.check_audit(AUDITOR).ok
         clock.advance(minutes=1)
         service.register(OFFICER, old)
@@ -272,7 +275,7 @@ def test_the_station_file_names_the_rotation():
         text + '\n[secrets]\nkey_version = 3\nretired_files = ["2025.key"]\n'
     )
     assert config.secrets == SecretSettings(key_version=3, retired_files=("2025.key",))
-    assert config.secrets.mac == "hmac-sha256" and config.secrets.digest == "sha256"
+    assert (config.secrets.mac, config.secrets.digest) == ("hmac-sha256", "sha256")
     assert default_algorithms().digest("sha256").digest(b"").hex().startswith("e3b0c442")
 
 

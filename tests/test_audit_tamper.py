@@ -109,7 +109,7 @@ KINDS = ("edit", "delete", "swap", "insert", "relink", "retired_key")
 
 def test_a_thousand_tamperings_of_a_10000_entry_chain_are_each_found(chain):
     rng = random.Random(15)
-    found = {kind: 0 for kind in KINDS}
+    found = dict.fromkeys(KINDS, 0)
     for i in range(TAMPERINGS):
         how = KINDS[i % len(KINDS)]
         low = ROTATED_AT + 2 if how == "retired_key" else 3
@@ -129,9 +129,7 @@ def test_whole_chain_verification_finds_the_same_position(chain, how):
 
 
 def _check(entries, witness=None):
-    return check_chain(
-        entries, CURRENT, default_algorithms(), station="miaoshan", witness=witness
-    )
+    return check_chain(entries, CURRENT, default_algorithms(), station="miaoshan", witness=witness)
 
 
 def test_truncation_deletion_rollback_and_divergence_are_found_against_a_witness(chain):
@@ -190,7 +188,9 @@ class SqliteTamper:
         return found[0]
 
     def edit_event(self, matter_id, version, _):
-        sql = "UPDATE events SET body = json_set(body, '$.at', ?) WHERE matter_id = ? AND version = ?"
+        sql = (
+            "UPDATE events SET body = json_set(body, '$.at', ?) WHERE matter_id = ? AND version = ?"
+        )
         old = self._event(matter_id, version)
         self._run((sql, ("2020-01-01T00:00:00+08:00", matter_id, version)))
         return lambda: self._restore(matter_id, version, old)
@@ -222,7 +222,9 @@ class SqliteTamper:
             ).fetchone()
         conn.close()
         body = body.replace(f'"version":{top}', f'"version":{top + 1}')
-        self._run(("INSERT INTO events VALUES (?, ?, ?, ?, ?)", (matter_id, top + 1, schema, kind, body)))
+        self._run(
+            ("INSERT INTO events VALUES (?, ?, ?, ?, ?)", (matter_id, top + 1, schema, kind, body))
+        )
         sql = "DELETE FROM events WHERE matter_id = ? AND version = ?"
         return lambda: self._run((sql, (matter_id, top + 1)))
 
@@ -299,7 +301,9 @@ def test_edited_deleted_swapped_and_inserted_events_are_each_found(tmp_path, sto
     service, clock = _sqlite_station(tmp_path) if store == "sqlite" else station()
     with service:
         ids = _fill(service, clock, 30)
-        tamper = SqliteTamper(tmp_path / "miaoshan.db") if store == "sqlite" else MemoryTamper(service)
+        tamper = (
+            SqliteTamper(tmp_path / "miaoshan.db") if store == "sqlite" else MemoryTamper(service)
+        )
         _event_tamperings(service, tamper, ids, 40, seed=store)
 
 
@@ -309,12 +313,15 @@ def test_a_thousand_event_tamperings_are_each_found(tmp_path, store):
     service, clock = _sqlite_station(tmp_path) if store == "sqlite" else station()
     with service:
         ids = _fill(service, clock, 1_000)
-        tamper = SqliteTamper(tmp_path / "miaoshan.db") if store == "sqlite" else MemoryTamper(service)
+        tamper = (
+            SqliteTamper(tmp_path / "miaoshan.db") if store == "sqlite" else MemoryTamper(service)
+        )
         _event_tamperings(service, tamper, ids, TAMPERINGS, seed=store)
 
 
 SQL_TAMPERINGS = [
-    ("UPDATE entities SET body = json_set(body, '$.name', '冒名者') WHERE id = 'r-2'", "altered_record"),
+    ("UPDATE entities SET body = json_set(body, '$.name', '冒名者')"
+     " WHERE id = 'r-2'", "altered_record"),
     ("DELETE FROM entities WHERE id = 'r-3'", "altered_record"),
     ("UPDATE matter_bodies SET body = json_set(body, '$.owner', 'O02')"
      " WHERE id = (SELECT min(id) FROM matter_bodies)", "altered_record"),

@@ -121,7 +121,10 @@ class StoreContent:
             )
         if self._matters:
             gone = min(self._matters)
-            return "altered_record", f"matter {gone} is covered by the chain but gone from the store"
+            return (
+                "altered_record",
+                f"matter {gone} is covered by the chain but gone from the store",
+            )
         return None
 
     def _entities_left(self) -> tuple[str, str] | None:
@@ -143,5 +146,8 @@ class StoreContent:
                     )
         if self._entities:
             kind, gone = min(self._entities)
-            return "altered_record", f"{kind} {gone} is covered by the chain but gone from the store"
+            return (
+                "altered_record",
+                f"{kind} {gone} is covered by the chain but gone from the store",
+            )
         return None

@@ -171,8 +171,12 @@ def check_chain(
     witness: Checkpoint | None = None,
     store: StoreCheck | None = None,
 ) -> AuditReport:
-    """Check ``entries`` link by link (streamed), what they cover against the ``store``, and,
-    given a ``witness``, the head it saw. The first problem in chain order is reported."""
+    """Check ``entries`` (streamed), what they cover and the head a ``witness`` saw.
+
+    Link by link first, with what each entry covers checked against the ``store`` as it
+    comes; then the witness; then what the store holds that no entry covers. The first
+    problem in that order is reported.
+    """
     chain = ChainCheck(secret, algorithms)
     seen_digest = GENESIS
     stream = iter(entries)

@@ -212,12 +212,12 @@ class StationQueries(StationCore):
         )
 
     def check_audit(self, actor: Actor, witness: Checkpoint | None = None) -> AuditReport:
-        """Check the audit chain 审计核验 (an auditor's): link by link, the events and records
-        each entry covers against the store as stored, and the head against a ``witness``.
+        """Check the audit chain 审计核验 (an auditor's), what it covers and its head.
 
-        Entries and events are streamed in one unit of work of the backend itself (no masking,
-        no unsealing), so the first edited, deleted, swapped or inserted entry or event is
-        named whatever the store's size.
+        Link by link, the events and records each entry covers against the store as stored,
+        and the head against a ``witness``. Entries and events are streamed in one unit of
+        work of the backend itself (no masking, no unsealing), so the first edited, deleted,
+        swapped or inserted entry or event is named whatever the store's size.
         """
         self._authorise(actor, READ_AUDIT, "audit", "*")
         with self._storage.unit_of_work() as uow:
