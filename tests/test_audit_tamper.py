@@ -296,27 +296,24 @@ def _event_tamperings(service, tamper, ids, count, seed):
     assert service.check_audit(AUDITOR).ok
 
 
-@pytest.mark.parametrize("store", ["sqlite", "memory"])
-def test_edited_deleted_swapped_and_inserted_events_are_each_found(tmp_path, store):
+def _tamper_events(tmp_path, store, matters, count):
     service, clock = _sqlite_station(tmp_path) if store == "sqlite" else station()
     with service:
-        ids = _fill(service, clock, 30)
-        tamper = (
-            SqliteTamper(tmp_path / "miaoshan.db") if store == "sqlite" else MemoryTamper(service)
-        )
-        _event_tamperings(service, tamper, ids, 40, seed=store)
+        ids = _fill(service, clock, matters)
+        db = tmp_path / "miaoshan.db"
+        tamper = SqliteTamper(db) if store == "sqlite" else MemoryTamper(service)
+        _event_tamperings(service, tamper, ids, count, seed=store)
+
+
+@pytest.mark.parametrize("store", ["sqlite", "memory"])
+def test_edited_deleted_swapped_and_inserted_events_are_each_found(tmp_path, store):
+    _tamper_events(tmp_path, store, 30, 40)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("store", ["sqlite", "memory"])
 def test_a_thousand_event_tamperings_are_each_found(tmp_path, store):
-    service, clock = _sqlite_station(tmp_path) if store == "sqlite" else station()
-    with service:
-        ids = _fill(service, clock, 1_000)
-        tamper = (
-            SqliteTamper(tmp_path / "miaoshan.db") if store == "sqlite" else MemoryTamper(service)
-        )
-        _event_tamperings(service, tamper, ids, TAMPERINGS, seed=store)
+    _tamper_events(tmp_path, store, 1_000, TAMPERINGS)
 
 
 SQL_TAMPERINGS = [
