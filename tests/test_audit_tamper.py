@@ -5,7 +5,7 @@ relinks and forgeries under the retired key; truncations, whole-log deletion, ro
 diverged rewrite are found against a witness checkpoint; on SQLite (raw SQL on the file) and
 the memory store, edited, deleted, swapped and inserted events, swapped event bodies, edited
 people and projections are found by the station's ``check_audit``. The default run keeps the
-store small; ``--run-slow`` runs 1,000 event tamperings on each store.
+store small; ``--run-slow`` runs 1,000 event tamperings on each store (250 matters).
 """
 
 from __future__ import annotations
@@ -313,7 +313,7 @@ def test_edited_deleted_swapped_and_inserted_events_are_each_found(tmp_path, sto
 @pytest.mark.slow
 @pytest.mark.parametrize("store", ["sqlite", "memory"])
 def test_a_thousand_event_tamperings_are_each_found(tmp_path, store):
-    _tamper_events(tmp_path, store, 1_000, TAMPERINGS)
+    _tamper_events(tmp_path, store, 250, TAMPERINGS)
 
 
 SQL_TAMPERINGS = [
