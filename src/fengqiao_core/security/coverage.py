@@ -4,7 +4,7 @@ Each write handed to the storage port — one matter's new events, or a person, 
 as stored — becomes a :class:`~fengqiao_core.ports.Covered` record: what was written (matter
 id and version range, entity id and version) and the digest of its canonical encoding. The
 encoding is the converter's unstructured form (what every backend stores) as JSON with sorted
-keys, no spaces and UTF-8 text, so the digest is the same whichever backend holds the record
+keys, no spaces and UTF-8 text (:func:`canonical`), so the digest is the same whichever backend holds the record
 and covers exactly what was stored: once personal values are sealed before they reach the
 port, it covers their ciphertext. Verification reads the stored records back through a unit of
 work and recomputes the same digests (:mod:`fengqiao_core.security.verification`).
@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from fengqiao_core.model import Entity, MatterEvent
 from fengqiao_core.ports import Covered
@@ -27,10 +29,17 @@ ENTITY_KINDS = {"people": "person", "places": "place", "teams": "team"}
 
 
 def canonical(converter: Any, value: Any, unstructure_as: Any = None) -> bytes:
-    """The canonical encoding of ``value``: its unstructured form as sorted, compact JSON."""
+    """The canonical encoding of ``value``: its unstructured form as sorted, compact JSON.
+
+    orjson writes it (keys sorted, UTF-8, floats as their shortest round-trip form); what it
+    refuses (integers beyond 64 bits, lone surrogates) goes through the ``json`` module.
+    """
     data = converter.unstructure(value, unstructure_as)
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.encode("utf-8", "surrogatepass")
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return text.encode("utf-8", "surrogatepass")
 
 
 def events_digest(
