@@ -4,9 +4,9 @@ Each write handed to the storage port — one matter's new events, or a person, 
 as stored — becomes a :class:`~fengqiao_core.ports.Covered` record: what was written (matter
 id and version range, entity id and version) and the digest of its canonical encoding. The
 encoding is the converter's unstructured form (what every backend stores) as JSON with sorted
-keys, no spaces and UTF-8 text (:func:`canonical`), so the digest is the same whichever backend holds the record
-and covers exactly what was stored: once personal values are sealed before they reach the
-port, it covers their ciphertext. Verification reads the stored records back through a unit of
+keys, no spaces and UTF-8 text (:func:`canonical`), so the digest is the same whichever
+backend holds the record and covers exactly what was stored: once personal values are sealed
+before they reach the port, it covers their ciphertext. Verification reads the stored records back through a unit of
 work and recomputes the same digests (:mod:`fengqiao_core.security.verification`).
 """
 
