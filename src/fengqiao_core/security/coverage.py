@@ -6,8 +6,9 @@ id and version range, entity id and version) and the digest of its canonical enc
 encoding is the converter's unstructured form (what every backend stores) as JSON with sorted
 keys, no spaces and UTF-8 text (:func:`canonical`), so the digest is the same whichever
 backend holds the record and covers exactly what was stored: once personal values are sealed
-before they reach the port, it covers their ciphertext. Verification reads the stored records back through a unit of
-work and recomputes the same digests (:mod:`fengqiao_core.security.verification`).
+before they reach the port, it covers their ciphertext. Verification reads the stored
+records back through a unit of work and recomputes the same digests
+(:mod:`fengqiao_core.security.verification`).
 """
 
 from __future__ import annotations
