@@ -173,6 +173,9 @@ def _sql(db, statement):
     conn.close()
 
 
+_M = "WHERE version = 1 AND matter_id = (SELECT max(matter_id) FROM events)"
+
+
 @pytest.mark.parametrize(
     ("tamper", "problem"),
     [
@@ -180,6 +183,11 @@ def _sql(db, statement):
         ("DELETE FROM audit WHERE seq = 2", "broken_link"),
         ("DELETE FROM audit WHERE seq > 3", "truncated_or_rolled_back"),
         ("DELETE FROM audit", "log_deleted"),
+        (
+            f"UPDATE events SET body = json_set(body, '$.at', '2020-01-01T00:00:00+08:00') {_M}",
+            "altered_event",
+        ),
+        (f"DELETE FROM events {_M.replace('version = 1', 'version = 2')}", "altered_event"),
     ],
 )
 def test_verify_exits_non_zero_on_tampering_in_the_store(store, tmp_path, tamper, problem):

@@ -73,17 +73,35 @@ def test_an_unclaimed_database_is_claimed_by_the_first_station(tmp_path):
         SqliteStorage(path, station="b2")
 
 
-def test_database_and_wal_files_are_owner_only(tmp_path):
-    path = tmp_path / "private.db"
+def _with_a_matter(path):
     store = SqliteStorage(path)
     with store.unit_of_work() as uow:
         uow.matters.append([d.report("m1")], 0)
         uow.commit()
+    return store
+
+
+def test_database_and_wal_files_are_owner_only(tmp_path):
+    path = tmp_path / "private.db"
+    store = _with_a_matter(path)
     for name in ("private.db", "private.db-wal"):
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600
     backup(path, tmp_path / "copy.db")
     store.close()
     assert stat.S_IMODE(os.stat(tmp_path / "copy.db").st_mode) == 0o600
+
+
+def test_a_database_left_open_to_others_is_made_owner_only_when_opened(tmp_path):
+    path = tmp_path / "older.db"
+    store = _with_a_matter(path)
+    for name in ("older.db", "older.db-wal"):
+        os.chmod(tmp_path / name, 0o644)  # as a version before owner-only files left it
+    SqliteStorage(path).close()
+    store.close()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert not (tmp_path / "older.db-wal").exists() or (
+        stat.S_IMODE(os.stat(tmp_path / "older.db-wal").st_mode) == 0o600
+    )
 
 
 def test_backup_to_a_missing_folder_names_the_file_and_why(tmp_path):

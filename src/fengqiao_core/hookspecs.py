@@ -270,10 +270,12 @@ def fengqiao_register_algorithms() -> Iterable[Algorithm]:
     its signature id), so a station can adopt new algorithms — e.g. SM3-HMAC, an SM3-based
     KDF and SM2 signatures for 等保 / 密评 deployments — and still verify what was written
     before. Ids are unique across plugins and cannot replace the defaults (``hmac-sha256``,
-    ``hkdf-sha256``, ``ed25519``); a duplicate is a ``PluginError`` naming both plugins.
+    ``sha256``, ``hkdf-sha256``, ``ed25519``); a duplicate is a ``PluginError`` naming both
+    plugins. A station chooses its MAC and digest under ``[secrets]`` (``mac``, ``digest``).
 
     Returns:
         :class:`~fengqiao_core.security.crypto.MacAlgorithm`,
+        :class:`~fengqiao_core.security.crypto.DigestAlgorithm`,
         :class:`~fengqiao_core.security.crypto.KdfAlgorithm` or
         :class:`~fengqiao_core.security.crypto.SignatureAlgorithm` records, or ``None``.
 

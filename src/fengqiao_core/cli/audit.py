@@ -2,10 +2,10 @@
 
 ``checkpoint`` signs the chain's head (sequence, digest, time) with the station's Ed25519
 witness key and writes it to a witness file that must live outside the database (another
-disk, another machine, a printout of its digest). ``verify`` checks the chain link by link
-and, given the witness, finds a cut-off tail, a deleted log or a restored older backup; it
-exits 1 when it finds a problem. Both act as an auditor of the station file's ``[access]``
-table (the first, or ``--as PERSON``).
+disk, another machine, a printout of its digest). ``verify`` checks the chain link by link,
+the events and records each entry covers against the store, and, given the witness, finds a
+cut-off tail, a deleted log or a restored older backup; it exits 1 when it finds a problem.
+Both act as an auditor of the station file's ``[access]`` table (the first, or ``--as PERSON``).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def verify(
     person: AsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check the audit chain (and its head against a witness); exit 1 on any problem."""
+    """Check the audit chain, the events it covers and its head (witness); exit 1 on a problem."""
     try:
         seen = None if witness is None else read_witness(witness)
         with open_for_reading(station, db) as opened:

@@ -27,6 +27,7 @@ __all__ = [
     "BackendContext",
     "BackendSpec",
     "Capability",
+    "Covered",
     "DeliveryResult",
     "Dimension",
     "MatterFilter",
@@ -236,6 +237,41 @@ class AggregateRow:
     values: tuple[float | None, ...]
 
 
+COVERED_KINDS = ("matter", "person", "place", "team")
+"""What an audit entry's writes can be: a matter's events or a person, place or team."""
+
+
+def _covered_kind(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in COVERED_KINDS:
+        raise ValidationError(attribute.name, f"expected one of {', '.join(COVERED_KINDS)}")
+
+
+def _covers(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(c, Covered) for c in value):
+        raise ValidationError(attribute.name, "expected a tuple of Covered")
+
+
+@frozen
+class Covered:
+    """One write an audit entry covers 审计覆盖: a matter's new events or an entity's body.
+
+    Attributes:
+        kind: ``matter`` (events ``first``..``last`` of the matter) or ``person``, ``place``,
+            ``team`` (the entity stored at version ``first`` = ``last``).
+        id: The matter's or the entity's id.
+        first: The first version written.
+        last: The last version written.
+        digest: The hex digest (the entry's ``digest_algorithm``) of what was handed to the
+            store, in its canonical encoding (:mod:`fengqiao_core.security.coverage`).
+    """
+
+    kind: str = field(validator=_covered_kind)
+    id: str = field(validator=code)
+    first: int = field(validator=_sequence)
+    last: int = field(validator=_sequence)
+    digest: str = field(validator=_hex_digest)
+
+
 @frozen(kw_only=True)
 class AuditEntry:
     """An audit entry 审计记录: who did what to which object, when, with what outcome.
@@ -244,7 +280,10 @@ class AuditEntry:
     computed by the core). ``detail`` says more where a reader needs it: the purpose of an
     unmasked read and the fields it revealed, the filter of a list. ``algorithm`` and ``key_id``
     name the MAC and the derived audit key that sealed the entry (chain v2); entries written
-    before v2 leave both empty and keep their old digest. Entries never hold personal values.
+    before v2 leave both empty and keep their old digest. ``covers`` lists what the entry's
+    unit of work stored (matter events by version range, entities by version) with the digest
+    of each, computed with ``digest_algorithm`` (chain v3; empty in older entries, whose
+    digests stay as they were). Entries never hold personal values.
     """
 
     seq: int = field(validator=_sequence)
@@ -258,6 +297,8 @@ class AuditEntry:
     detail: str = field(default="", validator=_detail)
     algorithm: str = field(default="", validator=_optional_code)
     key_id: str = field(default="", validator=_optional_code)
+    digest_algorithm: str = field(default="", validator=_optional_code)
+    covers: tuple[Covered, ...] = field(default=(), validator=_covers)
     prev_hash: str = field(default="", validator=_hex_digest)
     entry_hash: str = field(default="", validator=_hex_digest)
 

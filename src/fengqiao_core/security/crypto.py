@@ -8,6 +8,7 @@ id, and every stored record names the id it used, so a deployment can switch alg
 id                        kind       use
 ========================  =========  ====================================================
 ``hmac-sha256``           MAC        the audit chain's entry digests (RFC 2104, FIPS 180-4)
+``sha256``                digest     what each audit entry's unit of work stored (FIPS 180-4)
 ``hkdf-sha256``           KDF        per-purpose keys from the station secret (RFC 5869)
 ``ed25519``               signature  audit witness files (RFC 8032; ``cryptography``)
 ========================  =========  ====================================================
@@ -29,11 +30,13 @@ from attrs import frozen
 from fengqiao_core.errors import ConfigurationError
 
 __all__ = [
+    "DEFAULT_DIGEST",
     "DEFAULT_KDF",
     "DEFAULT_MAC",
     "DEFAULT_SIGNATURE",
     "Algorithm",
     "Algorithms",
+    "DigestAlgorithm",
     "KdfAlgorithm",
     "MacAlgorithm",
     "SignatureAlgorithm",
@@ -42,6 +45,7 @@ __all__ = [
 ]
 
 DEFAULT_MAC = "hmac-sha256"
+DEFAULT_DIGEST = "sha256"
 DEFAULT_KDF = "hkdf-sha256"
 DEFAULT_SIGNATURE = "ed25519"
 
@@ -64,6 +68,13 @@ class MacAlgorithm(Algorithm):
     """A keyed digest 消息认证码: ``mac(key, data) -> tag``."""
 
     mac: Callable[[bytes, bytes], bytes]
+
+
+@frozen
+class DigestAlgorithm(Algorithm):
+    """A digest 摘要算法 without a key: ``digest(data) -> hash``."""
+
+    digest: Callable[[bytes], bytes]
 
 
 @frozen
@@ -90,6 +101,10 @@ class SignatureAlgorithm(Algorithm):
 
 def _hmac_sha256(key: bytes, data: bytes) -> bytes:
     return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def _sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
 
 
 def _hkdf_sha256(secret: bytes, info: bytes, length: int) -> bytes:
@@ -129,6 +144,7 @@ def builtin_algorithms() -> tuple[Algorithm, ...]:
     """The default algorithms (see the module's table)."""
     return (
         MacAlgorithm(DEFAULT_MAC, "HMAC-SHA-256 (RFC 2104)", _hmac_sha256),
+        DigestAlgorithm(DEFAULT_DIGEST, "SHA-256 (FIPS 180-4)", _sha256),
         KdfAlgorithm(DEFAULT_KDF, "HKDF-SHA-256 (RFC 5869)", _hkdf_sha256),
         SignatureAlgorithm(
             DEFAULT_SIGNATURE,
@@ -171,6 +187,12 @@ class Algorithms:
         """The MAC ``ident`` (``ConfigurationError`` if unknown or of another kind)."""
         found = self._get(ident, MacAlgorithm)
         assert isinstance(found, MacAlgorithm)
+        return found
+
+    def digest(self, ident: str = DEFAULT_DIGEST) -> DigestAlgorithm:
+        """The digest ``ident``."""
+        found = self._get(ident, DigestAlgorithm)
+        assert isinstance(found, DigestAlgorithm)
         return found
 
     def kdf(self, ident: str = DEFAULT_KDF) -> KdfAlgorithm:

@@ -12,19 +12,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 from attrs import field, frozen
 
 from fengqiao_core.errors import ConfigurationError
 from fengqiao_core.ports import AuditEntry
-from fengqiao_core.security.audit import GENESIS, verify
+from fengqiao_core.security.audit import GENESIS, ChainCheck
 from fengqiao_core.security.crypto import DEFAULT_SIGNATURE, Algorithms
-from fengqiao_core.security.keys import derive_key
+from fengqiao_core.security.rotation import KeyRing
 
-__all__ = ["AuditReport", "Checkpoint", "check_chain", "read_witness", "sign_head", "write_witness"]
+__all__ = [
+    "AuditReport",
+    "Checkpoint",
+    "StoreCheck",
+    "check_chain",
+    "read_witness",
+    "sign_head",
+    "write_witness",
+]
 
 FORMAT = "fengqiao-audit-witness/1"
 
@@ -79,10 +88,15 @@ class Checkpoint:
 
 
 def sign_head(
-    head: AuditEntry | None, *, station: str, secret: bytes, at: dt.datetime, algorithms: Algorithms
+    head: AuditEntry | None,
+    *,
+    station: str,
+    secret: bytes | KeyRing,
+    at: dt.datetime,
+    algorithms: Algorithms,
 ) -> Checkpoint:
-    """A checkpoint of ``head`` (``None``: an empty log) signed with the witness key."""
-    key = derive_key(secret, "witness", algorithms=algorithms)
+    """A checkpoint of ``head`` (``None``: an empty log) signed with the current witness key."""
+    key = KeyRing.of(secret, algorithms).key("witness")
     signer = algorithms.signature(DEFAULT_SIGNATURE)
     unsigned = Checkpoint(
         station=station,
@@ -106,9 +120,12 @@ class AuditReport:
 
     Attributes:
         entries: How many entries the store holds.
-        problem: ``""`` when all is well; else ``broken_link``, ``log_deleted``,
-            ``truncated_or_rolled_back``, ``diverged``, ``bad_witness`` or ``foreign_witness``.
-        position: The first bad entry (``broken_link``), else the witnessed sequence number.
+        problem: ``""`` when all is well; else ``broken_link``, ``altered_event``,
+            ``log_deleted``, ``truncated_or_rolled_back``, ``diverged``, ``bad_witness``,
+            ``foreign_witness``, ``uncovered_write`` or ``altered_record``.
+        position: The first bad entry (``broken_link``, ``altered_event``: the entry whose
+            events differ), else the witnessed sequence number (``None`` for a problem of the
+            store no entry names).
         message: One line for people (ids and numbers only).
     """
 
@@ -123,37 +140,91 @@ class AuditReport:
         return not self.problem
 
 
+class StoreCheck(Protocol):
+    """Checks what the entries cover against the store, as the chain is walked."""
+
+    def entry(self, entry: AuditEntry, position: int) -> str | None:
+        """A message when what the intact ``entry`` covers differs from the store."""
+        ...
+
+    def finish(self) -> tuple[str, str] | None:
+        """After the last entry: ``(problem, message)`` for anything stored but not covered."""
+        ...
+
+
+def _broken(count: int, position: int) -> AuditReport:
+    return AuditReport(
+        entries=count,
+        problem="broken_link",
+        position=position,
+        message=f"the chain breaks at entry {position}: an entry was edited, deleted, "
+        "swapped or inserted there, or sealed with a retired key",
+    )
+
+
 def check_chain(
-    entries: Sequence[AuditEntry],
-    secret: bytes,
+    entries: Iterable[AuditEntry],
+    secret: bytes | KeyRing,
     algorithms: Algorithms,
     *,
     station: str,
     witness: Checkpoint | None = None,
+    store: StoreCheck | None = None,
 ) -> AuditReport:
-    """Check ``entries`` link by link and, given a ``witness``, against the head it saw."""
-    count = len(entries)
-    broken = verify(entries, secret, algorithms)
-    if broken is not None:
-        return AuditReport(
-            entries=count,
-            problem="broken_link",
-            position=broken,
-            message=f"the chain breaks at entry {broken}: an entry was edited, deleted, "
-            "swapped or inserted there",
-        )
+    """Check ``entries`` (streamed), what they cover and the head a ``witness`` saw.
+
+    Link by link first, with what each entry covers checked against the ``store`` as it
+    comes; then the witness; then what the store holds that no entry covers. The first
+    problem in that order is reported.
+    """
+    chain = ChainCheck(secret, algorithms)
+    seen_digest = GENESIS
+    stream = iter(entries)
+    for entry in stream:
+        if not chain.step(entry):
+            return _broken(chain.position + sum(1 for _ in stream), chain.position)
+        altered = store.entry(entry, chain.position) if store is not None else None
+        if altered is not None:
+            rest = sum(1 for _ in stream)
+            return AuditReport(
+                entries=chain.position + rest,
+                problem="altered_event",
+                position=chain.position,
+                message=altered,
+            )
+        if witness is not None and chain.position == witness.seq:
+            seen_digest = entry.entry_hash
+    count = chain.position
+    if witness is not None:
+        found = _against(count, seen_digest, witness, chain.keys, station)
+        if found is not None:
+            return found
+    if store is not None:
+        unsound = store.finish()
+        if unsound is not None:
+            return AuditReport(entries=count, problem=unsound[0], message=unsound[1])
     if witness is None:
         return AuditReport(
             entries=count,
             message="the audit chain is intact (without a witness a cut-off tail or an "
             "older backup cannot be seen)",
         )
-    if not witness.signed_correctly(algorithms):
+    return AuditReport(
+        entries=count,
+        position=witness.seq,
+        message=f"the audit chain is intact and holds the witnessed entry {witness.seq}",
+    )
+
+
+def _against(
+    count: int, seen_digest: str, witness: Checkpoint, keys: KeyRing, station: str
+) -> AuditReport | None:
+    """What comparing a chain of ``count`` entries with the ``witness`` finds, if anything."""
+    if not witness.signed_correctly(keys.algorithms):
         return AuditReport(
             entries=count, problem="bad_witness", message="the witness's signature is invalid"
         )
-    mine = derive_key(secret, "witness", algorithms=algorithms).key_id
-    if witness.key_id != mine or witness.station != station:
+    if keys.find("witness", witness.key_id) is None or witness.station != station:
         return AuditReport(
             entries=count,
             problem="foreign_witness",
@@ -175,7 +246,7 @@ def check_chain(
             message=f"the log ends at entry {count} but the witness saw entry {seen}: its "
             "tail was cut off or an older backup was restored",
         )
-    if seen > 0 and entries[seen - 1].entry_hash != witness.digest:
+    if seen > 0 and seen_digest != witness.digest:
         return AuditReport(
             entries=count,
             problem="diverged",
@@ -183,11 +254,7 @@ def check_chain(
             message=f"entry {seen} differs from the one the witness saw: the store was "
             "rolled back and written again, or the chain was rebuilt",
         )
-    return AuditReport(
-        entries=count,
-        position=seen,
-        message=f"the audit chain is intact and holds the witnessed entry {seen}",
-    )
+    return None
 
 
 def write_witness(path: Path, checkpoint: Checkpoint) -> None:

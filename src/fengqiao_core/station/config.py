@@ -35,6 +35,7 @@ __all__ = [
     "PluginGrant",
     "PluginSettings",
     "RuleSettings",
+    "SecretSettings",
     "StationConfig",
     "counts",
     "mask_backend",
@@ -215,6 +216,35 @@ class PluginSettings:
         return frozenset(name for name, grant in self.grants.items() if grant.personal_data)
 
 
+def _key_version(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 9999:
+        raise ValidationError(attribute.name, "expected a whole number from 1 to 9999")
+
+
+def _paths(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(v, str) and v for v in value):
+        raise ValidationError(attribute.name, "expected a list of file paths")
+
+
+@frozen(kw_only=True)
+class SecretSettings:
+    """Key rotation and algorithms 密钥轮换 (the ``[secrets]`` table; see ``docs/audit.md``).
+
+    Attributes:
+        key_version: The HKDF rotation counter of the derived audit, screening and witness
+            keys; raise it (never lower it) to rotate them under the same secret.
+        retired_files: Key files of earlier secrets (owner-only), oldest first: kept only to
+            verify the audit entries they sealed, never used to seal.
+        mac: The MAC id audit entries are sealed with (``hmac-sha256``; plugins add others).
+        digest: The digest id of what each entry covers (``sha256``; plugins add others).
+    """
+
+    key_version: int = field(default=1, validator=_key_version)
+    retired_files: tuple[str, ...] = field(default=(), validator=_paths)
+    mac: str = field(default="hmac-sha256", validator=code)
+    digest: str = field(default="sha256", validator=code)
+
+
 @frozen(kw_only=True, repr=False)
 class StationConfig(StationData):
     """A station's configuration 派出所配置: its declared data, backends and rule settings.
@@ -233,6 +263,9 @@ class StationConfig(StationData):
         factory=CalendarSettings, validator=attrs.validators.instance_of(CalendarSettings)
     )
     secret_file: str | None = None
+    secrets: SecretSettings = field(
+        factory=SecretSettings, validator=attrs.validators.instance_of(SecretSettings)
+    )
     origin: str | None = field(default=None, eq=False)
     """Where the configuration was read from (a station file's absolute path, or
     ``shipped:NAME``); set by the loader, never by a station file."""

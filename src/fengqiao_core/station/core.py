@@ -47,7 +47,6 @@ from fengqiao_core.rules.lifecycle import Action, act, is_open
 from fengqiao_core.rules.triage import TriageSettings
 from fengqiao_core.security.access import READ, check_access
 from fengqiao_core.security.audit import seal
-from fengqiao_core.security.keys import require_secret, screening_key
 from fengqiao_core.security.logs import get_logger
 from fengqiao_core.security.views import SCREENING_READERS, masked, without_screening
 from fengqiao_core.station import arguments as args
@@ -55,6 +54,7 @@ from fengqiao_core.station import opening
 from fengqiao_core.station.config import StationConfig
 from fengqiao_core.station.dispatch import Dispatcher, messages_for
 from fengqiao_core.station.identity import Roster
+from fengqiao_core.station.recording import CoveringStorage, covered_by
 from fengqiao_core.station.screening import ScreeningIndex
 from fengqiao_core.station.values import (
     RETRIES,
@@ -110,12 +110,15 @@ class StationCore:
         )
         self.screening = opening.check_screening(rules.screening)
         self.calendar = WorkingCalendar(fallback=rules.calendar, settings=config.calendar)
-        self._secret: bytes | None = opening.open_secret(config, secret)
+        self._secret: bytes = opening.open_secret(config, secret)
         self.plugins = opening.station_plugins(config, plugins)
         self.algorithms = self.plugins.algorithms()
+        self.keys = opening.open_keys(config, self._secret, self.algorithms)
         self.converter = self.plugins.make_converter()
         opened = opening.open_backends(config, self.plugins, self.converter, backends or {})
-        self._storage: StorageBackend = opened["storage"]
+        self._storage: StorageBackend = CoveringStorage(
+            opened["storage"], self.converter, self.algorithms, config.secrets.digest
+        )
         self.grid: GridBackend = opened["grid"]
         self.volunteers: VolunteerBackend = opened["volunteers"]
         self.channel: Channel = opened["channel"]
@@ -245,19 +248,13 @@ class StationCore:
         outcome: str = "success",
         detail: str = "",
     ) -> None:
-        key = require_secret(self._secret, "the audit log")
+        covers, digest = covered_by(uow)
         entry = seal(
-            uow.audit.head(),
-            key=key,
-            algorithms=self.algorithms,
-            at=self.now(),
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            outcome=outcome,
-            detail=detail,
-        )
+            uow.audit.head(), key=self.keys, at=self.now(), actor=actor, action=action,
+            object_type=object_type, object_id=object_id, outcome=outcome, detail=detail,
+            mac=self.config.secrets.mac, covers=covers,
+            digest_algorithm=digest or self.config.secrets.digest,
+        )  # fmt: skip
         uow.audit.append(entry)
 
     def _messages(self, matter: Matter, text: str) -> list[OutboxMessage]:
@@ -361,7 +358,7 @@ class StationCore:
     def screening_index(self) -> ScreeningIndex:
         """The linked-screening index (rule L7), built from the store's open matters once."""
         if self._screening_index is None:
-            key = screening_key(require_secret(self._secret, "linked screening"))
+            key = self.keys.key("screening").key
             with self._storage.unit_of_work() as uow:
                 self._screening_index = ScreeningIndex.of_open(uow.matters.stream(), key)
         return self._screening_index
@@ -370,8 +367,8 @@ class StationCore:
         """Wake the dispatcher, then tell observers (their errors never undo the commit)."""
         changes = list(changes)
         self.dispatcher.wake()
-        if self._screening_index is not None and self._secret is not None:
-            self._screening_index.update((m for m, _ in changes), screening_key(self._secret))
+        if self._screening_index is not None:
+            self._screening_index.update((m for m, _ in changes), self.keys.key("screening").key)
         for matter, events in changes:
             for error in self.plugins.notify_matter_changed(matter, list(events)):
                 self._after_commit_problem(matter.id, error)

@@ -44,7 +44,6 @@ from fengqiao_core.rules.matching import skills_for
 from fengqiao_core.rules.screening import screen, screening_keys
 from fengqiao_core.rules.triage import TriageDecision, triage
 from fengqiao_core.security.access import REPORT
-from fengqiao_core.security.keys import require_secret, screening_key
 from fengqiao_core.security.logs import get_logger
 from fengqiao_core.station.core import StationCore
 from fengqiao_core.station.values import RETRIES as _RETRIES
@@ -216,8 +215,7 @@ class IntakeUseCases(StationCore):
         except ValidationError as exc:
             raise ValidationError(f"{where}.{exc.field}", exc.problems[0].message) from None
         matter = replay([reported])
-        secret = require_secret(self._secret, "linked screening")
-        keys = screening_keys(matter, screening_key(secret))
+        keys = screening_keys(matter, self.keys.key("screening").key)
         index = self.screening_index()
         found = screen(keys, index.candidates(keys), self.screening)
         stewards = self._stewards(matter, cell) if draft.stewards_wanted else []

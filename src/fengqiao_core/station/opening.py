@@ -19,10 +19,18 @@ from fengqiao_core.errors import ConfigurationError
 from fengqiao_core.plugins import PORTS, Plugins
 from fengqiao_core.ports import BackendContext, Capability, Port
 from fengqiao_core.rules.screening import ScreeningSettings
-from fengqiao_core.security.keys import ENV, MIN_SECRET_BYTES, check_secret, load_secret
+from fengqiao_core.security.crypto import Algorithms
+from fengqiao_core.security.keys import (
+    ENV,
+    MIN_SECRET_BYTES,
+    check_secret,
+    load_secret,
+    read_key_file,
+)
+from fengqiao_core.security.rotation import KeyRing
 from fengqiao_core.station.config import StationConfig
 
-__all__ = ["open_backends", "open_secret", "station_plugins"]
+__all__ = ["open_backends", "open_keys", "open_secret", "station_plugins"]
 
 
 def open_secret(config: StationConfig, secret: bytes | None) -> bytes:
@@ -63,6 +71,25 @@ def station_plugins(config: StationConfig, given: Plugins | None) -> Plugins:
     if given is None:
         return Plugins(allow=trust.allow, personal_data=trust.personal_data)
     return given.for_station(trust.allow, trust.personal_data)
+
+
+def open_keys(config: StationConfig, secret: bytes, algorithms: Algorithms) -> KeyRing:
+    """The station's key ring: ``secret``, the ``[secrets]`` key version and retired secrets.
+
+    Raises:
+        ConfigurationError: A retired key file cannot be read, is open to other users or holds
+            a weak secret, or ``[secrets]`` names a MAC or digest no plugin provides.
+    """
+    settings = config.secrets
+    algorithms.mac(settings.mac)
+    algorithms.digest(settings.digest)
+    retired = []
+    for raw in settings.retired_files:
+        try:
+            retired.append(read_key_file(config.resolve(raw)))
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{config.label}: [secrets] retired_files: {exc}") from None
+    return KeyRing(secret, settings.key_version, tuple(retired), algorithms)
 
 
 def _storage_url(config: StationConfig) -> str:

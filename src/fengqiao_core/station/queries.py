@@ -23,8 +23,7 @@ from fengqiao_core.ports import AuditEntry, MatterFilter
 from fengqiao_core.rules.deadlines import SlaStatus, matter_sla_status
 from fengqiao_core.rules.lifecycle import is_open
 from fengqiao_core.security.access import READ, READ_AUDIT, READ_PERSONAL
-from fengqiao_core.security.audit import verify
-from fengqiao_core.security.keys import require_secret
+from fengqiao_core.security.verification import StoreContent
 from fengqiao_core.security.views import (
     SCREENING_READERS,
     masked,
@@ -34,10 +33,12 @@ from fengqiao_core.security.views import (
 from fengqiao_core.security.witness import AuditReport, Checkpoint, check_chain, sign_head
 from fengqiao_core.station import arguments as args
 from fengqiao_core.station.core import StationCore
+from fengqiao_core.station.recording import CoveringUnit
 
 __all__ = ["StationQueries"]
 
 T = TypeVar("T")
+_AT_ENTRY = frozenset({"broken_link", "altered_event"})
 
 
 class StationQueries(StationCore):
@@ -181,10 +182,16 @@ class StationQueries(StationCore):
             return list(uow.audit.stream())
 
     def verify_audit(self, actor: Actor) -> int | None:
-        """Recompute the audit chain: ``None`` if intact, else the first bad position."""
-        entries = self.audit_log(actor)
-        secret = require_secret(self._secret, "audit verification")
-        return verify(entries, secret, self.algorithms)
+        """Check the audit chain and what it covers: ``None`` if all holds, else a position.
+
+        The position is the first entry that is broken or whose events were altered; a
+        problem of the store no entry names (events or records no entry covers) is reported
+        as the position after the last entry. :meth:`check_audit` says what was found.
+        """
+        report = self.check_audit(actor)
+        if report.ok:
+            return None
+        return report.position if report.problem in _AT_ENTRY else report.entries + 1
 
     def audit_checkpoint(self, actor: Actor) -> Checkpoint:
         """The audit chain's head signed with the witness key 审计检查点 (an auditor's).
@@ -193,21 +200,33 @@ class StationQueries(StationCore):
         (:func:`~fengqiao_core.security.witness.write_witness`); :meth:`check_audit` then
         finds a cut-off tail, a deleted log or a restored older backup.
         """
-        entries = self.audit_log(actor)
+        self._authorise(actor, READ_AUDIT, "audit", "*")
+        with self._storage.unit_of_work() as uow:
+            head = uow.audit.last()
         return sign_head(
-            entries[-1] if entries else None,
+            head,
             station=self.config.station.id,
-            secret=require_secret(self._secret, "an audit checkpoint"),
+            secret=self.keys,
             at=self.now(),
             algorithms=self.algorithms,
         )
 
     def check_audit(self, actor: Actor, witness: Checkpoint | None = None) -> AuditReport:
-        """Check the audit chain link by link and against a ``witness`` 审计核验 (an auditor's)."""
-        return check_chain(
-            self.audit_log(actor),
-            require_secret(self._secret, "audit verification"),
-            self.algorithms,
-            station=self.config.station.id,
-            witness=witness,
-        )
+        """Check the audit chain 审计核验 (an auditor's), what it covers and its head.
+
+        Link by link, the events and records each entry covers against the store as stored,
+        and the head against a ``witness``. Entries and events are streamed in one unit of
+        work of the backend itself (no masking, no unsealing), so the first edited, deleted,
+        swapped or inserted entry or event is named whatever the store's size.
+        """
+        self._authorise(actor, READ_AUDIT, "audit", "*")
+        with self._storage.unit_of_work() as uow:
+            stored = uow.raw if isinstance(uow, CoveringUnit) else uow
+            return check_chain(
+                stored.audit.stream(),
+                self.keys,
+                self.algorithms,
+                station=self.config.station.id,
+                witness=witness,
+                store=StoreContent(stored, self.converter, self.algorithms),
+            )

@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "connect",
     "open_database",
+    "owner_only",
     "owner_only_file",
     "storage_error",
     "translate",
@@ -127,6 +128,21 @@ def owner_only_file(path: str) -> None:
         FileExistsError: Something is already there.
     """
     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def owner_only(path: str) -> None:
+    """Make a database file written before files were owner-only, and its WAL, ``0600``.
+
+    SQLite gives a new WAL the database file's mode, so tightening the file covers both; a
+    file this user does not own is left as it is (its owner must ``chmod 600`` it).
+    """
+    if os.name == "nt":
+        return
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        with contextlib.suppress(OSError):
+            found = os.stat(name)
+            if found.st_mode & (stat.S_IRWXG | stat.S_IRWXO) and found.st_uid == os.getuid():
+                os.chmod(name, 0o600)
 
 
 def connect(path: str, timeout: float) -> sqlite3.Connection:
@@ -232,6 +248,7 @@ def open_database(
     if not os.path.lexists(path):
         _create(path, timeout, station)
     _check_file(path)
+    owner_only(path)
     with translate(timeout, path):
         conn = connect(path, timeout)
         try:

@@ -10,7 +10,7 @@ import attrs
 
 from fengqiao_core import model as m
 from fengqiao_core.model.personal import FreeText, PersonName
-from fengqiao_core.ports import AuditEntry, OutboxMessage, UnitOfWork
+from fengqiao_core.ports import AuditEntry, Covered, OutboxMessage, UnitOfWork
 
 __all__ = [
     "AT",
@@ -86,7 +86,7 @@ def person(person_id: str, name: str = "王小明") -> m.Person:
 
 
 def audit_entry(seq: int, *, action: str = "report", object_id: str = "m1") -> AuditEntry:
-    """An audit entry with sequence number ``seq``."""
+    """An audit entry with sequence number ``seq`` covering events 1-2 of ``object_id``."""
     return AuditEntry(
         seq=seq,
         at=AT,
@@ -95,6 +95,8 @@ def audit_entry(seq: int, *, action: str = "report", object_id: str = "m1") -> A
         action=action,
         object_type="matter",
         object_id=object_id,
+        digest_algorithm="sha256",
+        covers=(Covered("matter", object_id, 1, 2, f"{seq:064x}"),),
     )
 
 

@@ -196,6 +196,7 @@ class StorageTransactions(StorageFixtures):
                 second.commit()
         with backend.unit_of_work() as uow:
             assert [(e.seq, e.action) for e in uow.audit.stream()] == [(1, "report"), (2, "first")]
+            assert list(uow.audit.stream())[1] == d.audit_entry(2, action="first")  # every field
 
     def test_events_audit_and_outbox_commit_together_or_not_at_all(
         self, backend: StorageBackend
