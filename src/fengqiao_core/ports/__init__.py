@@ -27,6 +27,7 @@ from fengqiao_core.model import (
     RedSteward,
     Skill,
 )
+from fengqiao_core.ports.keys import DataKey, KeyRing
 from fengqiao_core.ports.records import (
     AggregateQuery,
     AggregateRow,
@@ -52,10 +53,12 @@ __all__ = [
     "BackendSpec",
     "Capability",
     "Channel",
+    "DataKey",
     "DeliveryResult",
     "Dimension",
     "EntityRepository",
     "GridBackend",
+    "KeyRing",
     "MatterFilter",
     "MatterRepository",
     "Measure",
@@ -235,6 +238,7 @@ class UnitOfWork(Protocol):
     teams: EntityRepository[CommunityTeam]
     audit: AuditLog
     outbox: Outbox
+    keys: KeyRing
 
     def __enter__(self) -> Self: ...
 

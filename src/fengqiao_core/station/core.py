@@ -24,12 +24,7 @@ from fengqiao_core.errors import (
     ValidationError,
     scrub,
 )
-from fengqiao_core.model import (
-    Actor,
-    Matter,
-    MatterEvent,
-    Role,
-)
+from fengqiao_core.model import Actor, Matter, MatterEvent, Role
 from fengqiao_core.model.personal import FreeText
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import (
@@ -54,7 +49,7 @@ from fengqiao_core.station import arguments as args
 from fengqiao_core.station.config import StationConfig
 from fengqiao_core.station.dispatch import Dispatcher, messages_for
 from fengqiao_core.station.identity import Roster
-from fengqiao_core.station.opening import check_screening, open_backends, open_secret
+from fengqiao_core.station.opening import check_screening, open_backends, open_secret, seal_storage
 from fengqiao_core.station.screening import ScreeningIndex
 from fengqiao_core.station.values import (
     RETRIES,
@@ -115,7 +110,9 @@ class StationCore:
         self.algorithms = self.plugins.algorithms()
         self.converter = self.plugins.make_converter()
         opened = open_backends(config, self.plugins, self.converter, backends or {})
-        self._storage: StorageBackend = opened["storage"]
+        self._storage: StorageBackend = seal_storage(
+            config, self.plugins, self._secret, opened["storage"], lambda: self.now()
+        )
         self.grid: GridBackend = opened["grid"]
         self.volunteers: VolunteerBackend = opened["volunteers"]
         self.channel: Channel = opened["channel"]

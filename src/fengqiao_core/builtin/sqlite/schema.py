@@ -16,6 +16,8 @@ Version history:
   (``given_up``) and quarantine for rows that cannot be decoded (``poison``).
 - **5** — the figures columns (:data:`FIGURE_COLUMNS`: outcome, path, resolution time, due,
   ceiling, steward, criminal, feedback, banner and follow-up facts) so every KPI is SQL.
+- **6** — ``data_keys``: the wrapped per-person data keys personal values are sealed under
+  (:mod:`fengqiao_core.builtin.sqlite.keys`; issue 15, data at rest).
 
 :func:`prepare` runs on open: it creates a new database at :data:`SCHEMA_VERSION`, migrates an
 older one forward in one transaction, and refuses a newer one. Old events are not rewritten:
@@ -44,7 +46,7 @@ __all__ = [
     "upcast",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The database layout this code writes (``PRAGMA user_version``)."""
 
 APPLICATION_ID = 0x46514A43
