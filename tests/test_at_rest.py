@@ -83,9 +83,8 @@ def test_a_ciphertext_moved_to_another_record_does_not_authenticate():
         uow.commit()
     with pytest.raises(IntegrityError, match="does not authenticate"):
         service.actor(second.id)  # reading B's record opens the values
-    with pytest.raises(IntegrityError):
-        with service._storage.unit_of_work() as uow:
-            uow.people.get(second.id)
+    with pytest.raises(IntegrityError), service._storage.unit_of_work() as uow:
+        uow.people.get(second.id)
 
 
 def test_a_wrong_kek_is_an_integrity_error_not_garbage(monkeypatch):
@@ -95,9 +94,8 @@ def test_a_wrong_kek_is_an_integrity_error_not_garbage(monkeypatch):
     store = service._storage
     monkeypatch.setenv(KEK_ENV, "another-kek-of-at-least-32-bytes-e1f0c9")
     other = SealedStorage(store.inner, open_kek(b"unused" * 6), clock)
-    with pytest.raises(IntegrityError, match="KEK"):
-        with other.unit_of_work() as uow:
-            uow.people.get(who.id)
+    with pytest.raises(IntegrityError, match="KEK"), other.unit_of_work() as uow:
+        uow.people.get(who.id)
 
 
 def test_kek_sources_are_checked_like_the_secret(tmp_path):
