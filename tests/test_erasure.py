@@ -68,7 +68,7 @@ def test_every_read_shows_the_person_erased_and_the_others_whole(erased_world):
 
 
 def test_histories_figures_and_the_audit_chain_hold(erased_world):
-    service, _, _, (first, both), before, histories, _, _ = erased_world
+    service, _, _, _, before, histories, _, _ = erased_world
     for matter_id, count in histories.items():
         events = service.history(OFFICER, matter_id)
         assert len(events) == count

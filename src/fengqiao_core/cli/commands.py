@@ -17,6 +17,7 @@ import typer
 
 from fengqiao_core import __version__
 from fengqiao_core.cli.audit import audit
+from fengqiao_core.cli.purge import purge
 from fengqiao_core.cli.figures import report
 from fengqiao_core.cli.matters import matters
 from fengqiao_core.cli.outbox import outbox
@@ -52,6 +53,7 @@ app.add_typer(outbox, name="outbox")
 app.add_typer(audit, name="audit")
 app.add_typer(matters, name="matters")
 app.command("report")(report)
+app.command("purge")(purge)
 app.command("new-plugin")(new_plugin)
 
 
