@@ -17,11 +17,11 @@ import typer
 
 from fengqiao_core import __version__
 from fengqiao_core.cli.audit import audit
-from fengqiao_core.cli.purge import purge
 from fengqiao_core.cli.figures import report
 from fengqiao_core.cli.matters import matters
 from fengqiao_core.cli.outbox import outbox
 from fengqiao_core.cli.output import run, say, say_json, stdout_to_stderr, table
+from fengqiao_core.cli.purge import purge
 from fengqiao_core.cli.scaffold import new_plugin
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, ValidationError
 from fengqiao_core.plugins import PORTS, Plugins
