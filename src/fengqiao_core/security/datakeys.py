@@ -136,13 +136,22 @@ class DataKeys:
         self._ciphers: dict[str, Any] = {}
         self._active: dict[str, str] = {}
         self._gone: set[str] = set()
+        self._new: set[str] = set()
+
+    def expect_new(self, subject: str) -> None:
+        """Say that ``subject`` can have no stored key yet (a matter being reported now).
+
+        Its key is then made without looking the store up first (one query less per matter
+        in a batch report).
+        """
+        self._new.add(subject)
 
     def for_subject(self, subject: str, person: str | None, matter: str | None) -> str:
         """The id of ``subject``'s live data key, made (and stored wrapped) if it has none."""
         key_id = self._active.get(subject)
         if key_id is not None:
             return key_id
-        found = self.ring.active(subject)
+        found = None if subject in self._new else self.ring.active(subject)
         if found is None:
             raw = os.urandom(32)
             key_id = secrets.token_hex(8)

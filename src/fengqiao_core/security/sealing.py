@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import base64
 import os
+import types
+import typing
 from typing import Any, NamedTuple
 
 import attrs
@@ -33,7 +35,7 @@ __all__ = ["Sealer"]
 
 _NONCE = 12
 _FIELDS: dict[type, tuple[str, ...]] = {}
-_SCALARS = (str, int, float, bool)
+_PLANS: dict[type, tuple[str, ...]] = {}
 
 
 class _Subject(NamedTuple):
@@ -61,7 +63,7 @@ def _context(value: Any, outer: _Subject | None) -> _Subject | None:
         record = f"{outer.matter}/{value.id}"
         if value.person:
             return _Subject(f"person:{value.person}", value.person, None, record)
-        return outer._replace(record=record)
+        return _Subject(outer.subject, outer.person, outer.matter, record)
     if isinstance(value, Person):
         return _Subject(f"person:{value.id}", value.id, None, value.id)
     return outer
@@ -72,6 +74,7 @@ class Sealer:
 
     def __init__(self, keys: DataKeys) -> None:
         self.keys = keys
+        self._opened: dict[int, tuple[Sensitive, Sensitive]] = {}
 
     def seal(self, value: Any) -> Any:
         """``value`` with every plain personal value inside it sealed."""
@@ -87,13 +90,19 @@ class Sealer:
             if all(new is old for new, old in zip(items, value, strict=True)):
                 return value
             return tuple(items) if isinstance(value, tuple) else items
-        if not attrs.has(type(value)):
+        cls = type(value)
+        plan = _PLANS.get(cls)
+        if plan is None:
+            if not attrs.has(cls):
+                return value
+            plan = _plan(cls)
+        if not plan:
             return value
         where = _context(value, outer)
         changes: dict[str, Any] = {}
-        for name in _fields(type(value)):
+        for name in plan:
             current = getattr(value, name)
-            if current is None or isinstance(current, _SCALARS):
+            if current is None:
                 continue
             if isinstance(current, Sensitive):
                 new = leaf(current, where, name) if where is not None else current
@@ -103,7 +112,7 @@ class Sealer:
                 changes[name] = new
         if not changes:
             return value
-        return attrs.evolve(value, **{_alias(type(value), k): v for k, v in changes.items()})
+        return _replaced(value, changes)
 
     def _seal_one(self, value: Sensitive, where: _Subject, name: str) -> Sensitive:
         if not _plain(value):
@@ -114,9 +123,14 @@ class Sealer:
             nonce, value.reveal().encode(), _aad(key_id, where.record, name)
         )
         text = f"{key_id}.{base64.b64encode(nonce + sealed).decode()}"
-        return seal_as(type(value), text)
+        made = seal_as(type(value), text)
+        self._opened[id(made)] = (made, value)  # what this unit sealed it opens for free
+        return made
 
     def _open_one(self, value: Sensitive, where: _Subject, name: str) -> Sensitive:
+        known = self._opened.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
         if not is_sealed(value):
             return value
         key_id, _, body = envelope(value).partition(".")
@@ -153,12 +167,53 @@ def _plain_type(cls: type) -> type[Sensitive]:
     return cls
 
 
-_ALIASES: dict[tuple[type, str], str] = {}
+def _replaced(value: Any, changes: dict[str, Any]) -> Any:
+    """A copy of the attrs value ``value`` with ``changes``.
+
+    Validators are not run again: only personal values change, each for one of its own type.
+    """
+    cls = type(value)
+    made = object.__new__(cls)
+    for name in _fields(cls):
+        object.__setattr__(made, name, changes[name] if name in changes else getattr(value, name))
+    return made
 
 
-def _alias(cls: type, name: str) -> str:
-    found = _ALIASES.get((cls, name))
-    if found is None:
-        field = attrs.fields_dict(cls)[name]
-        found = _ALIASES[(cls, name)] = field.alias or name
+def _plan(cls: type) -> tuple[str, ...]:
+    """The fields of the attrs class ``cls`` whose type may hold a personal value."""
+    found = _PLANS.get(cls)
+    if found is not None:
+        return found
+    _PLANS[cls] = ()  # a guard while a recursive type is planned
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # an unresolvable annotation: walk every field
+        found = _fields(cls)
+    else:
+        found = tuple(n for n in _fields(cls) if _may_hold(hints.get(n, Any)))
+    _PLANS[cls] = found
     return found
+
+
+def _may_hold(hint: Any) -> bool:
+    if hint is Any:
+        return True
+    if typing.get_origin(hint) is not None or isinstance(hint, types.UnionType):
+        return any(_may_hold(a) for a in typing.get_args(hint) if a is not Ellipsis)
+    if not isinstance(hint, type):
+        return True  # a typing construct not understood here: walk it
+    if issubclass(hint, Sensitive):
+        return True
+    if hint in (str, int, float, bool, type(None)) or not attrs.has(hint):
+        return False
+    return any(_plan(c) for c in _family(hint))
+
+
+def _family(cls: type) -> list[type]:
+    found: list[type] = [cls]
+    todo: list[type] = list(cls.__subclasses__())
+    while todo:
+        sub = todo.pop()
+        found.append(sub)
+        todo.extend(sub.__subclasses__())
+    return [c for c in found if attrs.has(c)]

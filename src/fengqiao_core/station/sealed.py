@@ -39,6 +39,8 @@ class _Matters:
         self._sealer = sealer
 
     def append(self, events: Sequence[MatterEvent], expected_version: int) -> Matter:
+        if expected_version == 0 and events:  # a new matter: no key of it can be stored yet
+            self._sealer.keys.expect_new(f"matter:{events[0].matter_id}")
         sealed = [self._sealer.seal(event) for event in events]
         return self._sealer.unseal(self._inner.append(sealed, expected_version))  # type: ignore[no-any-return]
 

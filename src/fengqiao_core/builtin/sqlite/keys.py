@@ -74,6 +74,7 @@ class SqliteKeys:
         """Forget the pending changes."""
         self._new: dict[str, DataKey] = {}
         self._destroyed: dict[str, DataKey] = {}
+        self._newest: dict[str, DataKey] = {}
 
     @property
     def changed(self) -> bool:
@@ -90,11 +91,9 @@ class SqliteKeys:
 
     def active(self, subject: str) -> DataKey | None:
         """The subject's newest key not destroyed."""
-        pending = [
-            k for k in self._new.values() if k.subject == subject and k.id not in self._destroyed
-        ]
-        if pending:
-            return max(pending, key=lambda k: (k.created_at, k.id))
+        pending = self._newest.get(subject)
+        if pending is not None and pending.id not in self._destroyed:
+            return pending
         rows = self._uow.fetchall(
             f"SELECT {_COLUMNS} FROM data_keys WHERE subject = ? AND wrapped IS NOT NULL"
             " ORDER BY created_us DESC, id DESC LIMIT 2",
@@ -110,6 +109,7 @@ class SqliteKeys:
         if self.get(key.id) is not None:
             raise ConflictError(f"data key {key.id!r} already exists")
         self._new[key.id] = key
+        self._newest[key.subject] = key
 
     def destroy(self, key_id: str, at: dt.datetime) -> DataKey:
         """Drop the wrapped bytes of ``key_id`` at commit (``NotFound`` if unknown)."""
