@@ -82,13 +82,19 @@ def _base(value_type: type[Sensitive]) -> type[Sensitive]:
     return value_type
 
 
+_SEALED_OF: dict[type, type] = {}
+
+
 def seal_as(cls: type[S], text: str) -> S:
     """A sealed value of type ``cls`` holding the envelope ``text``."""
-    made = object.__new__(
-        _variant(_base(cls), _SEALED, _SEALED_TYPES, "Sealed", _SEALED_MASK, _refuse_sealed)
-    )
+    kind = _SEALED_OF.get(cls)
+    if kind is None:
+        kind = _SEALED_OF[cls] = _variant(
+            _base(cls), _SEALED, _SEALED_TYPES, "Sealed", _SEALED_MASK, _refuse_sealed
+        )
+    made: S = object.__new__(kind)
     object.__setattr__(made, "_raw", text)
-    return made  # type: ignore[return-value]
+    return made
 
 
 def erase(value: S | type[S]) -> S:

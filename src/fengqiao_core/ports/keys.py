@@ -63,7 +63,7 @@ class KeyRing(Protocol):
         ...
 
     def add(self, key: DataKey) -> None:
-        """Store a new key; ``ConflictError`` if the id exists."""
+        """Store a new key; ``ConflictError`` if the id exists (at once, or at commit)."""
         ...
 
     def destroy(self, key_id: str, at: dt.datetime) -> DataKey:

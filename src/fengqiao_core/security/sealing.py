@@ -36,6 +36,8 @@ __all__ = ["Sealer"]
 _NONCE = 12
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _PLANS: dict[type, tuple[str, ...]] = {}
+_SEQUENCES = (tuple, list)
+_PLAIN_TYPES: set[type] = set()
 
 
 class _Subject(NamedTuple):
@@ -52,19 +54,38 @@ def _fields(cls: type) -> tuple[str, ...]:
     return found
 
 
+_EVENT, _MATTER, _PARTY, _PERSON, _OTHER = range(5)
+_ROLES: dict[type, int] = {}
+
+
+def _role(cls: type) -> int:
+    found = _ROLES.get(cls)
+    if found is None:
+        found = _ROLES[cls] = next(
+            (
+                r
+                for r, base in enumerate((MatterEvent, Matter, Party, Person))
+                if issubclass(cls, base)
+            ),
+            _OTHER,
+        )
+    return found
+
+
 def _context(value: Any, outer: _Subject | None) -> _Subject | None:
     """The subject of what ``value`` holds, given the subject around it."""
-    if isinstance(value, MatterEvent):
+    role = _role(type(value))
+    if role == _EVENT:
         mid = value.matter_id
         return _Subject(f"matter:{mid}", None, mid, mid)
-    if isinstance(value, Matter):
+    if role == _MATTER:
         return _Subject(f"matter:{value.id}", None, value.id, value.id)
-    if isinstance(value, Party) and outer is not None and outer.matter is not None:
+    if role == _PARTY and outer is not None and outer.matter is not None:
         record = f"{outer.matter}/{value.id}"
         if value.person:
             return _Subject(f"person:{value.person}", value.person, None, record)
         return _Subject(outer.subject, outer.person, outer.matter, record)
-    if isinstance(value, Person):
+    if role in (_PARTY, _PERSON):
         return _Subject(f"person:{value.id}", value.id, None, value.id)
     return outer
 
@@ -85,7 +106,7 @@ class Sealer:
         return self._walk(value, None, self._open_one)
 
     def _walk(self, value: Any, outer: _Subject | None, leaf: Any) -> Any:
-        if isinstance(value, tuple | list):
+        if isinstance(value, _SEQUENCES):
             items = [self._walk(v, outer, leaf) for v in value]
             if all(new is old for new, old in zip(items, value, strict=True)):
                 return value
@@ -98,12 +119,14 @@ class Sealer:
             plan = _plan(cls)
         if not plan:
             return value
-        where = _context(value, outer)
+        where: _Subject | None = None
         changes: dict[str, Any] = {}
         for name in plan:
             current = getattr(value, name)
             if current is None:
                 continue
+            if where is None:
+                where = _context(value, outer)
             if isinstance(current, Sensitive):
                 new = leaf(current, where, name) if where is not None else current
             else:
@@ -157,7 +180,12 @@ def _aad(key_id: str, record: str, name: str) -> bytes:
 
 def _plain(value: Sensitive) -> bool:
     """Whether ``value`` is a plain personal value (not sealed, erased or withheld)."""
-    return not (is_sealed(value) or is_erased(value) or is_withheld(value))
+    if type(value) in _PLAIN_TYPES:
+        return True
+    plain = not (is_sealed(value) or is_erased(value) or is_withheld(value))
+    if plain:
+        _PLAIN_TYPES.add(type(value))
+    return plain
 
 
 def _plain_type(cls: type) -> type[Sensitive]:

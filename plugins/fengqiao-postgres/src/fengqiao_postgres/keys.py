@@ -98,8 +98,8 @@ class PostgresKeys:
         return next((_key(r) for r in rows if r[0] not in self._destroyed), None)
 
     def add(self, key: DataKey) -> None:
-        """Store a new key (``ConflictError`` if the id exists)."""
-        if self.get(key.id) is not None:
+        """Store a new key (``ConflictError`` now if pending, at commit if stored)."""
+        if key.id in self._new:
             raise ConflictError(f"data key {key.id!r} already exists")
         self._new[key.id] = key
         self._newest[key.subject] = key

@@ -105,8 +105,8 @@ class SqliteKeys:
         return None
 
     def add(self, key: DataKey) -> None:
-        """Store a new key (``ConflictError`` if the id exists)."""
-        if self.get(key.id) is not None:
+        """Store a new key (``ConflictError`` now if pending, at commit if stored)."""
+        if key.id in self._new:
             raise ConflictError(f"data key {key.id!r} already exists")
         self._new[key.id] = key
         self._newest[key.subject] = key

@@ -99,10 +99,21 @@ class StorageKeys(StorageFixtures):
             assert uow.keys.get("k1") == made
 
     def test_duplicate_and_unknown_keys_are_refused(self, backend: StorageBackend) -> None:
-        """A taken id is a ``ConflictError``; destroying an unknown id is ``NotFound``."""
+        """A taken id is a ``ConflictError`` (at ``add`` or at commit, nothing stored).
+
+        Destroying an unknown id is ``NotFound``.
+        """
         attempt(backend, lambda uow: uow.keys.add(key("k1", "matter:M1")))
+
+        def clash(uow: UnitOfWork) -> None:
+            uow.keys.add(key("k1", "matter:M2"))
+            uow.keys.add(key("k2", "matter:M2"))
+            uow.commit()
+
         with backend.unit_of_work() as uow:
             with pytest.raises(ConflictError):
-                uow.keys.add(key("k1", "matter:M2"))
+                clash(uow)
             with pytest.raises(NotFound):
                 uow.keys.destroy("nope", d.AT)
+        with backend.unit_of_work() as uow:
+            assert [k.subject for k in uow.keys.stream()] == ["matter:M1"]
