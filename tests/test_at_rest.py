@@ -129,3 +129,39 @@ def test_encryption_can_be_turned_off_for_measurements_only():
     assert not isinstance(service._storage, SealedStorage)
     sealed, _ = station()
     assert isinstance(sealed._storage, SealedStorage)
+
+
+def test_a_plugin_key_provider_wraps_every_data_key():
+    import attrs
+
+    from fengqiao_core.hookspecs import hookimpl
+    from fengqiao_core.plugins import Plugins, get_plugin_manager
+    from fengqiao_core.security.datakeys import KeyProvider, local_provider
+    from fengqiao_core.station.protection import EncryptionSettings
+
+    inner = local_provider(b"an-hsm-stand-in-0c9e8f7a6b5d4c3b2a1f", "hsm")
+    calls = []
+
+    def wrap(key, key_id):
+        calls.append(("wrap", key_id))
+        return inner.wrap(key, key_id)
+
+    class Hsm:
+        FENGQIAO_PLUGIN_API = 1
+
+        @hookimpl
+        def fengqiao_key_providers(self):
+            return [KeyProvider("hsm", "hsm-slot-1", wrap, inner.unwrap, "test HSM")]
+
+    manager = get_plugin_manager()
+    manager.register(Hsm(), name="hsm")
+    config = attrs.evolve(MIAOSHAN, encryption=EncryptionSettings(kek_provider="hsm"))
+    service, _ = station(config, plugins=Plugins(manager))
+    who = invented_people(1, seed="hsm")[0]
+    service.register_person(ADMIN, person_record(who))
+    with service._storage.inner.unit_of_work() as uow:
+        keys = list(uow.keys.stream())
+    assert [k.kek_id for k in keys] == ["hsm-slot-1"]
+    assert calls == [("wrap", keys[0].id.encode())]
+    with pytest.raises(ConfigurationError, match="unknown kek_provider"):
+        station(attrs.evolve(MIAOSHAN, encryption=EncryptionSettings(kek_provider="kms")))
