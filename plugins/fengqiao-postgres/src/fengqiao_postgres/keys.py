@@ -6,14 +6,12 @@ only keeps the wrapped bytes. Destroying a key sets them to NULL and keeps the r
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-import attrs
 import psycopg
 
-from fengqiao_core.errors import ConflictError, NotFound
+from fengqiao_core.builtin.keyring import PendingKeyRing
 from fengqiao_core.ports import DataKey
 from fengqiao_postgres.matters import Reader, copy_rows
 
@@ -55,91 +53,52 @@ def _key(row: Any) -> DataKey:
     )
 
 
-class PostgresKeys:
+class PostgresKeys(PendingKeyRing):
     """The key ring of one :class:`~fengqiao_postgres.unit.PostgresUnitOfWork`."""
 
     def __init__(self, uow: Reader) -> None:
         self._uow = uow
         self._station = uow.station_id
-        self.reset()
+        super().__init__()
 
-    def reset(self) -> None:
-        """Forget the pending changes."""
-        self._new: dict[str, DataKey] = {}
-        self._newest: dict[str, DataKey] = {}
-        self._destroyed: dict[str, DataKey] = {}
-
-    @property
-    def changed(self) -> bool:
-        """Whether anything is pending."""
-        return bool(self._new or self._destroyed)
-
-    def get(self, key_id: str) -> DataKey | None:
-        """The key ``key_id``, or ``None``."""
-        found = self._destroyed.get(key_id) or self._new.get(key_id)
-        if found is not None:
-            return found
+    def stored(self, key_id: str) -> DataKey | None:
+        """The committed key ``key_id``."""
         row = self._uow.fetchone(
             f"SELECT {_COLUMNS} FROM data_keys WHERE station_id = %s AND id = %s",
             (self._station, key_id),
         )
         return None if row is None else _key(row)
 
-    def active(self, subject: str) -> DataKey | None:
-        """The subject's newest key not destroyed."""
-        pending = self._newest.get(subject)
-        if pending is not None and pending.id not in self._destroyed:
-            return pending
+    def stored_active(self, subject: str) -> list[DataKey]:
+        """The subject's two newest committed live keys."""
         rows = self._uow.fetchall(
             f"SELECT {_COLUMNS} FROM data_keys WHERE station_id = %s AND subject = %s"
             " AND wrapped IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 2",
             (self._station, subject),
         )
-        return next((_key(r) for r in rows if r[0] not in self._destroyed), None)
+        return [_key(row) for row in rows]
 
-    def add(self, key: DataKey) -> None:
-        """Store a new key (``ConflictError`` now if pending, at commit if stored)."""
-        if key.id in self._new:
-            raise ConflictError(f"data key {key.id!r} already exists")
-        self._new[key.id] = key
-        self._newest[key.subject] = key
-
-    def destroy(self, key_id: str, at: dt.datetime) -> DataKey:
-        """Drop the wrapped bytes of ``key_id`` at commit (``NotFound`` if unknown)."""
-        found = self.get(key_id)
-        if found is None:
-            raise NotFound("data key", key_id)
-        gone = attrs.evolve(found, wrapped=None, destroyed_at=found.destroyed_at or at)
-        self._destroyed[key_id] = gone
-        return gone
-
-    def stream(self) -> Iterator[DataKey]:
-        """Every key by id (committed ones, then pending new ones)."""
-        pending = {**self._new, **self._destroyed}
-        seen: set[str] = set()
+    def stored_all(self) -> Iterator[DataKey]:
+        """Every committed key by id, through a server-side cursor."""
         rows = self._uow.cursor_rows(
             f"SELECT {_COLUMNS} FROM data_keys WHERE station_id = %s ORDER BY id",
             (self._station,),
             500,
         )
         for row in rows:
-            seen.add(row[0])
-            yield pending.get(row[0]) or _key(row)
-        for key_id in sorted(set(pending) - seen):
-            yield pending[key_id]
+            yield _key(row)
 
     def flush(self, conn: psycopg.Connection[Any]) -> None:
-        """Write the new keys and blank the destroyed ones."""
+        """Write the new keys (``COPY``) and blank the destroyed ones."""
         rows = [
             (self._station, k.id, k.subject, k.person, k.matter, k.algorithm, k.kek_id,
              k.wrapped, k.created_at, k.destroyed_at)
-            for k in (self._destroyed.get(n.id, n) for n in self._new.values())
+            for k in self.to_insert()
         ]  # fmt: skip
         copy_rows(conn, "data_keys", rows)  # a taken id: unique violation, a ConflictError
-        for key in self._destroyed.values():
-            if key.id not in self._new:
-                conn.execute(
-                    "UPDATE data_keys SET wrapped = NULL, destroyed_at = %s"
-                    " WHERE station_id = %s AND id = %s",
-                    (key.destroyed_at, self._station, key.id),
-                )
+        for key in self.to_blank():
+            conn.execute(
+                "UPDATE data_keys SET wrapped = NULL, destroyed_at = %s"
+                " WHERE station_id = %s AND id = %s",
+                (key.destroyed_at, self._station, key.id),
+            )
