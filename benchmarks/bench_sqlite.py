@@ -1,10 +1,13 @@
-"""sqlite.P1, sqlite.P8, sqlite.P10: the SQLite storage backend under ``report_many``.
+"""sqlite.P1, sqlite.P1e, sqlite.P8, sqlite.P10: the SQLite storage backend under ``report_many``.
 
 - **sqlite.P1** — throughput of ``station.report_many`` (every rule on: screening, steward
   matching, triage, audit chain, outbox) into a fresh SQLite file, in batches of
   :data:`BATCH`, vs plain ``executemany`` of **the very rows that run wrote** (read back from
   its database: matters, bodies, events, audit, outbox) into a fresh file with the same schema
   and pragmas, one ``BEGIN IMMEDIATE … COMMIT`` per batch as well. Goal ≥ 0.5×.
+- **sqlite.P1e** — the same ``report_many`` with personal values sealed at rest (AES-256-GCM,
+  a data key per matter, wrapped) vs with ``[encryption] enabled = false``, interleaved in one
+  run. Goal ≥ 0.8×.
 - **sqlite.P8** — RSS growth while ``uow.matters.stream()`` reads every matter of a database
   of 1,000,000 matters, in a fresh subprocess. ``ours`` is the growth of the peak RSS
   (``VmHWM``) over the RSS before streaming, in MB; ``baseline`` is the 100 MB the target
@@ -37,6 +40,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from benchmarks.bench_station import _KINDS, TZ
 from benchmarks.harness import Measurement, benchmark, interleave
 from fengqiao_core import model as m
@@ -46,6 +51,7 @@ from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.station import MatterDraft, StationService, open_station
 from fengqiao_core.station.file import load_station_config
+from fengqiao_core.station.protection import EncryptionSettings
 
 SECRET = b"benchmark-secret-0f8e2c6a91d4b735e0c2"
 ACTOR = m.Actor("O01", m.Role.OFFICER)
@@ -87,13 +93,19 @@ def drafts(count: int, places: list[str], tag: str) -> list[MatterDraft]:
     return found
 
 
-def station(path: Path) -> StationService:
-    """A station with every rule on, storing in the SQLite file ``path``."""
+def station(path: Path, *, sealed: bool = True) -> StationService:
+    """A station with every rule on, storing in the SQLite file ``path``.
+
+    ``sealed``: personal values encrypted at rest (the default; ``False`` only for P1e).
+    """
     plugins = Plugins()
     storage = SqliteStorage(path, converter=plugins.make_converter())
     clock = dt.datetime(2026, 11, 2, 10, tzinfo=TZ)
+    config = load_station_config("miaoshan")
+    if not sealed:
+        config = attrs.evolve(config, encryption=EncryptionSettings(enabled=False))
     return open_station(
-        load_station_config("miaoshan"), plugins=plugins, clock=lambda: clock, secret=SECRET,
+        config, plugins=plugins, clock=lambda: clock, secret=SECRET,
         backends={"storage": storage}, dispatch=False,
     )  # fmt: skip
 
@@ -170,6 +182,27 @@ def timed_report(path: Path, count: int) -> float:
     elapsed = time.perf_counter() - started
     service.shutdown()
     return count / elapsed
+
+
+@benchmark("sqlite.P1e", goal=">= 0.8")
+def report_many_sealed(quick: bool) -> Measurement:
+    """``report_many`` throughput with personal values sealed vs not, in one run (issue 15)."""
+    count = 5_000 if quick else 50_000
+    runs = iter(range(1000))
+
+    def run(sealed: bool) -> float:
+        path = _tmp / f"p1e-{next(runs)}.db"
+        service = station(path, sealed=sealed)
+        batch = drafts(count, places_of(service), "p1e")
+        started = time.perf_counter()
+        service.report_many(ACTOR, batch, batch_size=BATCH)
+        elapsed = time.perf_counter() - started
+        service.shutdown()
+        _remove(path)
+        return count / elapsed
+
+    mine, theirs = interleave(lambda: run(True), lambda: run(False), 3)
+    return Measurement(mine, theirs, "matters/s")
 
 
 def _remove(path: Path) -> None:

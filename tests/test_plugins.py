@@ -246,6 +246,7 @@ CALLS = {
     "fengqiao_register_commands": lambda p, c: p.register_commands(object()),
     "fengqiao_register_kpis": lambda p, c: p.kpis(),
     "fengqiao_register_algorithms": lambda p, c: p.algorithms(),
+    "fengqiao_key_providers": lambda p, c: p.key_providers(),
 }
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from fengqiao_core.ports import BackendSpec, TriageAdvice
     from fengqiao_core.rules.findings import Finding
     from fengqiao_core.security.crypto import Algorithm
+    from fengqiao_core.security.datakeys import KeyProvider
 
 __all__ = ["PLUGIN_API", "PROJECT", "hookimpl", "hookspec"]
 
@@ -287,6 +288,37 @@ def fengqiao_register_algorithms() -> Iterable[Algorithm]:
             @hookimpl
             def fengqiao_register_algorithms():
                 return [MacAlgorithm("hmac-sm3", "HMAC-SM3 (GB/T 32905)", hmac_sm3)]
+
+    .. versionadded:: 0.2.0
+    """
+
+
+@hookspec
+def fengqiao_key_providers() -> Iterable[KeyProvider]:
+    """Provide key-encryption keys (KEK) 主密钥: an HSM, a KMS or an SM4 device wraps data keys.
+
+    Every personal value is sealed with AES-256-GCM under its person's (or matter's) data key,
+    and the store keeps each data key only wrapped by the KEK. A station names a provider with
+    ``kek_provider = "ID"`` in its ``[encryption]`` table; without one the KEK comes from
+    ``FENGQIAO_KEK``, the ``kek_file`` or, by default, HKDF from the station secret (see
+    :mod:`fengqiao_core.security.datakeys`). A provider's ``wrap(data_key, key_id)`` returns
+    bytes the store keeps; ``unwrap(wrapped, key_id)`` returns the data key or raises when the
+    bytes were altered or another KEK wrapped them — bind ``key_id`` as associated data. The
+    KEK itself need never enter this process, and never reaches the database. ``kek_id`` names
+    the KEK in stored key records, so a key wrapped by an older KEK is recognised. Ids are
+    unique across plugins.
+
+    Returns:
+        :class:`~fengqiao_core.security.datakeys.KeyProvider` records, or ``None``.
+
+    Example:
+        .. code-block:: python
+
+            from fengqiao_core.security.datakeys import KeyProvider
+
+            @hookimpl
+            def fengqiao_key_providers():
+                return [KeyProvider("hsm", "hsm-slot-1", hsm.wrap, hsm.unwrap, "station HSM")]
 
     .. versionadded:: 0.2.0
     """

@@ -18,6 +18,7 @@ from typing import Generic, Self, TypeVar
 
 import attrs
 
+from fengqiao_core.builtin.keyring import MemoryKeyRing
 from fengqiao_core.errors import ConflictError, NotFound, ValidationError
 from fengqiao_core.hookspecs import hookimpl
 from fengqiao_core.metrics.aggregate import evaluate, matches
@@ -30,7 +31,9 @@ from fengqiao_core.ports import (
     BackendContext,
     BackendSpec,
     Capability,
+    DataKey,
     EntityRepository,
+    KeyRing,
     MatterFilter,
     MatterRepository,
     Outbox,
@@ -55,6 +58,7 @@ class _Committed:
     audit: list[AuditEntry] = attrs.field(factory=list)
     outbox: dict[str, OutboxMessage] = attrs.field(factory=dict)
     leases: dict[str, dt.datetime] = attrs.field(factory=dict)
+    keys: dict[str, DataKey] = attrs.field(factory=dict)
 
 
 class MemoryStorage:
@@ -295,6 +299,8 @@ class MemoryUnitOfWork:
         self.teams: EntityRepository[CommunityTeam] = _Entities(self, "teams")
         self.audit: AuditLog = _Audit(self)
         self.outbox: Outbox = _Outbox(self)
+        self._keyring = MemoryKeyRing(state.keys, state.lock)
+        self.keys: KeyRing = self._keyring
         self.rollback()
 
     def __enter__(self) -> Self:
@@ -317,6 +323,7 @@ class MemoryUnitOfWork:
         self._audit: list[AuditEntry] = []
         self._outbox: dict[str, OutboxMessage] = {}
         self._expect: dict[tuple[str, str], int] = {}
+        self._keyring.reset()
 
     def _stored_version(self, kind: str, ident: str) -> int:
         state = self._state
@@ -340,6 +347,7 @@ class MemoryUnitOfWork:
             clash = [r for r in self._references if r in state.references]
             if clash:
                 raise ConflictError(f"reference {clash[0]!r} is already reported")
+            self._keyring.check()
             state.matters.update(self._matters)
             for matter_id, events in self._events.items():
                 state.events.setdefault(matter_id, []).extend(events)
@@ -348,6 +356,7 @@ class MemoryUnitOfWork:
                 state.entities[kind].update(entities)
             state.audit.extend(self._audit)
             state.outbox.update(self._outbox)
+            self._keyring.apply()
             for message_id in self._outbox:
                 state.leases.pop(message_id, None)
         self.rollback()

@@ -23,6 +23,7 @@ from fengqiao_core.cli.lang import count_label, rule, say_in
 from fengqiao_core.cli.matters import matters
 from fengqiao_core.cli.outbox import outbox
 from fengqiao_core.cli.output import run, say, say_json, stdout_to_stderr, table
+from fengqiao_core.cli.purge import purge
 from fengqiao_core.cli.scaffold import new_plugin
 from fengqiao_core.errors import ConfigurationError, FengqiaoError, PluginError, ValidationError
 from fengqiao_core.plugins import PORTS, Plugins
@@ -54,6 +55,7 @@ app.add_typer(outbox, name="outbox")
 app.add_typer(audit, name="audit")
 app.add_typer(matters, name="matters")
 app.command("report")(report)
+app.command("purge")(purge)
 app.command("new-plugin")(new_plugin)
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "RESOLVED_STATES",
     "Commended",
     "FeedbackRecorded",
+    "HoldChanged",
     "MatterAssigned",
     "MatterEscalated",
     "MatterEvent",
@@ -216,6 +217,13 @@ class FeedbackRecorded(MatterEvent):
     comment: FreeText | None = field(default=None, converter=_comment)
 
 
+@frozen(kw_only=True)
+class HoldChanged(MatterEvent):
+    """A legal hold 法定保留 was set (``held``) or cleared: held matters are never purged."""
+
+    held: bool = field(validator=of_type(bool))
+
+
 def _reported(event: MatterReported) -> Matter:
     extra: dict[str, Any] = {}
     if event.kind is MatterKind.DISPUTE:
@@ -284,6 +292,8 @@ def _changes(matter: Matter, event: MatterEvent) -> dict[str, Any]:
             return {"feedback_score": event.score, "followed_up": True}
         case Commended():
             return {"commendations": matter.commendations + 1}
+        case HoldChanged():
+            return {"legal_hold": event.held}
         case MediationRefused():
             return {"refused_by": tuple(dict.fromkeys((*matter.refused_by, *event.parties)))}
     raise ValidationError("event", f"{type(event).__name__} cannot be applied to a matter")

@@ -220,6 +220,7 @@ class Matter(Entity):
     (``performed``, ``failed``, ``referred``, ``case_opened`` …, or ``withdrawn``) and stays
     when it closes; ``resolved_at`` is when it was first resolved; ``followed_up`` whether the
     resident was visited back or gave feedback 回访. A reopening clears all three.
+    ``legal_hold`` 诉讼保全/法定保留: while set, retention never erases the matter's personal data.
     """
 
     kind: ClassVar[MatterKind]
@@ -254,6 +255,7 @@ class Matter(Entity):
     outcome: str | None = None
     resolved_at: dt.datetime | None = None
     followed_up: bool = False
+    legal_hold: bool = False
 
 
 @define(kw_only=True, eq=False)

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from fengqiao_core.ports import BackendContext, BackendSpec, Port, TriageAdvice
     from fengqiao_core.rules.findings import Finding
     from fengqiao_core.security.crypto import Algorithms
+    from fengqiao_core.security.datakeys import KeyProvider
     from fengqiao_core.serialization import FengqiaoConverter
 
 __all__ = [
@@ -300,6 +301,15 @@ class Plugins:
             check=lambda a: a.id not in builtin,
         )
         return Algorithms.of(record for _, record in found.values())
+
+    def key_providers(self) -> dict[str, KeyProvider]:
+        """Every plugin's key-encryption key provider by id (ids unique)."""
+        from fengqiao_core.security.datakeys import KeyProvider
+
+        found = self._calls.collect(
+            "fengqiao_key_providers", KeyProvider, lambda p: p.id, "key provider"
+        )
+        return {ident: record for ident, (_, record) in found.items()}
 
     def kpis(self) -> list[tuple[str, Kpi]]:
         """Every plugin's KPIs with the plugin's name; ids unique, built-in ones kept."""

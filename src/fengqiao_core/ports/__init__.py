@@ -27,6 +27,7 @@ from fengqiao_core.model import (
     RedSteward,
     Skill,
 )
+from fengqiao_core.ports.keys import DataKey, KeyRing
 from fengqiao_core.ports.records import (
     AggregateQuery,
     AggregateRow,
@@ -54,10 +55,12 @@ __all__ = [
     "Capability",
     "Channel",
     "Covered",
+    "DataKey",
     "DeliveryResult",
     "Dimension",
     "EntityRepository",
     "GridBackend",
+    "KeyRing",
     "MatterBatchReads",
     "MatterFilter",
     "MatterRepository",
@@ -260,6 +263,7 @@ class UnitOfWork(Protocol):
     teams: EntityRepository[CommunityTeam]
     audit: AuditLog
     outbox: Outbox
+    keys: KeyRing
 
     def __enter__(self) -> Self: ...
 

@@ -14,12 +14,14 @@ import hashlib
 import hmac
 import unicodedata
 from collections.abc import Iterable
+from typing import TypeGuard
 
 import attrs
 from attrs import field, frozen
 
 from fengqiao_core.errors import ConfigurationError, ValidationError
-from fengqiao_core.model import LabelledEnum, Matter
+from fengqiao_core.model import LabelledEnum, Matter, Sensitive
+from fengqiao_core.model.sealed import is_erased
 
 __all__ = [
     "AlertColour",
@@ -110,10 +112,16 @@ def _digest(secret: bytes, kind: str, value: str) -> str:
     return mac.hexdigest()[:32]
 
 
+def _known(value: Sensitive | None) -> TypeGuard[Sensitive]:
+    """Whether a value is there and not erased (an erased person is never found: issue 15)."""
+    return value is not None and not is_erased(value)
+
+
 def screening_keys(matter: Matter, secret: bytes) -> ScreeningKeys:
     """Rule L7: the keyed digests that screening compares.
 
-    Phones and ID numbers, names, addresses and the character pairs of the description.
+    Phones and ID numbers, names, addresses and the character pairs of the description;
+    erased values give none.
 
     Raises:
         ConfigurationError: The secret is shorter than 16 bytes.
@@ -122,17 +130,18 @@ def screening_keys(matter: Matter, secret: bytes) -> ScreeningKeys:
         raise ConfigurationError(
             "screening needs a secret of at least 16 bytes (FENGQIAO_SECRET or a key file)"
         )
-    identities = {_digest(secret, "phone", p.phone.reveal()) for p in matter.parties if p.phone}
+    parties = matter.parties
+    identities = {_digest(secret, "phone", p.phone.reveal()) for p in parties if _known(p.phone)}
     identities |= {
-        _digest(secret, "id", p.id_number.reveal()) for p in matter.parties if p.id_number
+        _digest(secret, "id", p.id_number.reveal()) for p in parties if _known(p.id_number)
     }
-    names = {_digest(secret, "name", _normal(p.name.reveal())) for p in matter.parties}
+    names = {_digest(secret, "name", _normal(p.name.reveal())) for p in parties if _known(p.name)}
     addresses = {
-        _digest(secret, "addr", _normal(p.address.reveal())) for p in matter.parties if p.address
+        _digest(secret, "addr", _normal(p.address.reveal())) for p in parties if _known(p.address)
     }
-    if matter.location.address is not None:
+    if _known(matter.location.address):
         addresses.add(_digest(secret, "addr", _normal(matter.location.address.reveal())))
-    text = _normal(matter.description.reveal())
+    text = _normal(matter.description.reveal()) if _known(matter.description) else ""
     shingles = {_digest(secret, "text", text[i : i + 2]) for i in range(len(text) - 1)}
     return ScreeningKeys(
         frozenset(identities), frozenset(names), frozenset(addresses), frozenset(shingles)

@@ -15,9 +15,12 @@ from fengqiao_core.rules.lifecycle import Action
 __all__ = [
     "COMMEND",
     "CONFIRM",
+    "ERASE_PERSON",
     "IMPORT_PEOPLE",
     "INVOLVE",
+    "LEGAL_HOLD",
     "PERMISSIONS",
+    "PURGE",
     "READ",
     "READ_AUDIT",
     "READ_FIGURES",
@@ -39,6 +42,10 @@ READ_PERSONAL = "read_personal"
 REGISTER_PERSON = "register_person"
 READ_FIGURES = "read_figures"
 IMPORT_PEOPLE = "import_people"
+ERASE_PERSON = "erase_person"
+LEGAL_HOLD = "legal_hold"
+PURGE = "purge"
+_PROTECTION = frozenset({ERASE_PERSON, LEGAL_HOLD, PURGE})
 _A = Action
 _EVERYTHING = frozenset(
     {REPORT, READ, COMMEND, READ_AUDIT, INVOLVE, REFUSE, CONFIRM, READ_PERSONAL}
@@ -63,10 +70,10 @@ PERMISSIONS: Mapping[Role, frozenset[str]] = {
         | {REFUSE, CONFIRM, READ_PERSONAL}
     ),
     Role.LAWYER: frozenset({READ, READ_PERSONAL, _A.RECORD_SESSION.value, _A.AGREE.value, CONFIRM}),
-    Role.ADMIN: frozenset({REGISTER_PERSON, IMPORT_PEOPLE, READ_FIGURES}),
+    Role.ADMIN: frozenset({REGISTER_PERSON, IMPORT_PEOPLE, READ_FIGURES}) | _PROTECTION,
     Role.AUDITOR: frozenset({READ_AUDIT, READ_FIGURES}),
     Role.RESIDENT: frozenset({REPORT, _A.WITHDRAW.value, _A.FEEDBACK.value, COMMEND}),
-    Role.SYSTEM: _EVERYTHING,
+    Role.SYSTEM: _EVERYTHING | _PROTECTION,
 }
 """What each role may do; an action missing from a role's set is denied (ASVS deny by default).
 
@@ -74,8 +81,10 @@ Auxiliary officers 辅警 assist but never own an enforcement step (rule T4); ad
 manage the station and record people but read no case contents (separation of duties);
 auditors only read the audit log. ``import_people`` is a roster import (administrators).
 ``read_personal`` is reading personal values unmasked, with a purpose (audited); every other
-read is masked. Figures 指标 (``read_figures``) are aggregates
-without case contents: officers, administrators and auditors read them.
+read is masked. Figures 指标 (``read_figures``) are aggregates without case contents: officers,
+administrators and auditors read them. Erasing a person (``erase_person``), legal holds
+(``legal_hold``) and retention purges (``purge``) are the administrators' (issue 15: data at
+rest).
 """
 
 

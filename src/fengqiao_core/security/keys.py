@@ -39,7 +39,7 @@ __all__ = [
 
 MIN_SECRET_BYTES = 32
 ENV = "FENGQIAO_SECRET"
-PURPOSES = ("audit", "screening", "witness")
+PURPOSES = ("audit", "screening", "witness", "kek")
 """The purposes a key is derived for."""
 
 _KNOWN_EXAMPLES = frozenset(

@@ -34,6 +34,7 @@ from cattrs.strategies import configure_tagged_union, include_subclasses
 from fengqiao_core.errors import Problem, ValidationError, describe_value
 from fengqiao_core.model import GridCode, Matter, MatterEvent
 from fengqiao_core.model.personal import Sensitive
+from fengqiao_core.model.sealed import erase, seal_as, stored_form
 from fengqiao_core.serialization.trusted import TrustedReads, stock
 
 __all__ = ["FengqiaoConverter", "make_converter"]
@@ -257,11 +258,28 @@ def _aware(text: str) -> dt.datetime:
 
 def _sensitive_structure(cls: type[Sensitive]) -> Callable[[Any, Any], Sensitive]:
     def hook(value: Any, _: Any) -> Sensitive:
+        if type(value) is dict and len(value) == 1:
+            return _special(cls, value)
         if not isinstance(value, str):
             raise ValidationError("", f"expected text, got {type(value).__name__}")
         return cls(value)
 
     return stock(hook, "wrapper:_raw")
+
+
+def _special(cls: type[Sensitive], value: dict[str, Any]) -> Sensitive:
+    """A sealed (``{"$sealed": "..."}``) or erased (``{"$erased": kind}``) stored value."""
+    text = value.get("$sealed")
+    if type(text) is str and text:
+        return seal_as(cls, text)
+    if "$erased" in value:
+        return erase(cls)
+    raise ValidationError("", "expected text, a sealed or an erased value")
+
+
+def _stored(value: Sensitive) -> Any:
+    special = stored_form(value)
+    return value.reveal() if special is None else special
 
 
 def _is_tuple(cl: Any) -> bool:
@@ -340,7 +358,7 @@ def configure_converter(
     converter.register_structure_hook_factory(
         lambda c: isinstance(c, type) and issubclass(c, Sensitive), _sensitive_structure
     )
-    reveal: Callable[[Sensitive], str] = (lambda v: v.mask()) if masked else (lambda v: v.reveal())
+    reveal: Callable[[Sensitive], Any] = (lambda v: v.mask()) if masked else _stored
     converter.register_unstructure_hook_func(
         lambda c: isinstance(c, type) and issubclass(c, Sensitive), reveal
     )

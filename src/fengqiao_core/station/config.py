@@ -27,6 +27,7 @@ from fengqiao_core.rules.ladder import LadderSettings
 from fengqiao_core.rules.linkages import DEFAULT_LEGAL_CATEGORIES
 from fengqiao_core.rules.screening import ScreeningSettings
 from fengqiao_core.rules.topology import TopologySettings
+from fengqiao_core.station.protection import EncryptionSettings, RetentionSettings
 
 __all__ = [
     "COUNT_KEYS",
@@ -259,6 +260,8 @@ class StationConfig(StationData):
     rules: RuleSettings = RuleSettings()
     access: AccessSettings = AccessSettings()
     plugins: PluginSettings = PluginSettings()
+    encryption: EncryptionSettings = field(factory=EncryptionSettings)
+    retention: RetentionSettings = field(factory=RetentionSettings)
     calendar: CalendarSettings = field(
         factory=CalendarSettings, validator=attrs.validators.instance_of(CalendarSettings)
     )

@@ -24,12 +24,7 @@ from fengqiao_core.errors import (
     ValidationError,
     scrub,
 )
-from fengqiao_core.model import (
-    Actor,
-    Matter,
-    MatterEvent,
-    Role,
-)
+from fengqiao_core.model import Actor, Matter, MatterEvent, Role
 from fengqiao_core.model.personal import FreeText
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import (
@@ -116,8 +111,11 @@ class StationCore:
         self.keys = opening.open_keys(config, self._secret, self.algorithms)
         self.converter = self.plugins.make_converter()
         opened = opening.open_backends(config, self.plugins, self.converter, backends or {})
-        self._storage: StorageBackend = CoveringStorage(
+        covering = CoveringStorage(
             opened["storage"], self.converter, self.algorithms, config.secrets.digest
+        )
+        self._storage: StorageBackend = opening.seal_storage(
+            config, self.plugins, self._secret, covering, lambda: self.now()
         )
         self.grid: GridBackend = opened["grid"]
         self.volunteers: VolunteerBackend = opened["volunteers"]

@@ -11,7 +11,8 @@ report, and never blamed on the plugin that provides the backend.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from fengqiao_core.security.keys import (
 from fengqiao_core.security.rotation import KeyRing
 from fengqiao_core.station.config import StationConfig
 
-__all__ = ["open_backends", "open_keys", "open_secret", "station_plugins"]
+__all__ = ["open_backends", "open_keys", "open_secret", "seal_storage", "station_plugins"]
 
 
 def open_secret(config: StationConfig, secret: bytes | None) -> bytes:
@@ -140,6 +141,38 @@ def open_backends(
                 storage.close()
         raise
     return opened
+
+
+def seal_storage(
+    config: StationConfig,
+    plugins: Plugins,
+    secret: bytes,
+    storage: Any,
+    now: Callable[[], dt.datetime],
+) -> Any:
+    """``storage`` wrapped so that personal values are sealed at rest (unless turned off).
+
+    Raises:
+        ConfigurationError: The KEK cannot be had (see
+            :func:`~fengqiao_core.security.datakeys.open_kek`), or the backend has no key ring.
+    """
+    settings = config.encryption
+    if not settings.enabled:
+        return storage
+    from fengqiao_core.security.datakeys import open_kek
+    from fengqiao_core.station.sealed import SealedStorage
+
+    kek_file = config.resolve(settings.kek_file) if settings.kek_file else None
+    try:
+        kek = open_kek(
+            secret,
+            kek_file=kek_file,
+            provider=settings.kek_provider,
+            providers=plugins.key_providers() if settings.kek_provider else None,
+        )
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{config.label}: [encryption]: {exc}") from None
+    return SealedStorage(storage, kek, now)
 
 
 _UNINDEXED_MAX = 30

@@ -33,7 +33,7 @@ from fengqiao_core.security.views import (
 from fengqiao_core.security.witness import AuditReport, Checkpoint, check_chain, sign_head
 from fengqiao_core.station import arguments as args
 from fengqiao_core.station.core import StationCore
-from fengqiao_core.station.recording import CoveringUnit
+from fengqiao_core.station.recording import covering_unit
 
 __all__ = ["StationQueries"]
 
@@ -221,7 +221,8 @@ class StationQueries(StationCore):
         """
         self._authorise(actor, READ_AUDIT, "audit", "*")
         with self._storage.unit_of_work() as uow:
-            stored = uow.raw if isinstance(uow, CoveringUnit) else uow
+            covering = covering_unit(uow)
+            stored = uow if covering is None else covering.raw
             return check_chain(
                 stored.audit.stream(),
                 self.keys,

@@ -23,6 +23,7 @@ from fengqiao_core.ports import (
     Capability,
     Covered,
     EntityRepository,
+    KeyRing,
     MatterFilter,
     MatterRepository,
     Outbox,
@@ -32,7 +33,7 @@ from fengqiao_core.ports import (
 from fengqiao_core.security.coverage import cover_entity, cover_events
 from fengqiao_core.security.crypto import Algorithms
 
-__all__ = ["CoveringStorage", "CoveringUnit", "covered_by"]
+__all__ = ["CoveringStorage", "CoveringUnit", "covered_by", "covering_unit"]
 
 E = TypeVar("E", bound=Entity)
 
@@ -121,6 +122,7 @@ class CoveringUnit:
         self.teams: EntityRepository[CommunityTeam] = _Entities(inner.teams, "team", digests)
         self.audit: AuditLog = inner.audit
         self.outbox: Outbox = inner.outbox
+        self.keys: KeyRing = inner.keys
 
     @property
     def digest_algorithm(self) -> str:
@@ -181,9 +183,22 @@ class CoveringStorage:
         """Close the backend."""
         self.inner.close()
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def covering_unit(uow: object) -> CoveringUnit | None:
+    """The covering unit inside ``uow`` (layers above it name theirs ``inner``), if any."""
+    while not isinstance(uow, CoveringUnit):
+        uow = getattr(uow, "inner", None)
+        if uow is None:
+            return None
+    return uow
+
 
 def covered_by(uow: UnitOfWork) -> tuple[tuple[Covered, ...], str]:
     """What ``uow`` stored since its last audit entry, and the digest's id (none: ``()``)."""
-    if isinstance(uow, CoveringUnit):
-        return uow.take_covered(), uow.digest_algorithm
+    covering = covering_unit(uow)
+    if covering is not None:
+        return covering.take_covered(), covering.digest_algorithm
     return (), ""

@@ -10,10 +10,11 @@ backends, clock, secret and the one way a change is made) and one mixin per conc
 knowing only the core — people (:mod:`~fengqiao_core.station.people`), intake
 (:mod:`~fengqiao_core.station.intake`), the lifecycle (:mod:`~fengqiao_core.station.lifecycle`),
 mediation (:mod:`~fengqiao_core.station.mediation`), roster imports
-(:mod:`~fengqiao_core.station.roster`), queries (:mod:`~fengqiao_core.station.queries`) and
-figures (:mod:`~fengqiao_core.station.figures`) and the plugin grants
-(:mod:`~fengqiao_core.station.trust`). A new use case goes into the mixin of its
-concept, or a new mixin added to the list below.
+(:mod:`~fengqiao_core.station.roster`), queries (:mod:`~fengqiao_core.station.queries`),
+figures (:mod:`~fengqiao_core.station.figures`), the plugin grants
+(:mod:`~fengqiao_core.station.trust`), erasure and legal holds
+(:mod:`~fengqiao_core.station.erasure`) and retention (:mod:`~fengqiao_core.station.retention`).
+A new use case goes into the mixin of its concept, or a new mixin added to the list below.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, Self
 
 from fengqiao_core.ports import Port
 from fengqiao_core.station.config import StationConfig
+from fengqiao_core.station.erasure import ErasureUseCases
 from fengqiao_core.station.figures import FiguresQueries
 from fengqiao_core.station.file import load_station_config
 from fengqiao_core.station.intake import IntakeUseCases
@@ -30,6 +32,7 @@ from fengqiao_core.station.lifecycle import LifecycleUseCases
 from fengqiao_core.station.mediation import MediationUseCases
 from fengqiao_core.station.people import PeopleUseCases
 from fengqiao_core.station.queries import StationQueries
+from fengqiao_core.station.retention import RetentionUseCases
 from fengqiao_core.station.roster import RosterUseCases
 from fengqiao_core.station.trust import PluginTrust
 from fengqiao_core.station.values import Clock
@@ -46,6 +49,8 @@ class StationService(
     StationQueries,
     FiguresQueries,
     PluginTrust,
+    ErasureUseCases,
+    RetentionUseCases,
 ):
     """A station at work 派出所: report and triage matters, take them through their lifecycles.
 

@@ -13,14 +13,24 @@ from collections.abc import Callable
 import psycopg
 
 from fengqiao_core.errors import StorageError
+from fengqiao_postgres.keys import KEYS_TABLE
 from fengqiao_postgres.schema import INDEXES, SCHEMA_VERSION, TABLES, VERSION_TABLE
 
 __all__ = ["MIGRATIONS", "prepare", "schema_version"]
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '/fengqiao_schema'))"
 
-MIGRATIONS: dict[int, Callable[[psycopg.Connection[tuple[object, ...]]], None]] = {}
-"""Database version ``n`` → ``n + 1`` (none yet: version 1 is the first layout)."""
+
+def _v1_to_v2_keys(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    """Add the wrapped data keys (fengqiao_core issue 15: personal values sealed per person)."""
+    for statement in KEYS_TABLE:
+        conn.execute(statement)
+
+
+MIGRATIONS: dict[int, Callable[[psycopg.Connection[tuple[object, ...]]], None]] = {
+    1: _v1_to_v2_keys,
+}
+"""Database version ``n`` → ``n + 1``."""
 
 
 def schema_version(conn: psycopg.Connection[tuple[object, ...]]) -> int:
@@ -60,7 +70,7 @@ def prepare(conn: psycopg.Connection[tuple[object, ...]]) -> int:
                     "it is not a fengqiao store; choose another schema with ?schema=NAME"
                 )
             conn.execute(VERSION_TABLE)
-            for statement in (*TABLES, *INDEXES):
+            for statement in (*TABLES, *INDEXES, *KEYS_TABLE):
                 conn.execute(statement)
             conn.execute("INSERT INTO fengqiao_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
             return 0

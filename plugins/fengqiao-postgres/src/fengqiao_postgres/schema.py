@@ -12,6 +12,8 @@ Version history:
   ``entities``, ``audit`` and ``outbox`` (with its lease ``lease_owner``/``lease_until_us``,
   dead letters ``given_up`` and quarantine ``poison`` for rows that cannot be decoded); text
   keys use the ``"C"`` collation so that they sort by code point, as Python does.
+- **2** — ``data_keys``: the wrapped per-person data keys personal values are sealed under
+  (:mod:`fengqiao_postgres.keys`; fengqiao_core issue 15).
 
 :func:`~fengqiao_postgres.migrations.prepare` creates a new schema at :data:`SCHEMA_VERSION`,
 migrates an older one forward in one transaction, and refuses a newer one.
@@ -28,7 +30,7 @@ __all__ = [
     "VERSION_TABLE",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The database layout this code writes (the row of ``fengqiao_schema``)."""
 
 EVENT_SCHEMA = 2

@@ -18,8 +18,9 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from fengqiao_core.model import CommunityTeam, Person, Place
-from fengqiao_core.ports import AuditLog, EntityRepository, MatterRepository, Outbox
+from fengqiao_core.ports import AuditLog, EntityRepository, KeyRing, MatterRepository, Outbox
 from fengqiao_postgres.errors import retrying, storage_error, translate
+from fengqiao_postgres.keys import PostgresKeys
 from fengqiao_postgres.matters import PostgresMatters
 from fengqiao_postgres.outbox import PostgresOutbox
 from fengqiao_postgres.repositories import PostgresAudit, PostgresEntities
@@ -48,13 +49,15 @@ class PostgresUnitOfWork:
         places: PostgresEntities[Place] = PostgresEntities(self, "places")
         teams: PostgresEntities[CommunityTeam] = PostgresEntities(self, "teams")
         audit, outbox = PostgresAudit(self), PostgresOutbox(self)
-        self._parts = (matters, people, places, teams, audit, outbox)
+        keys = PostgresKeys(self)
+        self._parts = (matters, people, places, teams, audit, outbox, keys)
         self.matters: MatterRepository = matters
         self.people: EntityRepository[Person] = people
         self.places: EntityRepository[Place] = places
         self.teams: EntityRepository[CommunityTeam] = teams
         self.audit: AuditLog = audit
         self.outbox: Outbox = outbox
+        self.keys: KeyRing = keys
 
     @property
     def connection(self) -> Conn:

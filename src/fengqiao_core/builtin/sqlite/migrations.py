@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from fengqiao_core.builtin.sqlite.keys import KEYS_TABLE
 from fengqiao_core.builtin.sqlite.rows import base_row, decode_event, matter_row, micros
 from fengqiao_core.builtin.sqlite.schema import (
     APPLICATION_ID,
@@ -156,12 +157,19 @@ def _v5_to_v6_rollups(conn: sqlite3.Connection, converter: Any) -> None:
     conn.execute(rollup_fill())
 
 
+def _v6_to_v7_keys(conn: sqlite3.Connection, converter: Any) -> None:
+    """Add the wrapped data keys (issue 15: personal values sealed per person)."""
+    for statement in KEYS_TABLE:
+        conn.execute(statement)
+
+
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Any], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
     4: _v4_to_v5_figures,
     5: _v5_to_v6_rollups,
+    6: _v6_to_v7_keys,
 }
 """Database version ``n`` → ``n + 1``."""
 
@@ -181,6 +189,17 @@ _TABLES = {
         "outbox",
         "meta",
         "matter_rollup",
+    },
+    7: {
+        "matters",
+        "matter_bodies",
+        "events",
+        "entities",
+        "audit",
+        "outbox",
+        "meta",
+        "matter_rollup",
+        "data_keys",
     },
 }
 """The tables a fengqiao database of each version has (a foreign one lacks some)."""
@@ -247,7 +266,7 @@ def create(conn: sqlite3.Connection, station: str | None) -> None:
     """Create the latest layout on an empty database (autocommit mode), claimed by ``station``."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for statement in (*LATEST_TABLES, *INDEXES, *FIGURES, *ROLLUPS):
+        for statement in (*LATEST_TABLES, *INDEXES, *FIGURES, *ROLLUPS, *KEYS_TABLE):
             conn.execute(statement)
         conn.execute("INSERT INTO meta VALUES ('station', ?)", (station,))
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -16,6 +16,11 @@ Version history:
   (``given_up``) and quarantine for rows that cannot be decoded (``poison``).
 - **5** — the figures columns (:data:`FIGURE_COLUMNS`: outcome, path, resolution time, due,
   ceiling, steward, criminal, feedback, banner and follow-up facts) so every KPI is SQL.
+- **6** — ``matter_rollup``: counts and sums per day bucket × kind, category, outcome, path,
+  steward and criminal flags, kept by triggers in the projection's transaction (:data:`ROLLUPS`),
+  so the full KPI report reads thousands of rows, not every matter.
+- **7** — ``data_keys``: the wrapped per-person data keys personal values are sealed under
+  (:mod:`fengqiao_core.builtin.sqlite.keys`; issue 15, data at rest).
 
 :func:`prepare` runs on open: it creates a new database at :data:`SCHEMA_VERSION`, migrates an
 older one forward in one transaction, and refuses a newer one. Old events are not rewritten:
@@ -49,7 +54,7 @@ __all__ = [
     "upcast",
 ]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """The database layout this code writes (``PRAGMA user_version``)."""
 
 APPLICATION_ID = 0x46514A43

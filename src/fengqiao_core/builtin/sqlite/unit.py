@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Self
 
+from fengqiao_core.builtin.sqlite.keys import SqliteKeys
 from fengqiao_core.builtin.sqlite.matters import SqliteMatters
 from fengqiao_core.builtin.sqlite.outbox import SqliteOutbox
 from fengqiao_core.builtin.sqlite.repositories import SqliteAudit, SqliteEntities
 from fengqiao_core.builtin.sqlite.store import ConnectionPool, translate
 from fengqiao_core.model import CommunityTeam, Person, Place
-from fengqiao_core.ports import AuditLog, EntityRepository, MatterRepository, Outbox
+from fengqiao_core.ports import AuditLog, EntityRepository, KeyRing, MatterRepository, Outbox
 
 __all__ = ["SqliteUnitOfWork"]
 
@@ -45,13 +46,15 @@ class SqliteUnitOfWork:
         places: SqliteEntities[Place] = SqliteEntities(self, "places")
         teams: SqliteEntities[CommunityTeam] = SqliteEntities(self, "teams")
         audit, outbox = SqliteAudit(self), SqliteOutbox(self)
-        self._parts = (matters, people, places, teams, audit, outbox)
+        keys = SqliteKeys(self)
+        self._parts = (matters, people, places, teams, audit, outbox, keys)
         self.matters: MatterRepository = matters
         self.people: EntityRepository[Person] = people
         self.places: EntityRepository[Place] = places
         self.teams: EntityRepository[CommunityTeam] = teams
         self.audit: AuditLog = audit
         self.outbox: Outbox = outbox
+        self.keys: KeyRing = keys
 
     @property
     def connection(self) -> sqlite3.Connection:

@@ -14,6 +14,7 @@ from fengqiao_core.testing.contracts._base import Contract
 from fengqiao_core.testing.contracts.aggregates import StorageAggregates
 from fengqiao_core.testing.contracts.channel import ChannelContract, DeliverySink
 from fengqiao_core.testing.contracts.grid import GridContract
+from fengqiao_core.testing.contracts.keys import StorageKeys
 from fengqiao_core.testing.contracts.outbox import StorageOutbox
 from fengqiao_core.testing.contracts.state_machine import StorageMachine, StorageModelCheck
 from fengqiao_core.testing.contracts.storage import StorageTransactions
@@ -39,8 +40,9 @@ class StorageContract(
     StorageModelCheck,
     StorageOutbox,
     StorageAggregates,
+    StorageKeys,
 ):
-    """The whole storage contract: transactions, round trips, volume, aggregates, model check.
+    """The whole storage contract: transactions, round trips, volume, aggregates, model check, keys.
 
     Override ``make_backend`` (a zero-argument callable opening a new, empty store per call);
     if the backend declares ``SHARED_BETWEEN_PROCESSES``, also ``share_backend``. Set
