@@ -139,11 +139,12 @@ def test_an_edited_projection_or_person_and_an_unaudited_write_are_found(busy):
     state.matters[matters[0]] = original
     assert service.check_audit(AUDITOR).ok
     people = state.entities["people"]
-    people["r-2"] = attrs.evolve(people["r-2"], name=PersonName("冒名者"))
+    stored = people["r-2"]  # as stored: its name sealed
+    people["r-2"] = attrs.evolve(stored, name=PersonName("冒名者"))
     assert _problem(service)[0] == "altered_record"
     del people["r-2"]
     assert _problem(service)[0] == "altered_record"  # covered, then gone
-    people["r-2"] = _person("r-2").__class__(id="r-2", version=1, name=PersonName("居民乙"))
+    people["r-2"] = stored
     assert service.check_audit(AUDITOR).ok  # restored exactly as the entry covered it
     people["r-9"] = attrs.evolve(_person("r-9"), version=1)
     assert _problem(service)[0] == "uncovered_write"
