@@ -131,6 +131,7 @@ class Matter(_Model):
     outcome: str | None = None
     resolved_at: AwareDatetime | None = None
     followed_up: bool = False
+    legal_hold: bool = False
 
 
 class HelpRequest(Matter):

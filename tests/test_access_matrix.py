@@ -63,6 +63,12 @@ def _person(service: StationService) -> m.Person:
 _ids = itertools.count()
 
 
+def _registered(service: StationService) -> m.Person:
+    person = _person(service)
+    service.register_person(DUTY, person)
+    return person
+
+
 CASES: dict[str, Case] = {
     "register": Case((A.REGISTER.value,), lambda s, a, x: s.register(a, x.id)),
     "reject": Case((A.REJECT.value,), lambda s, a, x: s.reject(a, x.id, reason="重复")),
@@ -152,6 +158,17 @@ CASES: dict[str, Case] = {
     "aggregate": Case(
         (acc.READ_FIGURES,), lambda s, a, x: s.aggregate(a, AggregateQuery()), scoped=False
     ),
+    "erase_person": Case(
+        (acc.ERASE_PERSON,),
+        lambda s, a, x: s.erase_person(a, _registered(s).id, reason="本人申请删除"),
+        scoped=False,
+    ),
+    "set_legal_hold": Case(  # administrators hold any matter without reading it
+        (acc.LEGAL_HOLD,),
+        lambda s, a, x: s.set_legal_hold(a, x.id, held=True, reason="诉讼保全"),
+        scoped=False,
+    ),
+    "purge": Case((acc.PURGE,), lambda s, a, x: s.purge(a, dry_run=True), scoped=False),
 }
 """Every use case and query with the permissions it needs (``get``/``history`` with a
 purpose need ``read_personal`` too: :data:`PURPOSE_CASES`)."""

@@ -9,7 +9,7 @@ from fengqiao_core import model as m
 from fengqiao_core.builtin.sqlite import SqliteStorage, backup
 from fengqiao_core.errors import ConfigurationError, IntegrityError
 from fengqiao_core.model.sealed import is_sealed
-from fengqiao_core.security.datakeys import KEK_ENV, open_kek
+from fengqiao_core.security.datakeys import KEK_ENV, open_kek, retired_keks
 from fengqiao_core.station.sealed import SealedStorage
 from station_helpers import MIAOSHAN, OFFICER, PLUGINS, station
 
@@ -96,6 +96,26 @@ def test_a_wrong_kek_is_an_integrity_error_not_garbage(monkeypatch):
     other = SealedStorage(store.inner, open_kek(b"unused" * 6), clock)
     with pytest.raises(IntegrityError, match="KEK"), other.unit_of_work() as uow:
         uow.people.get(who.id)
+
+
+def test_keys_wrapped_under_a_retired_secret_still_unwrap_after_rotation():
+    service, clock = station()
+    who, another = invented_people(2, seed="rotation")
+    service.register_person(ADMIN, person_record(who))
+    old = service.keys.current
+    new = b"a-new-station-secret-for-rotation-7c2d"
+    rotated = SealedStorage(service._storage.inner, open_kek(new, environ={}), clock)
+    with pytest.raises(IntegrityError, match="KEK"), rotated.unit_of_work() as uow:
+        uow.people.get(who.id)  # the old secret forgotten: its keys are unreadable
+    kept = SealedStorage(
+        service._storage.inner, open_kek(new, environ={}), clock, retired_keks([old])
+    )
+    with kept.unit_of_work() as uow:
+        assert uow.people.get(who.id).name.reveal() == who.name
+        uow.people.add(person_record(another))
+        uow.commit()
+    with kept.unit_of_work() as uow:
+        assert uow.keys.active(f"person:{another.id}").kek_id == kept.kek.kek_id
 
 
 def test_kek_sources_are_checked_like_the_secret(tmp_path):

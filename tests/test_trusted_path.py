@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from fengqiao_core import model as m
 from fengqiao_core.errors import ValidationError
 from fengqiao_core.model.personal import IdNumber, PersonName
+from fengqiao_core.model.sealed import is_erased, is_sealed
 from fengqiao_core.serialization import make_converter
 from fengqiao_core.testing.strategies import _STRATEGIES, matter_events, matters
 
@@ -122,6 +123,19 @@ def test_the_trusted_path_skips_the_models_validators():
     assert type(party.id_number) is IdNumber
     assert party.id_number.reveal() == "420115198005171230"
     assert repr(party.id_number) == "IdNumber('420115********1230')"
+
+
+def test_sealed_and_erased_stored_values_take_the_validated_hook_on_the_trusted_path():
+    body = {"id": "p-1", "version": 0, "name": {"$sealed": "k1.c2VhbGVk"}}
+    body |= {"id_number": {"$erased": "IdNumber"}, "phone": None, "person": None}
+    body |= {"address": None, "birth_date": None}
+    trusted = CONVERTER.trusted_structure(body, m.Party)
+    assert is_sealed(trusted.name)
+    assert is_erased(trusted.id_number)
+    assert type(trusted.name) is type(CONVERTER.structure(body, m.Party).name)
+    assert CONVERTER.unstructure(trusted) == CONVERTER.unstructure(
+        CONVERTER.structure(body, m.Party)
+    )
 
 
 @attrs.frozen

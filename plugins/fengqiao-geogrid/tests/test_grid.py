@@ -227,7 +227,8 @@ def test_fengqiao_plugins_json_lists_it():
     result = CliRunner().invoke(app, ["plugins", "--json"])
     assert result.exit_code == 0
     listing = {p["name"]: p for p in json.loads(result.stdout)}
-    assert {"port": "grid", "name": "geojson"} in listing["geogrid"]["backends"]
+    backend = {"port": "grid", "name": "geojson", "schemes": ["geojson"]}
+    assert backend in listing["geogrid"]["backends"]
 
 
 def test_urls_give_relative_or_absolute_paths():

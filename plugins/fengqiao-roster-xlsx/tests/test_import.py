@@ -52,7 +52,7 @@ def test_plugins_json_lists_the_plugin_and_its_backend():
     mine = [p for p in listing if p["name"] == "roster_xlsx"]
     assert mine
     assert mine[0]["distribution"] == "fengqiao-roster-xlsx"
-    assert {"port": "volunteers", "name": "xlsx"} in mine[0]["backends"]
+    assert {"port": "volunteers", "name": "xlsx", "schemes": ["xlsx"]} in mine[0]["backends"]
     assert "fengqiao_register_commands" in mine[0]["hooks"]
 
 

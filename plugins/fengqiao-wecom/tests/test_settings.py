@@ -36,7 +36,8 @@ def test_fengqiao_plugins_json_lists_it():
     out = subprocess.run([cli, "plugins", "--json"], capture_output=True, check=True, text=True)
     listing = {p["name"]: p for p in json.loads(out.stdout)}
     assert listing["wecom"]["distribution"] == "fengqiao-wecom"
-    assert {"port": "channel", "name": "wecom"} in listing["wecom"]["backends"]
+    backend = {"port": "channel", "name": "wecom", "schemes": ["wecom"]}
+    assert backend in listing["wecom"]["backends"]
 
 
 def test_group_or_world_readable_key_file_is_refused_saying_the_fix(tmp_path):

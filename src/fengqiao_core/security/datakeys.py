@@ -17,6 +17,10 @@ never reaches the store. It comes, in this order, from:
 
 Material from 2. and 3. is checked like the station secret (length, published examples,
 file mode) and goes through the same HKDF (purpose ``kek``), so the KEK is 32 uniform bytes.
+
+New keys are always wrapped under the current KEK. Each stored key names the KEK that wrapped
+it (``kek_id``); keys wrapped under a KEK derived from a retired station secret (``[secrets]
+retired_files``) still unwrap after the secret is rotated (:func:`retired_keks`).
 """
 
 from __future__ import annotations
@@ -35,7 +39,15 @@ from fengqiao_core.errors import ConfigurationError, IntegrityError
 from fengqiao_core.ports import DataKey, KeyRing
 from fengqiao_core.security.keys import check_secret, derive_key, read_key_file
 
-__all__ = ["CIPHER", "KEK_ENV", "DataKeys", "KeyProvider", "local_provider", "open_kek"]
+__all__ = [
+    "CIPHER",
+    "KEK_ENV",
+    "DataKeys",
+    "KeyProvider",
+    "local_provider",
+    "open_kek",
+    "retired_keks",
+]
 
 CIPHER = "aes-256-gcm"
 """The cipher of sealed values and wrapped keys (NIST SP 800-38D, 96-bit random nonces)."""
@@ -112,13 +124,20 @@ def open_kek(
     return local_provider(secret, "station-secret")
 
 
+def retired_keks(retired: Iterable[bytes]) -> dict[str, KeyProvider]:
+    """The KEKs derived from retired station secrets, by KEK id (they only unwrap)."""
+    providers = (local_provider(secret, "retired station secret") for secret in retired)
+    return {provider.kek_id: provider for provider in providers}
+
+
 class DataKeys:
     """One unit of work's data keys: made on first use, unwrapped once, ciphers reused.
 
     Args:
         ring: The unit of work's key ring.
-        kek: The KEK provider.
+        kek: The KEK provider (wraps new keys, unwraps the keys it wrapped).
         now: The station clock.
+        retired: Earlier KEKs by KEK id, to unwrap the keys they wrapped.
 
     Unwrapped keys live only as long as the unit of work (as AES-GCM objects, each made
     once), so a key destroyed by another process is never used again by a later unit.
@@ -129,9 +148,11 @@ class DataKeys:
         ring: KeyRing,
         kek: KeyProvider,
         now: Callable[[], dt.datetime],
+        retired: Mapping[str, KeyProvider] | None = None,
     ) -> None:
         self.ring = ring
         self._kek = kek
+        self._keks = {**(retired or {}), kek.kek_id: kek}
         self._now = now
         self._ciphers: dict[str, Any] = {}
         self._active: dict[str, str] = {}
@@ -191,11 +212,12 @@ class DataKeys:
         if stored.wrapped is None:
             self._gone.add(key_id)
             return None
+        kek = self._keks.get(stored.kek_id, self._kek)
         try:
-            raw = self._kek.unwrap(stored.wrapped, key_id.encode())
+            raw = kek.unwrap(stored.wrapped, key_id.encode())
         except Exception:  # cryptography's InvalidTag, or a provider's own error
             raise IntegrityError(
-                f"data key {key_id!r} does not unwrap under KEK {self._kek.kek_id!r}: a wrong "
+                f"data key {key_id!r} does not unwrap under KEK {kek.kek_id!r}: a wrong "
                 "KEK (check FENGQIAO_KEK, kek_file or kek_provider) or altered key bytes"
             ) from None
         found = self._ciphers[key_id] = aead(raw)

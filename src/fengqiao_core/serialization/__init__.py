@@ -264,9 +264,9 @@ def _sensitive_structure(cls: type[Sensitive]) -> Callable[[Any, Any], Sensitive
             raise ValidationError("", f"expected text, got {type(value).__name__}")
         return cls(value)
 
-    # Not a stock hook: the trusted read path keeps it, since stored personal values are sealed
-    # or erased envelopes (``{"$sealed": ...}``) that only this hook turns into values.
-    return hook
+    # The trusted path wraps stored text without the check and hands anything else — the sealed
+    # or erased envelopes (``{"$sealed": ...}``) of stored personal values — to this hook.
+    return stock(hook, "wrapper:_raw")
 
 
 def _special(cls: type[Sensitive], value: dict[str, Any]) -> Sensitive:

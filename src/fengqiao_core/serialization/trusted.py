@@ -298,9 +298,16 @@ class TrustedStructurer:
         if shape != "wrapper":
             return [f"{target} = {self._expression(hook, key, names, f't{index}')}"]
         kind, slot = item
-        name = f"_{len(names)}"
-        names[name] = kind
-        return [f"w = _new({name})", f"_set(w, {slot!r}, {key})", f"{target} = w"]
+        name, slow = f"_{len(names)}", f"_{len(names) + 1}"
+        names[name], names[slow] = kind, hook  # the hook itself takes what is not text
+        return [
+            f"if type({key}) is str:",
+            f"    w = _new({name})",
+            f"    _set(w, {slot!r}, {key})",
+            f"    {target} = w",
+            "else:",
+            f"    {target} = {slow}({key})",
+        ]
 
 
 def _trustable(cl: type) -> bool:

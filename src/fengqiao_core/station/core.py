@@ -115,7 +115,7 @@ class StationCore:
             opened["storage"], self.converter, self.algorithms, config.secrets.digest
         )
         self._storage: StorageBackend = opening.seal_storage(
-            config, self.plugins, self._secret, covering, lambda: self.now()
+            config, self.plugins, self.keys.secrets, covering, lambda: self.now()
         )
         self.grid: GridBackend = opened["grid"]
         self.volunteers: VolunteerBackend = opened["volunteers"]

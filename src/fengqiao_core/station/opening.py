@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -146,11 +146,14 @@ def open_backends(
 def seal_storage(
     config: StationConfig,
     plugins: Plugins,
-    secret: bytes,
+    secrets: Sequence[bytes],
     storage: Any,
     now: Callable[[], dt.datetime],
 ) -> Any:
     """``storage`` wrapped so that personal values are sealed at rest (unless turned off).
+
+    ``secrets`` are the station's secrets, oldest first and the current one last: keys wrapped
+    under a KEK derived from a retired one still unwrap.
 
     Raises:
         ConfigurationError: The KEK cannot be had (see
@@ -159,20 +162,20 @@ def seal_storage(
     settings = config.encryption
     if not settings.enabled:
         return storage
-    from fengqiao_core.security.datakeys import open_kek
+    from fengqiao_core.security.datakeys import open_kek, retired_keks
     from fengqiao_core.station.sealed import SealedStorage
 
     kek_file = config.resolve(settings.kek_file) if settings.kek_file else None
     try:
         kek = open_kek(
-            secret,
+            secrets[-1],
             kek_file=kek_file,
             provider=settings.kek_provider,
             providers=plugins.key_providers() if settings.kek_provider else None,
         )
     except ConfigurationError as exc:
         raise ConfigurationError(f"{config.label}: [encryption]: {exc}") from None
-    return SealedStorage(storage, kek, now)
+    return SealedStorage(storage, kek, now, retired_keks(secrets[:-1]))
 
 
 _UNINDEXED_MAX = 30

@@ -10,7 +10,7 @@ outbox pass through unchanged: they hold no personal values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -131,18 +131,26 @@ class SealedStorage:
         inner: The backend.
         kek: The key-encryption key provider.
         now: The station clock (when keys are made and destroyed).
+        retired: Earlier KEKs by KEK id (:func:`~fengqiao_core.security.datakeys.retired_keks`).
     """
 
-    def __init__(self, inner: StorageBackend, kek: KeyProvider, now: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        inner: StorageBackend,
+        kek: KeyProvider,
+        now: Callable[[], Any],
+        retired: Mapping[str, KeyProvider] | None = None,
+    ) -> None:
         self.inner = inner
         self.kek = kek
+        self._retired = dict(retired or {})
         self._now = now
         self.capabilities: frozenset[Capability] = inner.capabilities
 
     def unit_of_work(self) -> SealedUnitOfWork:
         """A sealing unit of work over a new backend unit of work."""
         inner = self.inner.unit_of_work()
-        return SealedUnitOfWork(inner, DataKeys(inner.keys, self.kek, self._now))
+        return SealedUnitOfWork(inner, DataKeys(inner.keys, self.kek, self._now, self._retired))
 
     def close(self) -> None:
         """Close the backend."""
