@@ -71,7 +71,7 @@ def _ours_read(path: Path, rows: int) -> float:
 
 
 def _ours_import(path: Path, rows: int, folder: Path, station: Any) -> float:
-    from fengqiao_roster_xlsx.cli import IMPORT_ACTOR
+    from fengqiao_roster_xlsx.cli import import_actor
 
     from fengqiao_core import open_station
 
@@ -81,7 +81,7 @@ def _ours_import(path: Path, rows: int, folder: Path, station: Any) -> float:
     ) as service:
         started = time.perf_counter()
         read = _read(path)
-        counts = service.import_people(IMPORT_ACTOR, list(read.people))
+        counts = service.import_people(import_actor(station, None), list(read.people))
         seconds = time.perf_counter() - started
     _check(read, rows)
     if counts.added != rows:

@@ -6,6 +6,7 @@ import types
 
 import pytest
 
+import fengqiao_core
 from fengqiao_core import hookimpl, hookspecs
 from fengqiao_core import model as m
 from fengqiao_core.errors import ConfigurationError, PluginError
@@ -84,6 +85,7 @@ def test_builtins_are_registered_like_external_plugins():
     infos = {i.name: i for i in Plugins(get_plugin_manager(load_entrypoints=False)).describe()}
     assert sorted(infos) == sorted(name.rsplit(".", 1)[-1] for name in DEFAULT_PLUGINS)
     assert {i.distribution for i in infos.values()} == {"fengqiao-core"}
+    assert {i.version for i in infos.values()} == {fengqiao_core.__version__}
     backends = {b for i in infos.values() for b in i.backends}
     assert backends == {
         ("storage", "memory"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import typer
 from fengqiao_roster_xlsx import _core
-from fengqiao_roster_xlsx.cli import IMPORT_ACTOR, import_group, register
+from fengqiao_roster_xlsx.cli import import_actor, import_group, register
 from fengqiao_roster_xlsx.xlsxwrite import SheetData
 
 from fengqiao_core.errors import PermissionDenied, StorageError, ValidationError
@@ -70,7 +70,18 @@ def test_sample_import_adds_exactly_its_stewards(cli, secret, miaoshan, generato
     assert all(by_phone[r["phone"]].community == r["community_id"] for r in sample)
     assert all(by_phone[r["phone"]].name.reveal() == r["name"] for r in sample)
     assert [e.action for e in audit] == ["import_people"]
-    assert (audit[0].actor, audit[0].role) == ("roster-import", Role.ADMIN)
+    assert (audit[0].actor, audit[0].role) == (miaoshan.access.admins[0], Role.ADMIN)
+
+
+def test_an_import_acts_as_an_administrator_on_the_roster_only(cli, miaoshan, secret, tmp_path):
+    db = tmp_path / "station.db"
+    code, report = run_json(cli, SAMPLE, "--station", "miaoshan", "--db", db, "--as", "nobody")
+    assert code == 2
+    assert "admin" in report["error"]["message"]
+    officer = next(o.id for o in miaoshan.officers)
+    code, report = run_json(cli, SAMPLE, "--station", "miaoshan", "--db", db, "--as", officer)
+    assert code == 2
+    assert import_actor(miaoshan, "AD9").person_id == "AD9"
 
 
 def test_the_sample_is_what_the_generator_writes(generator, tmp_path):
@@ -167,13 +178,17 @@ def test_import_people_is_for_administrators_only_and_audits_a_denial(miaoshan, 
     config = miaoshan.with_backends(storage="memory")
     with _core.open_station(config, secret=secret) as service:
         steward = miaoshan.red_stewards[0]
+        officer = next(o.id for o in miaoshan.officers)
         with pytest.raises(PermissionDenied):
-            service.import_people(Actor(person_id="o1", role=Role.OFFICER), [steward])
+            service.import_people(Actor(person_id=officer, role=Role.OFFICER), [steward])
+        with pytest.raises(PermissionDenied):  # an administrator the roster does not know
+            service.import_people(Actor(person_id="roster-import", role=Role.ADMIN), [steward])
         with pytest.raises(ValidationError):
-            service.import_people(IMPORT_ACTOR, [steward, steward])
+            service.import_people(import_actor(miaoshan, None), [steward, steward])
         with service._storage.unit_of_work() as uow:
             assert [(e.action, e.outcome) for e in uow.audit.stream()] == [
-                ("import_people", "denied")
+                ("import_people", "denied"),
+                ("import_people", "denied"),
             ]
             assert list(uow.people.stream()) == []
 
@@ -198,12 +213,13 @@ def test_a_failing_store_leaves_nothing_half_written(miaoshan, secret, tmp_path,
 
         monkeypatch.setattr(service._storage, "unit_of_work", failing)
         with pytest.raises(StorageError):
-            service.import_people(IMPORT_ACTOR, list(miaoshan.red_stewards[:5]))
+            service.import_people(import_actor(miaoshan, None), list(miaoshan.red_stewards[:5]))
         monkeypatch.setattr(service._storage, "unit_of_work", original)
         with service._storage.unit_of_work() as uow:
             assert list(uow.people.stream()) == []
             assert list(uow.audit.stream()) == []
-        counts = service.import_people(IMPORT_ACTOR, list(miaoshan.red_stewards[:5]))
+        admin = import_actor(miaoshan, None)
+        counts = service.import_people(admin, list(miaoshan.red_stewards[:5]))
         assert (counts.added, counts.updated, counts.unchanged) == (5, 0, 0)
 
 

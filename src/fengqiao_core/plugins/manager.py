@@ -7,6 +7,7 @@ never imported (its code does not run); it is remembered as "installed, not allo
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 from collections.abc import Collection
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pluggy
 
-from fengqiao_core import __version__, hookspecs
+from fengqiao_core import hookspecs
 from fengqiao_core.errors import PluginError
 from fengqiao_core.plugins.calls import flag
 
@@ -45,6 +46,15 @@ ENTRY_POINT_GROUP = "fengqiao_core"
 PORTS: tuple[Port, ...] = ("storage", "grid", "volunteers", "channel")
 BUILTIN_NAMES = frozenset(module.rsplit(".", 1)[-1] for module in DEFAULT_PLUGINS)
 """The names built-in plugins are registered under: always loaded, always trusted."""
+
+
+@functools.cache
+def _core_version() -> str:
+    """This distribution's installed version (what ``fengqiao plugins`` shows for built-ins)."""
+    try:
+        return importlib.metadata.version("fengqiao-core")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "unknown"
 
 
 def _blocked() -> set[str]:
@@ -109,7 +119,7 @@ def get_plugin_manager(
         short = module_name.rsplit(".", 1)[-1]
         if short not in blocked:
             module = importlib.import_module(module_name)
-            _register(pm, module, short, ("fengqiao-core", __version__))
+            _register(pm, module, short, ("fengqiao-core", _core_version()))
     autoload = not flag("FENGQIAO_DISABLE_PLUGIN_AUTOLOAD")
     if autoload if load_entrypoints is None else load_entrypoints:
         _load_entrypoints(pm, blocked, None if allow is None else frozenset(allow))

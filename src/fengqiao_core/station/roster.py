@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from attrs import frozen
 
-from fengqiao_core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from fengqiao_core.errors import ConflictError, NotFound, ValidationError
 from fengqiao_core.model import Actor, Person
-from fengqiao_core.security.access import IMPORT_PEOPLE, PERMISSIONS
+from fengqiao_core.security.access import IMPORT_PEOPLE
 from fengqiao_core.station.core import StationCore
 from fengqiao_core.station.values import RETRIES
 
@@ -52,14 +52,11 @@ class RosterUseCases(StationCore):
             How many were added, updated and unchanged.
 
         Raises:
-            PermissionDenied: The actor is not an administrator (the denial is audited).
+            PermissionDenied: The actor is not an administrator on the roster (the denial is
+                audited).
             ValidationError: ``people`` is not a sequence of people with unique ids.
         """
-        if not isinstance(actor, Actor):
-            raise ValidationError("actor", f"expected an Actor, got {type(actor).__name__}")
-        if IMPORT_PEOPLE not in PERMISSIONS.get(actor.role, frozenset()):
-            self._record_denial(actor, IMPORT_PEOPLE, "people", "*")
-            raise PermissionDenied(f"role {actor.role.value!r} may not {IMPORT_PEOPLE!r}")
+        self._authorise(actor, IMPORT_PEOPLE, "people", "*")
         if isinstance(people, Person) or not isinstance(people, Sequence):
             raise ValidationError("people", "expected a sequence of people")
         seen: set[str] = set()

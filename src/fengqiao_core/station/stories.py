@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from attrs import define, frozen
 
-from fengqiao_core import model as m
+import fengqiao_core.model as m
 from fengqiao_core.errors import ConfigurationError, ConflictError
 from fengqiao_core.model.personal import FreeText, PersonName, PhoneNumber
 from fengqiao_core.rules.ladder import counts_against_no_escalation, is_ceiling_breached

@@ -18,19 +18,34 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
-from fengqiao_core.errors import FengqiaoError
+from fengqiao_core.errors import ConfigurationError, FengqiaoError
 from fengqiao_core.model import Actor, Role
 from fengqiao_roster_xlsx import _core
 from fengqiao_roster_xlsx.backend import roster_vocabulary
 from fengqiao_roster_xlsx.reader import RosterRead, read_roster
 from fengqiao_roster_xlsx.safe import safe_text
 
-__all__ = ["IMPORT_ACTOR", "import_group", "register"]
+__all__ = ["import_actor", "import_group", "register"]
 
-IMPORT_ACTOR = Actor(person_id="roster-import", role=Role.ADMIN)
-"""Who a command-line import acts as: the station's administrator 管理员."""
 EXIT_OK, EXIT_ROWS, EXIT_FAILED = 0, 1, 2
 _MAX_SHOWN = 50
+
+
+def import_actor(config: Any, person: str | None) -> Actor:
+    """Who a command-line import acts as: ``person``, else the first administrator 管理员.
+
+    The administrators are those of the station file's ``[access]`` table; the station binds
+    the actor to its roster like any other.
+
+    Raises:
+        ConfigurationError: No ``person`` given and the station file lists no administrator.
+    """
+    admins = config.access.admins
+    if person is None and not admins:
+        raise ConfigurationError(
+            f'{config.label} lists no admins: add admins = ["ID"] under [access], or pass --as'
+        )
+    return Actor(person_id=person or admins[0], role=Role.ADMIN)
 
 
 def import_group(cli: typer.Typer) -> typer.Typer:
@@ -62,6 +77,10 @@ def roster_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout, nothing else.")
     ] = False,
+    person: Annotated[
+        str | None,
+        typer.Option("--as", help="The administrator acting (default: the first listed)."),
+    ] = None,
 ) -> None:
     """Import a roster workbook of red stewards, mediators and lawyers 导入名册."""
     out = Console(highlight=False, soft_wrap=True)
@@ -71,6 +90,7 @@ def roster_command(
         if db is not None:
             config = config.with_backends(storage=f"sqlite:///{db.resolve()}")
         secret = _core.station_secret(config)
+        actor = import_actor(config, person)
         communities, skills = roster_vocabulary(config)
         with Progress(
             TextColumn("reading"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
@@ -84,7 +104,7 @@ def roster_command(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         with _core.open_station(config, secret=secret) as service:
-            counts = service.import_people(IMPORT_ACTOR, list(read.people), dry_run=dry_run)
+            counts = service.import_people(actor, list(read.people), dry_run=dry_run)
     except FengqiaoError as exc:
         _fail(out, err, str(exc), as_json=as_json)
     summary = _summary(file, read, counts, dry_run)
