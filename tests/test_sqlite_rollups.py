@@ -169,9 +169,9 @@ def test_a_version_5_store_gains_its_rollup_on_open(tmp_path):
         for kind, name in conn.execute(
             "SELECT type, name FROM sqlite_schema WHERE name LIKE 'matter_rollup%'"
             " OR name IN ('ix_matters_resolved', 'ix_matters_open')"
-            " OR tbl_name = 'data_keys' ORDER BY type = 'table'"
         ).fetchall():
             conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+        conn.execute("DROP TABLE data_keys")  # and its indexes
         conn.execute("PRAGMA user_version = 5")
         conn.commit()
         conn.close()
