@@ -8,11 +8,12 @@ import attrs
 import pytest
 
 from fengqiao_core import model as m
+from fengqiao_core.errors import PermissionDenied
 from fengqiao_core.model.personal import PersonName, PhoneNumber
 from fengqiao_core.station import roster
 from station_helpers import station
 
-ADMIN = m.Actor("A01", m.Role.ADMIN)
+ADMIN = m.Actor("AD1", m.Role.ADMIN)
 
 
 def stewards(count):
@@ -47,3 +48,19 @@ def test_a_batch_is_added_then_unchanged_then_updated_person_by_person(count):
     assert stored[people[1].id].version == 2
     assert stored[people[0].id].version == 1
     assert actions.count(roster.IMPORT_PEOPLE) == 2  # the unchanged import writes no entry
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [m.Actor("A01", m.Role.ADMIN), m.Actor("nobody", m.Role.ADMIN), m.Actor("O01", m.Role.OFFICER)],
+    ids=["auxiliary-claiming-admin", "unknown-admin", "officer"],
+)
+def test_only_an_administrator_on_the_roster_imports_and_every_refusal_is_audited(actor):
+    service, _ = station()
+    with service:
+        with pytest.raises(PermissionDenied):
+            service.import_people(actor, stewards(2))
+        with service._storage.unit_of_work() as uow:
+            assert list(uow.people.stream()) == []
+            denied = [(e.actor, e.action, e.outcome) for e in uow.audit.stream()]
+    assert denied == [(actor.person_id, roster.IMPORT_PEOPLE, "denied")]
