@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -96,13 +96,26 @@ def _replaced(value: Any, changes: dict[str, Any]) -> Any:
     validators ``attrs.evolve`` would run again (the bulk of a masked read) cannot fail.
     """
     kind = type(value)
-    copy = object.__new__(kind)
+    copy = (_COPIERS.get(kind) or _copier(kind))(value)
     put = object.__setattr__
-    for name in _FIELDS.get(kind) or _field_names(kind):
-        put(copy, name, getattr(value, name))
     for name, new in changes.items():
         put(copy, name, new)
     return copy
+
+
+_COPIERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _copier(kind: type) -> Callable[[Any], Any]:
+    """A function copying every field of attrs class ``kind``, made once per class."""
+    lines = ["def copy(value):", "    made = new(kind)"]
+    lines += [f"    put(made, {name!r}, value.{name})" for name in _field_names(kind)]
+    source = "\n".join([*lines, "    return made"])
+    names: dict[str, Any] = {"new": object.__new__, "put": object.__setattr__, "kind": kind}
+    exec(compile(source, f"<copy {kind.__qualname__}>", "exec"), names)
+    made: Callable[[Any], Any] = names["copy"]
+    _COPIERS[kind] = made
+    return made
 
 
 def _mask(value: Any) -> Any:
