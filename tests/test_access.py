@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pathlib
 
+import attrs
 import pytest
 
 from fengqiao_core import model as m
-from fengqiao_core.errors import NotFound, PermissionDenied, ValidationError
+from fengqiao_core.errors import ConfigurationError, NotFound, PermissionDenied, ValidationError
 from fengqiao_core.model.personal import PersonName, PhoneNumber
 from fengqiao_core.security.access import PERMISSIONS
-from fengqiao_core.station.identity import access_table
+from fengqiao_core.station.identity import access_table, listed_actor
 from station_helpers import MIAOSHAN, OFFICER, draft, resident, station
 
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs" / "access.md"
@@ -199,3 +200,16 @@ def test_a_masked_read_cannot_be_combined_back_into_an_id_number_or_a_home():
     assert "19491231" not in repr(shown)
     assert (shown.location.point.lon, shown.location.point.lat) == (114.412, 30.457)
     assert "birth_date" not in repr(party)
+
+
+def test_a_tool_acts_as_the_named_or_first_listed_admin_or_auditor_and_is_still_bound():
+    access = MIAOSHAN.access
+    assert listed_actor(MIAOSHAN, m.Role.ADMIN) == m.Actor(access.admins[0], m.Role.ADMIN)
+    assert listed_actor(MIAOSHAN, m.Role.AUDITOR) == m.Actor(access.auditors[0], m.Role.AUDITOR)
+    named = listed_actor(MIAOSHAN, m.Role.ADMIN, "nobody")
+    service, _ = station()
+    with pytest.raises(PermissionDenied):  # naming is not binding: the roster decides
+        service.purge(named, dry_run=True)
+    bare = attrs.evolve(MIAOSHAN, access=attrs.evolve(access, admins=()))
+    with pytest.raises(ConfigurationError, match=r"lists no admins.*\[access\]"):
+        listed_actor(bare, m.Role.ADMIN)

@@ -17,9 +17,10 @@ import typer
 
 from fengqiao_core.cli.figures import open_for_reading
 from fengqiao_core.cli.output import say, say_json
-from fengqiao_core.errors import ConfigurationError, FengqiaoError
+from fengqiao_core.errors import FengqiaoError
 from fengqiao_core.model import Actor, Role
 from fengqiao_core.security.witness import read_witness, write_witness
+from fengqiao_core.station.identity import listed_actor
 
 __all__ = ["audit"]
 
@@ -41,12 +42,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, not
 
 
 def _auditor(station: Any, person: str | None) -> Actor:
-    auditors = station.config.access.auditors
-    if person is None and not auditors:
-        raise ConfigurationError(
-            f'{station.config.label} lists no auditors: add auditors = ["ID"] under [access]'
-        )
-    actor: Actor = station.actor(person or auditors[0], Role.AUDITOR)
+    chosen = listed_actor(station.config, Role.AUDITOR, person)
+    actor: Actor = station.actor(chosen.person_id, chosen.role)
     return actor
 
 

@@ -17,8 +17,9 @@ import typer
 
 from fengqiao_core.cli.figures import open_for_reading
 from fengqiao_core.cli.output import say, say_json
-from fengqiao_core.errors import ConfigurationError, FengqiaoError
+from fengqiao_core.errors import FengqiaoError
 from fengqiao_core.model import Actor, Role
+from fengqiao_core.station.identity import listed_actor
 
 __all__ = ["purge"]
 
@@ -27,12 +28,8 @@ _WIDTH = 30
 
 
 def _admin(station: Any, person: str | None) -> Actor:
-    admins = station.config.access.admins
-    if person is None and not admins:
-        raise ConfigurationError(
-            f'{station.config.label} lists no admins: add admins = ["ID"] under [access]'
-        )
-    actor: Actor = station.actor(person or admins[0], Role.ADMIN)
+    chosen = listed_actor(station.config, Role.ADMIN, person)
+    actor: Actor = station.actor(chosen.person_id, chosen.role)
     return actor
 
 

@@ -15,14 +15,18 @@ recorded in the store (person records, see ``register_person``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
-from fengqiao_core.errors import PermissionDenied
+from fengqiao_core.errors import ConfigurationError, PermissionDenied
 from fengqiao_core.model import Actor, AuxiliaryOfficer, Matter, OfficerPost, Role, StationData
 from fengqiao_core.security.access import PERMISSIONS
 
-__all__ = ["SCOPES", "STATION_WIDE_POSTS", "Roster", "access_table"]
+if TYPE_CHECKING:
+    from fengqiao_core.station.config import StationConfig
+
+__all__ = ["SCOPES", "STATION_WIDE_POSTS", "Roster", "access_table", "listed_actor"]
 
 STATION_WIDE_POSTS = frozenset(
     {OfficerPost.DUTY, OfficerPost.COMMAND, OfficerPost.CASE_HANDLING, OfficerPost.CRIMINAL}
@@ -167,3 +171,22 @@ def access_table() -> str:
             allowed = "— (never accepted from a caller)"
         lines.append(f"| `{role.value}` | {role.label_zh} | {allowed} | {SCOPES[role]} |")
     return "\n".join(lines) + "\n"
+
+
+def listed_actor(config: StationConfig, role: Role, person: str | None = None) -> Actor:
+    """Who a command acts as: ``person``, else the first of the ``[access]`` table's ``role``.
+
+    For tools acting as an administrator or an auditor (``fengqiao purge``, ``audit``, a
+    roster import); the station still binds the actor to its roster on every call.
+
+    Raises:
+        ConfigurationError: No ``person`` given and the station file lists nobody in ``role``
+            (only ``ADMIN`` and ``AUDITOR`` are listed there).
+    """
+    listed = {Role.ADMIN: config.access.admins, Role.AUDITOR: config.access.auditors}
+    people, key = listed.get(role, ()), f"{role.value}s"
+    if person is None and not people:
+        raise ConfigurationError(
+            f'{config.label} lists no {key}: add {key} = ["ID"] under [access], or pass --as'
+        )
+    return Actor(person or people[0], role)

@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
-from fengqiao_core.errors import ConfigurationError, FengqiaoError
+from fengqiao_core.errors import FengqiaoError
 from fengqiao_core.model import Actor, Role
+from fengqiao_core.station.identity import listed_actor
 from fengqiao_roster_xlsx import _core
 from fengqiao_roster_xlsx.backend import roster_vocabulary
 from fengqiao_roster_xlsx.reader import RosterRead, read_roster
@@ -40,12 +41,7 @@ def import_actor(config: Any, person: str | None) -> Actor:
     Raises:
         ConfigurationError: No ``person`` given and the station file lists no administrator.
     """
-    admins = config.access.admins
-    if person is None and not admins:
-        raise ConfigurationError(
-            f'{config.label} lists no admins: add admins = ["ID"] under [access], or pass --as'
-        )
-    return Actor(person_id=person or admins[0], role=Role.ADMIN)
+    return listed_actor(config, Role.ADMIN, person)
 
 
 def import_group(cli: typer.Typer) -> typer.Typer:
