@@ -29,6 +29,9 @@ class HookCaller:
         pm: The plugin manager.
         origin: Maps a plugin name to its distribution, for error messages.
         trace: Log each call at DEBUG; defaults to ``FENGQIAO_TRACE_PLUGINS``.
+        include: Whether a plugin (by name) is called at all.
+        personal: Whether a plugin (by name) receives personal values unmasked.
+        mask: Masks one of a call's ``masked_args`` values (for the other plugins).
     """
 
     def __init__(
@@ -47,27 +50,35 @@ class HookCaller:
         self._include = include
         self._personal = personal
         self._mask = mask
+        self._cache: dict[str, tuple[tuple[pluggy.HookImpl, ...], list[pluggy.HookImpl]]] = {}
 
     def _impls(self, hook: str) -> list[pluggy.HookImpl]:
-        """The included implementations of ``hook``, in call order (last registered first)."""
-        caller: pluggy.HookCaller = getattr(self._pm.hook, hook)
-        return [i for i in reversed(caller.get_hookimpls()) if self._include(i.plugin_name)]
+        """The included implementations of ``hook``, in call order (last registered first).
 
-    def _arguments(
-        self, hook: str, kwargs: dict[str, Any], masked_args: Collection[str]
-    ) -> Callable[[pluggy.HookImpl], dict[str, Any]]:
-        """Each implementation's arguments: ``masked_args`` masked unless it is trusted."""
-        shown: dict[str, Any] = {}
+        Kept per hook until the manager's implementations of it change.
+        """
+        registered = tuple(getattr(self._pm.hook, hook).get_hookimpls())
+        cached = self._cache.get(hook)
+        if cached is not None and cached[0] == registered:
+            return cached[1]
+        found = [i for i in reversed(registered) if self._include(i.plugin_name)]
+        self._cache[hook] = (registered, found)
+        return found
 
-        def arguments(impl: pluggy.HookImpl) -> dict[str, Any]:
-            if not masked_args or self._personal(impl.plugin_name):
-                return {arg: kwargs[arg] for arg in impl.argnames}
+    def _given(
+        self, impl: pluggy.HookImpl, kwargs: dict[str, Any], masked_args: Collection[str],
+        shown: list[dict[str, Any]],
+    ) -> list[Any]:  # fmt: skip
+        """``impl``'s positional arguments: ``masked_args`` masked unless it is trusted.
+
+        ``shown`` holds the masked arguments once made (one masking per call, not per plugin).
+        """
+        given = kwargs
+        if masked_args and not self._personal(impl.plugin_name):
             if not shown:
-                shown.update(kwargs)
-                shown.update({arg: self._mask(kwargs[arg]) for arg in masked_args})
-            return {arg: shown[arg] for arg in impl.argnames}
-
-        return arguments
+                shown.append({**kwargs, **{arg: self._mask(kwargs[arg]) for arg in masked_args}})
+            given = shown[0]
+        return [given[arg] for arg in impl.argnames]
 
     def error(self, plugin: str, message: str) -> PluginError:
         """A ``PluginError`` naming ``plugin`` and its distribution."""
@@ -88,14 +99,14 @@ class HookCaller:
         Raises:
             PluginError: An implementation raised; names its plugin and distribution.
         """
-        arguments = self._arguments(hook, kwargs, masked_args)
+        shown: list[dict[str, Any]] = []
         results: list[tuple[str, Any]] = []
         for impl in self._impls(hook):
             name = impl.plugin_name
             if self._trace:
                 _log.debug("hook %s -> plugin %s", hook, name)
             try:
-                result: Any = impl.function(**arguments(impl))
+                result: Any = impl.function(*self._given(impl, kwargs, masked_args, shown))
                 if result is not None and hook.startswith("fengqiao_register_"):
                     result = list(result)
             except Exception as exc:
@@ -116,11 +127,11 @@ class HookCaller:
         Returns:
             One ``PluginError`` per implementation that raised, naming its plugin.
         """
-        arguments = self._arguments(hook, kwargs, masked_args)
+        shown: list[dict[str, Any]] = []
         errors: list[PluginError] = []
         for impl in self._impls(hook):
             try:
-                impl.function(**arguments(impl))
+                impl.function(*self._given(impl, kwargs, masked_args, shown))
             except Exception as exc:
                 detail = str(exc) if isinstance(exc, FengqiaoError) else type(exc).__name__
                 error = self.error(impl.plugin_name, f"hook {hook} raised {detail}")

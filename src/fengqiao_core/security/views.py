@@ -42,7 +42,7 @@ def masked(value: T) -> T:
 
 
 _LEAVES: set[type] = {str, int, float, bool, type(None), dt.datetime, dt.date, dt.time}
-"""Types that hold no personal value (grown as :func:`_mask` meets them)."""
+"""Types :func:`_mask` passes through (grown as it meets enums and classes of no attrs)."""
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _MASKABLE: dict[type, tuple[str, ...]] = {}
 
@@ -131,9 +131,8 @@ def _mask(value: Any) -> Any:
         return tuple(items) if kind is tuple else items
     if kind is GeoPoint:
         return _replaced(value, {"lon": round(value.lon, 3), "lat": round(value.lat, 3)})
-    if not attrs.has(kind):
-        if isinstance(value, enum.Enum):
-            _LEAVES.add(kind)
+    if not attrs.has(kind):  # an enum or a class of no attrs: nothing to look into
+        _LEAVES.add(kind)
         return value
     changes = {}
     for name in _MASKABLE.get(kind) or _maskable(kind):
