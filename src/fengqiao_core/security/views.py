@@ -122,6 +122,9 @@ def _mask(value: Any) -> Any:
     kind = type(value)
     if kind in _LEAVES:
         return value
+    masker = _MASKERS.get(kind)
+    if masker is not None:
+        return masker(value)
     if isinstance(value, Sensitive):
         return withhold(value)
     if kind is tuple or kind is list:
@@ -131,20 +134,39 @@ def _mask(value: Any) -> Any:
         return tuple(items) if kind is tuple else items
     if kind is GeoPoint:
         return _replaced(value, {"lon": round(value.lon, 3), "lat": round(value.lat, 3)})
-    if not attrs.has(kind):  # an enum or a class of no attrs: nothing to look into
+    if not attrs.has(kind) or not _maskable(kind):  # nothing inside to withhold
         _LEAVES.add(kind)
         return value
-    changes = {}
-    for name in _MASKABLE.get(kind) or _maskable(kind):
-        current = getattr(value, name)
-        if type(current) in _LEAVES:
-            continue
-        new = withhold(current) if isinstance(current, Sensitive) else _mask(current)
-        if new is not current:
-            changes[name] = new
-    if kind is Party and value.birth_date is not None:
-        changes["birth_date"] = None  # with the ID's mask it gives it back
-    return _replaced(value, changes) if changes else value
+    return _masker(kind)(value)
+
+
+_MASKERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _masker(kind: type) -> Callable[[Any], Any]:
+    """A function masking the fields of attrs class ``kind`` that may hold personal values.
+
+    Made once per class: the loop over the fields :func:`_maskable` found, unrolled.
+    """
+    lines = ["def mask(value):", "    changes = {}"]
+    for name in _maskable(kind):
+        lines += [
+            f"    current = value.{name}",
+            "    if type(current) not in leaves:",
+            "        new = withhold(current) if isinstance(current, sensitive) else walk(current)",
+            f"        if new is not current: changes[{name!r}] = new",
+        ]
+    if kind is Party:  # with the ID's mask the birth date gives it back
+        lines.append("    if value.birth_date is not None: changes['birth_date'] = None")
+    lines.append("    return replaced(value, changes) if changes else value")
+    names: dict[str, Any] = {
+        "leaves": _LEAVES, "withhold": withhold, "sensitive": Sensitive, "walk": _mask,
+        "replaced": _replaced,
+    }  # fmt: skip
+    exec(compile("\n".join(lines), f"<mask {kind.__qualname__}>", "exec"), names)
+    made: Callable[[Any], Any] = names["mask"]
+    _MASKERS[kind] = made
+    return made
 
 
 def without_screening(matter: Matter) -> Matter:
@@ -156,14 +178,11 @@ def without_screening(matter: Matter) -> Matter:
 
 def without_screening_events(events: Sequence[MatterEvent]) -> list[MatterEvent]:
     """A history without what linked screening found (related ids, alert, ``L7`` lines)."""
-    return [
-        attrs.evolve(
-            event,
-            related=(),
-            alert=None,
-            reasons=tuple(r for r in event.reasons if not r.startswith("L7")),
-        )
-        if isinstance(event, MatterTriaged)
-        else event
-        for event in events
-    ]
+    return [_unscreened(event) if isinstance(event, MatterTriaged) else event for event in events]
+
+
+def _unscreened(event: MatterTriaged) -> MatterTriaged:
+    reasons = tuple(r for r in event.reasons if not r.startswith("L7"))
+    if not event.related and event.alert is None and len(reasons) == len(event.reasons):
+        return event
+    return attrs.evolve(event, related=(), alert=None, reasons=reasons)
