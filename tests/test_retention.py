@@ -109,6 +109,18 @@ def test_only_administrators_purge_and_hold(world):
         service.set_legal_hold(ADMIN, "no-such-matter", True, "typo")
 
 
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [({"dry_run": "yes"}, "dry_run"), ({"dry_run": 1}, "dry_run"), ({"progress": 42}, "progress")],
+)
+def test_malformed_purge_arguments_are_refused_before_anything_is_purged(world, options, field):
+    service, _, _, _ = world
+    before = service.purge(ADMIN, dry_run=True)
+    with pytest.raises(ValidationError, match=field):
+        service.purge(ADMIN, **options)
+    assert service.purge(ADMIN, dry_run=True) == before
+
+
 def test_retention_periods_are_configurable_and_checked():
     settings = RetentionSettings(help_request=1)
     assert settings.years(m.MatterKind.HELP_REQUEST) == 1

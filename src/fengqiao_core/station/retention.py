@@ -17,8 +17,10 @@ from typing import Any
 
 from attrs import define, field
 
+from fengqiao_core.errors import ValidationError
 from fengqiao_core.model import Actor, Matter
 from fengqiao_core.security.access import PURGE
+from fengqiao_core.station import arguments as args
 from fengqiao_core.station.core import StationCore
 from fengqiao_core.station.erasure import data_keys, person_keys
 
@@ -75,14 +77,19 @@ class RetentionUseCases(StationCore):
         """清理 Erase the personal data of closed matters past their retention period.
 
         Args:
-            actor: An administrator (or the system, for ``fengqiao purge``).
+            actor: An administrator on the roster (``fengqiao purge`` acts as the first one of
+                the ``[access]`` table, or ``--as``).
             dry_run: Only count what would be purged; change and audit nothing.
             progress: Called with ``(done, total)`` as due matters are purged.
 
         Raises:
             PermissionDenied: The actor may not purge (audited).
+            ValidationError: ``dry_run`` is not a bool, or ``progress`` is not callable.
             ConfigurationError: Personal values are not sealed in this station.
         """
+        dry_run = args.flag(dry_run, "dry_run")
+        if progress is not None and not callable(progress):
+            raise ValidationError("progress", "expected a function of (done, total)")
         self._authorise(actor, PURGE, "station", self.config.station.id)
         summary, waiting, settled = self._survey(dry_run)
         total = len(summary.due)
