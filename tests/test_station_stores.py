@@ -118,10 +118,24 @@ def test_a_shipped_station_is_never_shadowed_by_the_working_folder(tmp_path, mon
     (tmp_path / "miaoshan.toml").write_text("not = [toml", "utf-8")
     config = load_station_config("miaoshan")
     assert config.origin == "shipped:miaoshan"
-    with pytest.raises(ConfigurationError, match=r"\./miaoshan\.toml"):
-        load_station_config("miaoshan.toml")
-    with pytest.raises(ConfigurationError, match="is not valid TOML"):
-        load_station_config("./miaoshan.toml")
+    for named in ("miaoshan.toml", "./miaoshan.toml"):  # no station ships as miaoshan.toml
+        with pytest.raises(ConfigurationError, match="is not valid TOML"):
+            load_station_config(named)
+    with pytest.raises(ConfigurationError, match=r"\./lakeside\.toml"):
+        load_station_config("lakeside.toml")  # neither shipped nor here
+
+
+def test_a_bare_file_name_in_the_working_folder_is_read_as_the_tutorials_write_it(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    lakeside = Path(__file__).parent / "data" / "lakeside.toml"
+    (tmp_path / "lakeside.toml").write_bytes(lakeside.read_bytes())
+    config = load_station_config("lakeside.toml")
+    assert config.origin == str(tmp_path / "lakeside.toml")
+    assert config == attrs.evolve(
+        load_station_config(lakeside), origin=config.origin, base_dir=config.base_dir
+    )
 
 
 def test_a_fifo_or_device_is_refused_without_reading_it(tmp_path):

@@ -97,12 +97,20 @@ def _is_name(source: str | os.PathLike[str]) -> bool:
     return bool(source) and not any(sep in source for sep in separators)
 
 
+def _exists(source: str | os.PathLike[str]) -> bool:
+    try:
+        return Path(source).exists()
+    except (OSError, ValueError):  # a name no file system accepts
+        return False
+
+
 def load_station_config(source: str | os.PathLike[str]) -> StationConfig:
     """Load a station file 读取派出所配置 by path, or a shipped station by name.
 
-    A string without a path separator names a shipped station (see :func:`shipped_stations`);
-    anything else is a path (write ``./my-station.toml`` for a file in the current folder). A
-    file is read only if it is a regular file of at most :data:`MAX_FILE_BYTES`.
+    A string without a path separator names a shipped station (see :func:`shipped_stations`)
+    when one ships under that name, and a file in the current folder otherwise; anything else
+    is a path (``./miaoshan`` reads a file even where a station of that name ships). A file is
+    read only if it is a regular file of at most :data:`MAX_FILE_BYTES`.
 
     Args:
         source: A path to a TOML station file, or a shipped station's name such as
@@ -116,7 +124,7 @@ def load_station_config(source: str | os.PathLike[str]) -> StationConfig:
         ValidationError: The file does not fit the model; each problem names the file, the key
             path and the bad value.
     """
-    if _is_name(source):
+    if _is_name(source) and (os.fspath(source) in shipped_stations() or not _exists(source)):
         name = os.fspath(source)
         if name not in shipped_stations():
             shipped = ", ".join(shipped_stations()) or "none"
