@@ -8,10 +8,10 @@ import attrs
 import pytest
 
 from fengqiao_core import model as m
-from fengqiao_core.errors import PermissionDenied
+from fengqiao_core.errors import NotFound, PermissionDenied
 from fengqiao_core.model.personal import PersonName, PhoneNumber
 from fengqiao_core.station import roster
-from station_helpers import station
+from station_helpers import MIAOSHAN, OFFICER, draft, station
 
 ADMIN = m.Actor("AD1", m.Role.ADMIN)
 
@@ -64,3 +64,26 @@ def test_only_an_administrator_on_the_roster_imports_and_every_refusal_is_audite
             assert list(uow.people.stream()) == []
             denied = [(e.actor, e.action, e.outcome) for e in uow.audit.stream()]
     assert denied == [(actor.person_id, roster.IMPORT_PEOPLE, "denied")]
+
+
+def test_an_imported_steward_acts_as_a_steward_of_their_community_only():
+    service, _ = station()
+    with service:
+        matter = service.report(OFFICER, draft())
+        home = matter.community
+        other = next(c.community for c in MIAOSHAN.cells if c.community != home)
+        near, far = stewards(2)
+        far = attrs.evolve(far, community=other)
+        service.import_people(ADMIN, [near, far])
+        actor = service.actor(near.id)
+        assert actor == m.Actor(near.id, m.Role.STEWARD)
+        with pytest.raises(PermissionDenied):  # a steward record is not a resident's
+            service.actor(near.id, m.Role.RESIDENT)
+        with pytest.raises(NotFound):  # not involved yet: out of scope
+            service.get(actor, matter.id)
+        joined = {"role": "steward", "linkage": m.Linkage.JOINT_MEDIATION, "rule": "L3"}
+        service.involve(OFFICER, matter.id, ref=near.id, **joined)
+        assert service.get(actor, matter.id).id == matter.id
+        worker = next(w.id for w in MIAOSHAN.grid_workers if matter.cell in w.cells)
+        with pytest.raises(PermissionDenied, match="another community"):
+            service.involve(service.actor(worker), matter.id, ref=far.id, **joined)

@@ -24,7 +24,7 @@ from fengqiao_core.errors import (
     ValidationError,
     scrub,
 )
-from fengqiao_core.model import Actor, Matter, MatterEvent, Role
+from fengqiao_core.model import Actor, Matter, MatterEvent, RedSteward, Role
 from fengqiao_core.model.personal import FreeText
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import (
@@ -63,6 +63,8 @@ __all__ = ["StationCore"]
 Extra = Callable[[Matter, int, dt.datetime], list[MatterEvent]]
 Guard = Callable[[Matter, UnitOfWork], None]
 _RETRIES = RETRIES
+_RECORDED = frozenset({Role.RESIDENT, Role.STEWARD})
+"""Roles a person recorded in the store (not on the station file) may act in."""
 _log = get_logger(__name__)
 T = TypeVar("T")
 
@@ -125,7 +127,7 @@ class StationCore:
         self.index = StationIndex.of(config)
         self.places = {place.id: place for place in config.places}
         self.roster = Roster.of(config, config.access.admins, config.access.auditors)
-        self._residents: set[str] = set()
+        self._residents: dict[str, tuple[Role, str | None]] = {}
         self._screening_index: ScreeningIndex | None = None
         self._problems: deque[AfterCommitProblem] = deque(maxlen=1000)
         zone = ZoneInfo(config.station.timezone)
@@ -155,7 +157,8 @@ class StationCore:
     def _authorise(self, actor: Actor, action: str, object_type: str, object_id: str) -> None:
         args.actor(actor)
         try:
-            self.roster.bind(actor, resident=self._is_resident(actor))
+            recorded = self._recorded(actor.person_id) if actor.role in _RECORDED else None
+            self.roster.bind(actor, recorded=recorded[0] if recorded else None)
             check_access(actor, action)
         except PermissionDenied:
             self._record_denial(actor, action, object_type, object_id)
@@ -185,16 +188,32 @@ class StationCore:
                     raise
 
     def _is_resident(self, actor: Actor) -> bool:
-        """Whether a resident actor is a person the station recorded (cached once found)."""
-        if actor.role is not Role.RESIDENT or actor.person_id in self._residents:
-            return actor.person_id in self._residents
+        """Whether a resident actor is a person the station recorded (not a steward record)."""
+        if actor.role is not Role.RESIDENT:
+            return False
+        found = self._recorded(actor.person_id)
+        return found is not None and found[0] is Role.RESIDENT
+
+    def _recorded(self, person_id: str) -> tuple[Role, str | None] | None:
+        """The role a person the store records acts in, and their community (cached once found).
+
+        A person record acts as a resident; a red steward record (``fengqiao import roster``)
+        as a steward of its community. ``None``: the store has no such person.
+        """
+        found = self._residents.get(person_id)
+        if found is not None:
+            return found
         with self._storage.unit_of_work() as uow:
             try:
-                uow.people.get(actor.person_id)
+                person = uow.people.get(person_id)
             except NotFound:
-                return False
-        self._residents.add(actor.person_id)
-        return True
+                return None
+        if isinstance(person, RedSteward):
+            found = (Role.STEWARD, person.community)
+        else:
+            found = (Role.RESIDENT, None)
+        self._residents[person_id] = found
+        return found
 
     def in_scope(self, actor: Actor, matter: Matter) -> bool:
         """Whether ``actor`` may see and act on ``matter`` (:meth:`.identity.Roster.in_scope`)."""

@@ -8,8 +8,9 @@ roster, or who claims a role the roster does not give them, is refused and the r
 audited; ``SYSTEM`` is the station's own and never accepted from a caller.
 
 The roster is the station file's people (officers, auxiliary officers, red stewards, grid
-workers, mediators, lawyers), its ``[access]`` table (admins and auditors), and the residents
-recorded in the store (person records, see ``register_person``).
+workers, mediators, lawyers), its ``[access]`` table (admins and auditors), the residents
+recorded in the store (person records, see ``register_person``) and the red stewards imported
+into it from rosters (``import_people``), who act as stewards of their community.
 """
 
 from __future__ import annotations
@@ -85,18 +86,25 @@ class Roster:
             {k: frozenset(v) for k, v in panels.items()},
         )
 
-    def bind(self, actor: Actor, *, resident: bool) -> None:
-        """Refuse an actor the roster does not confirm (``resident``: a recorded person).
+    def bind(self, actor: Actor, *, recorded: Role | None = None) -> None:
+        """Refuse an actor the roster does not confirm.
+
+        Args:
+            actor: Who claims to act.
+            recorded: The role the store's record of that person gives them (``RESIDENT``
+                for a person record, ``STEWARD`` for an imported red steward), if any; it
+                counts only for people the station file does not list.
 
         Raises:
             PermissionDenied: ``SYSTEM``, an unknown person, or a role not theirs.
         """
         if actor.role is Role.SYSTEM:
             raise PermissionDenied("the system role is the station's own, not a caller's")
-        if actor.role is Role.RESIDENT:
-            if not resident or actor.person_id in self.roles:
-                raise PermissionDenied("not a resident recorded by the station")
+        listed = actor.person_id in self.roles
+        if not listed and recorded is not None and actor.role is recorded:
             return
+        if actor.role is Role.RESIDENT:
+            raise PermissionDenied("not a resident recorded by the station")
         if actor.role not in self.roles.get(actor.person_id, frozenset()):
             raise PermissionDenied(f"the roster gives this person no {actor.role.value} role")
 

@@ -279,12 +279,15 @@ class LifecycleUseCases(StationCore):
         config = self.config
         bodies = {b.id for b in (*config.forces, *config.departments, *config.mediation_panels)}
         officer = actor.role is Role.OFFICER
-        if ref in self.roster.roles:
+        recorded = None if ref in self.roster.roles else self._recorded(ref)
+        if ref in self.roster.roles or (recorded is not None and recorded[0] is Role.STEWARD):
             home = next((s.community for s in config.red_stewards if s.id == ref), None)
+            if recorded is not None:
+                home = recorded[1]
             if officer or home in (None, matter.community):
                 return
             raise PermissionDenied("only an officer adds a steward of another community")
-        known = ref in bodies or ref in self.places or self._is_resident(Actor(ref, Role.RESIDENT))
+        known = ref in bodies or ref in self.places or recorded is not None
         if not known:
             raise ValidationError("ref", "not a person, body or place the station knows")
         if not officer:

@@ -30,7 +30,8 @@ class PeopleUseCases(StationCore):
 
         Args:
             person_id: The id of a person on the station file's roster, of an admin or auditor
-                of its ``[access]`` table, or of a resident the station recorded.
+                of its ``[access]`` table, of a resident the station recorded, or of a red
+                steward imported from a roster (who acts as a steward).
             role: Which of the person's roles they act in (needed only if they have several).
 
         Raises:
@@ -43,8 +44,9 @@ class PeopleUseCases(StationCore):
         if role is not None:
             args.choice(role, Role, "role")
         roles = set(self.roster.roles.get(person_id, ()))
-        if not roles and self._is_resident(Actor(person_id, Role.RESIDENT)):
-            roles = {Role.RESIDENT}
+        recorded = None if roles else self._recorded(person_id)
+        if recorded is not None:
+            roles = {recorded[0]}
         chosen = role if role is not None else (next(iter(roles)) if len(roles) == 1 else None)
         if chosen is None and len(roles) > 1:
             raise ValidationError("role", "this person has several roles: name the one they act in")
