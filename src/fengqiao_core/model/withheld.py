@@ -52,13 +52,13 @@ def withhold(value: S) -> S:
     The withheld twin is kept on the value (a private slot), so masking a stored value again —
     every masked read of the same matter — costs one attribute read.
     """
-    if type(value) in _WITHHELD_TYPES:
+    kind = type(value)
+    if kind in _WITHHELD_TYPES:
         return value
-    try:
-        return object.__getattribute__(value, "_withheld")  # type: ignore[no-any-return]
-    except AttributeError:
-        pass
-    withheld = object.__new__(_withheld_type(type(value)))
+    found: S | None = getattr(value, "_withheld", None)  # the twin, once made
+    if found is not None:
+        return found
+    withheld: S = object.__new__(_WITHHELD.get(kind) or _withheld_type(kind))  # type: ignore[assignment]
     object.__setattr__(withheld, "_raw", value.mask())
     object.__setattr__(value, "_withheld", withheld)
     return withheld

@@ -18,12 +18,9 @@ import hmac
 import json
 from collections.abc import Iterable
 
-import attrs
-
 from fengqiao_core.model import Actor
 from fengqiao_core.ports import AuditEntry, Covered
 from fengqiao_core.security.crypto import DEFAULT_DIGEST, DEFAULT_MAC, Algorithms
-from fengqiao_core.security.keys import derive_key
 from fengqiao_core.security.rotation import KeyRing, Rank
 
 __all__ = ["GENESIS", "ChainCheck", "seal", "verify"]
@@ -95,8 +92,8 @@ def seal(
     """
     ring = KeyRing.of(key, algorithms)
     version = ring.version if key_version is None else key_version
-    secret, registry = ring.current, ring.algorithms
-    audit_key = derive_key(secret, "audit", version=version, algorithms=registry)
+    registry = ring.algorithms
+    audit_key = ring.derived("audit", version)
     draft = AuditEntry(
         seq=(head[0] if head else 0) + 1,
         at=at,
@@ -114,7 +111,8 @@ def seal(
         prev_hash=head[1] if head else GENESIS,
     )
     digest = registry.mac(mac).mac(audit_key.key, _payload(draft)).hex()
-    return attrs.evolve(draft, entry_hash=digest)
+    object.__setattr__(draft, "entry_hash", digest)  # a MAC's hex digest, on an unshared draft
+    return draft
 
 
 class ChainCheck:

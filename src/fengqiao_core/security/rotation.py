@@ -51,6 +51,9 @@ class KeyRing:
     retired: tuple[bytes, ...] = attrs.field(default=(), repr=False)
     algorithms: Algorithms = attrs.field(factory=default_algorithms, repr=False)
     _found: dict[str, tuple[bytes, Rank] | None] = attrs.field(factory=dict, init=False, repr=False)
+    _derived: dict[tuple[str, int], DerivedKey] = attrs.field(
+        factory=dict, init=False, repr=False
+    )
 
     @property
     def secrets(self) -> tuple[bytes, ...]:
@@ -59,7 +62,15 @@ class KeyRing:
 
     def key(self, purpose: str) -> DerivedKey:
         """The current key for ``purpose`` (``audit``, ``screening``, ``witness``)."""
-        return derive_key(self.current, purpose, version=self.version, algorithms=self.algorithms)
+        return self.derived(purpose, self.version)
+
+    def derived(self, purpose: str, version: int) -> DerivedKey:
+        """The current secret's key for ``purpose`` at key ``version`` (derived once)."""
+        found = self._derived.get((purpose, version))
+        if found is None:
+            found = derive_key(self.current, purpose, version=version, algorithms=self.algorithms)
+            self._derived[purpose, version] = found
+        return found
 
     def find(self, purpose: str, key_id: str) -> tuple[bytes, Rank] | None:
         """The key ``key_id`` names and its rank, or ``None`` when no secret of the ring has it."""
