@@ -24,7 +24,7 @@ from fengqiao_core.errors import (
     ValidationError,
     scrub,
 )
-from fengqiao_core.model import Actor, Matter, MatterEvent, RedSteward, Role
+from fengqiao_core.model import Actor, Matter, MatterEvent, Role
 from fengqiao_core.model.personal import FreeText
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import (
@@ -48,7 +48,7 @@ from fengqiao_core.station import arguments as args
 from fengqiao_core.station import opening
 from fengqiao_core.station.config import StationConfig
 from fengqiao_core.station.dispatch import Dispatcher, messages_for
-from fengqiao_core.station.identity import Roster
+from fengqiao_core.station.identity import RecordedPeople, Roster
 from fengqiao_core.station.recording import CoveringStorage, covered_by
 from fengqiao_core.station.screening import ScreeningIndex
 from fengqiao_core.station.values import (
@@ -127,7 +127,7 @@ class StationCore:
         self.index = StationIndex.of(config)
         self.places = {place.id: place for place in config.places}
         self.roster = Roster.of(config, config.access.admins, config.access.auditors)
-        self._residents: dict[str, tuple[Role, str | None]] = {}
+        self._recorded = RecordedPeople(self._storage)
         self._screening_index: ScreeningIndex | None = None
         self._problems: deque[AfterCommitProblem] = deque(maxlen=1000)
         zone = ZoneInfo(config.station.timezone)
@@ -186,34 +186,6 @@ class StationCore:
             except ConflictError:
                 if attempt == _RETRIES - 1:
                     raise
-
-    def _is_resident(self, actor: Actor) -> bool:
-        """Whether a resident actor is a person the station recorded (not a steward record)."""
-        if actor.role is not Role.RESIDENT:
-            return False
-        found = self._recorded(actor.person_id)
-        return found is not None and found[0] is Role.RESIDENT
-
-    def _recorded(self, person_id: str) -> tuple[Role, str | None] | None:
-        """The role a person the store records acts in, and their community (cached once found).
-
-        A person record acts as a resident; a red steward record (``fengqiao import roster``)
-        as a steward of its community. ``None``: the store has no such person.
-        """
-        found = self._residents.get(person_id)
-        if found is not None:
-            return found
-        with self._storage.unit_of_work() as uow:
-            try:
-                person = uow.people.get(person_id)
-            except NotFound:
-                return None
-        if isinstance(person, RedSteward):
-            found = (Role.STEWARD, person.community)
-        else:
-            found = (Role.RESIDENT, None)
-        self._residents[person_id] = found
-        return found
 
     def in_scope(self, actor: Actor, matter: Matter) -> bool:
         """Whether ``actor`` may see and act on ``matter`` (:meth:`.identity.Roster.in_scope`)."""

@@ -20,14 +20,30 @@ from typing import TYPE_CHECKING
 
 from attrs import frozen
 
-from fengqiao_core.errors import ConfigurationError, PermissionDenied
-from fengqiao_core.model import Actor, AuxiliaryOfficer, Matter, OfficerPost, Role, StationData
+from fengqiao_core.errors import ConfigurationError, NotFound, PermissionDenied
+from fengqiao_core.model import (
+    Actor,
+    AuxiliaryOfficer,
+    Matter,
+    OfficerPost,
+    RedSteward,
+    Role,
+    StationData,
+)
 from fengqiao_core.security.access import PERMISSIONS
 
 if TYPE_CHECKING:
+    from fengqiao_core.ports import StorageBackend
     from fengqiao_core.station.config import StationConfig
 
-__all__ = ["SCOPES", "STATION_WIDE_POSTS", "Roster", "access_table", "listed_actor"]
+__all__ = [
+    "SCOPES",
+    "STATION_WIDE_POSTS",
+    "RecordedPeople",
+    "Roster",
+    "access_table",
+    "listed_actor",
+]
 
 STATION_WIDE_POSTS = frozenset(
     {OfficerPost.DUTY, OfficerPost.COMMAND, OfficerPost.CASE_HANDLING, OfficerPost.CRIMINAL}
@@ -198,3 +214,35 @@ def listed_actor(config: StationConfig, role: Role, person: str | None = None) -
             f'{config.label} lists no {key}: add {key} = ["ID"] under [access], or pass --as'
         )
     return Actor(person or people[0], role)
+
+
+class RecordedPeople:
+    """The people the store records 人员档案 (not on the station file), and the role each acts in.
+
+    A person record acts as a resident; a red steward record (``fengqiao import roster``) as a
+    steward of its community. Each person is looked up once, then remembered.
+
+    Args:
+        storage: The station's store.
+    """
+
+    def __init__(self, storage: StorageBackend) -> None:
+        self._storage = storage
+        self._found: dict[str, tuple[Role, str | None]] = {}
+
+    def __call__(self, person_id: str) -> tuple[Role, str | None] | None:
+        """The role and community (stewards only) of a recorded person; ``None``: none stored."""
+        found = self._found.get(person_id)
+        if found is not None:
+            return found
+        with self._storage.unit_of_work() as uow:
+            try:
+                person = uow.people.get(person_id)
+            except NotFound:
+                return None
+        if isinstance(person, RedSteward):
+            found = (Role.STEWARD, person.community)
+        else:
+            found = (Role.RESIDENT, None)
+        self._found[person_id] = found
+        return found
