@@ -10,6 +10,7 @@ import pytest
 from fengqiao_core import model as m
 from fengqiao_core.errors import NotFound, PermissionDenied
 from fengqiao_core.model.personal import PersonName, PhoneNumber
+from fengqiao_core.model.sealed import is_erased
 from fengqiao_core.station import roster
 from station_helpers import MIAOSHAN, OFFICER, draft, station
 
@@ -87,3 +88,23 @@ def test_an_imported_steward_acts_as_a_steward_of_their_community_only():
         worker = next(w.id for w in MIAOSHAN.grid_workers if matter.cell in w.cells)
         with pytest.raises(PermissionDenied, match="another community"):
             service.involve(service.actor(worker), matter.id, ref=far.id, **joined)
+
+
+def test_imported_people_get_one_key_each_and_erasing_one_leaves_the_others_whole():
+    service, _ = station()
+    with service:
+        people = stewards(roster._STREAM_FROM + 1)
+        service.import_people(ADMIN, people)
+        service.import_people(ADMIN, [attrs.evolve(people[0], community="C02")])
+        erased = service.erase_person(ADMIN, people[0].id, "the steward asked")
+        with service._storage.unit_of_work() as uow:
+            keys = list(uow.data_keys.ring.stream())
+            first, second = uow.people.get(people[0].id), uow.people.get(people[1].id)
+    owners = [k.person for k in keys if k.person and k.person.startswith("rs-")]
+    assert sorted(owners) == sorted(p.id for p in people)  # one key each, none made twice
+    assert erased.keys_destroyed == 1
+    assert is_erased(first.name)
+    assert is_erased(first.phone)
+    assert first.community == "C02"
+    assert second.name.reveal() == "测试管家"
+    assert second.phone.reveal() == people[1].phone.reveal()

@@ -83,9 +83,12 @@ class RosterUseCases(StationCore):
         added = updated = unchanged = 0
         with self._storage.unit_of_work() as uow:
             found = _stored(uow, people)
+            keys = getattr(uow, "data_keys", None)  # sealing on: new people need no key lookup
             for person in people:
                 stored = found(person.id)
                 if stored is None:
+                    if keys is not None:
+                        keys.expect_new(f"person:{person.id}")
                     uow.people.add(person)
                     added += 1
                     continue
