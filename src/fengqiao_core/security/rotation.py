@@ -51,9 +51,7 @@ class KeyRing:
     retired: tuple[bytes, ...] = attrs.field(default=(), repr=False)
     algorithms: Algorithms = attrs.field(factory=default_algorithms, repr=False)
     _found: dict[str, tuple[bytes, Rank] | None] = attrs.field(factory=dict, init=False, repr=False)
-    _derived: dict[tuple[str, int], DerivedKey] = attrs.field(
-        factory=dict, init=False, repr=False
-    )
+    _derived: dict[tuple[str, int], DerivedKey] = attrs.field(factory=dict, init=False, repr=False)
 
     @property
     def secrets(self) -> tuple[bytes, ...]:
