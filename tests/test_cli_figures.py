@@ -4,11 +4,13 @@ import csv
 import datetime as dt
 import io
 import json
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
 
+import fengqiao_core.station
 from fengqiao_core.cli.commands import app
 from fengqiao_core.station import open_station
 from fengqiao_core.station.file import load_station_config
@@ -133,3 +135,32 @@ def test_demo_json_holds_the_article_figures_and_writes_the_charts(tmp_path):
     assert kpis["yoy"]["telecom_fraud"] == pytest.approx(-32, abs=3)
     assert kpis["yoy"]["criminal_detentions"] == pytest.approx(14, abs=3)
     assert len(data["charts"]) == 4
+
+
+def test_an_officer_who_is_also_an_administrator_reads_in_the_role_named(store, tmp_path):
+    config = load_station_config("miaoshan")
+    duty = next(o.id for o in config.officers if o.post.value == "duty")
+    preset = Path(fengqiao_core.station.__file__).parent / "presets" / "miaoshan.toml"
+    text = preset.read_text(encoding="utf-8")
+    text = text.replace('admins = ["AD1"]', f'admins = ["AD1", "{duty}"]')
+    text = text.replace('auditors = ["AU1"]', f'auditors = ["{duty}", "AU1"]')
+    station_file = store.parent / "two-roles.toml"
+    station_file.write_text(text, encoding="utf-8")
+    base = ["--station", str(station_file), "--db", str(store), "--json"]
+
+    by_default = runner.invoke(app, ["matters", "list", *base])  # the duty officer, as officer
+    assert by_default.exit_code == 0, by_default.output
+    ambiguous = runner.invoke(app, ["matters", "list", *base, "--as", duty])
+    assert ambiguous.exit_code == 1
+    assert "several roles" in ambiguous.output
+    named = runner.invoke(app, ["matters", "list", *base, "--as", duty, "--role", "officer"])
+    assert named.exit_code == 0, named.output
+    assert json.loads(named.stdout) == json.loads(by_default.stdout)
+    bogus = runner.invoke(app, ["matters", "list", *base, "--as", duty, "--role", "chief"])
+    assert bogus.exit_code == 1
+    assert "role" in bogus.output
+    figures = runner.invoke(
+        app,
+        ["report", "--station", str(station_file), "--db", str(store), *PERIOD, "--format", "json"],
+    )  # read by the first auditor, in that role
+    assert figures.exit_code == 0, figures.output

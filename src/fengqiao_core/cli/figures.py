@@ -25,7 +25,7 @@ from fengqiao_core.errors import ConfigurationError, FengqiaoError
 from fengqiao_core.metrics.report import KpiReport, KpiValue
 from fengqiao_core.metrics.scope import Period, Scope
 from fengqiao_core.metrics.scorecard import Scorecard, scorecard
-from fengqiao_core.model import Actor
+from fengqiao_core.model import Actor, Role
 from fengqiao_core.security.keys import read_key_file
 from fengqiao_core.station.config import StationConfig
 from fengqiao_core.station.file import load_station_config
@@ -218,8 +218,11 @@ def report(
 def _reader(service: Any) -> Actor:
     """Who reads the figures: the first auditor of ``[access]``, else the first officer."""
     config = service.config
-    ids = [*config.access.auditors, *(o.id for o in config.officers)]
+    ids = [
+        *((a, Role.AUDITOR) for a in config.access.auditors),
+        *((o.id, Role.OFFICER) for o in config.officers),
+    ]
     if not ids:
         raise ConfigurationError("the station file names no auditor or officer to read figures")
-    reader: Actor = service.actor(ids[0])
+    reader: Actor = service.actor(*ids[0])
     return reader

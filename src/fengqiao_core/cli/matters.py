@@ -1,7 +1,8 @@
 """``fengqiao matters list|show|overdue`` 事项: the operator's daily view without Python.
 
 Each command opens the station (``--db``: its store is that SQLite file) and reads as the person
-``--as`` names (their role from the station's roster; the first duty officer by default), so
+``--as`` names (their role from the station's roster, ``--role`` choosing one if it gives them
+several; the first duty officer by default), so
 what is listed is what that person may see, and every personal value is masked. ``--json``
 prints JSON only.
 """
@@ -26,26 +27,26 @@ matters = typer.Typer(help="Matters 事项: open ones, one matter, the overdue (
 StationOpt = Annotated[str, typer.Option("--station", help="A station file or shipped name.")]
 DbOpt = Annotated[Path | None, typer.Option("--db", help="The station's SQLite store.")]
 AsOpt = Annotated[str | None, typer.Option("--as", help="Read as this person (roster id).")]
+RoleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--role", help="The role --as acts in, if the roster gives several (officer, ...)."
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
-_ROSTERS = (
-    ("officers", Role.OFFICER),
-    ("auxiliary_officers", Role.AUXILIARY),
-    ("red_stewards", Role.STEWARD),
-    ("grid_workers", Role.GRID_WORKER),
-    ("mediators", Role.MEDIATOR),
-    ("lawyers", Role.LAWYER),
-)
 
 
-def _actor(station: Any, person: str | None) -> Actor:
-    """The roster's actor for ``person``; by default the first duty officer (station-wide)."""
+def _actor(station: Any, person: str | None, role: str | None) -> Actor:
+    """The roster's actor for ``person`` in ``role``; by default the first duty officer."""
     if person is None:
         officers = station.config.officers
         duty = [o.id for o in officers if o.post is OfficerPost.DUTY] or [o.id for o in officers]
         if not duty:
             raise ConfigurationError("the station file names no officer: pass --as PERSON")
-        person = duty[0]
-    actor: Actor = station.actor(person)
+        person, role = duty[0], role or Role.OFFICER.value
+    actor: Actor = station.actor(
+        person, None if role is None else Role.parse(role, field_name="role")
+    )
     return actor
 
 
@@ -86,22 +87,32 @@ def _run(station: str, db: Path | None, work: Any) -> None:
 
 @matters.command("list")
 def list_matters(
-    station: StationOpt, db: DbOpt = None, person: AsOpt = None, as_json: JsonOpt = False
+    station: StationOpt,
+    db: DbOpt = None,
+    person: AsOpt = None,
+    role: RoleOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Open matters the person may see, oldest first."""
     _run(
-        station, db, lambda s: _print([_row(m) for m in s.open_matters(_actor(s, person))], as_json)
+        station,
+        db,
+        lambda s: _print([_row(m) for m in s.open_matters(_actor(s, person, role))], as_json),
     )
 
 
 @matters.command("overdue")
 def overdue(
-    station: StationOpt, db: DbOpt = None, person: AsOpt = None, as_json: JsonOpt = False
+    station: StationOpt,
+    db: DbOpt = None,
+    person: AsOpt = None,
+    role: RoleOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Open matters past their yellow or red warning (rules D1, D2)."""
 
     def work(s: Any) -> None:
-        found = s.overdue(_actor(s, person))
+        found = s.overdue(_actor(s, person, role))
         _print([_row(m, status.value) for m, status in found], as_json)
 
     _run(station, db, work)
@@ -113,12 +124,13 @@ def show(
     station: StationOpt,
     db: DbOpt = None,
     person: AsOpt = None,
+    role: RoleOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """One matter (masked) and its history: every event with time, actor and type."""
 
     def work(s: Any) -> None:
-        actor = _actor(s, person)
+        actor = _actor(s, person, role)
         matter = s.get(actor, matter_id)
         row = _row(matter)
         row["parties"] = [str(p.name) for p in matter.parties]
