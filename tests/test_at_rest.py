@@ -105,7 +105,7 @@ def test_keys_wrapped_under_a_retired_secret_still_unwrap_after_rotation():
     old = service.keys.current
     new = b"a-new-station-secret-for-rotation-7c2d"
     rotated = SealedStorage(service._storage.inner, open_kek(new, environ={}), clock)
-    with pytest.raises(IntegrityError, match="KEK"), rotated.unit_of_work() as uow:
+    with pytest.raises(IntegrityError, match="FENGQIAO_SECRET"), rotated.unit_of_work() as uow:
         uow.people.get(who.id)  # the old secret forgotten: its keys are unreadable
     kept = SealedStorage(
         service._storage.inner, open_kek(new, environ={}), clock, retired_keks([old])

@@ -36,7 +36,7 @@ METHODS: dict[str, tuple[tuple[str, str, str], ...]] = {
             "self, lons: Sequence[float], lats: Sequence[float], crs: CoordinateSystem"
             ") -> list[str | None]",
             "return the cell id of each point, in order, or None for a "
-            "point outside every cell (convert GCJ-02/BD-09 points to your geometry's system)",
+            "point outside every cell (crs is WGS84 or GCJ02: convert to your geometry's system)",
         ),
         (
             "cells",
@@ -47,7 +47,8 @@ METHODS: dict[str, tuple[tuple[str, str, str], ...]] = {
         (
             "cell_of_place",
             "self, place_id: str) -> str | None",
-            "return the cell a place lies in, or None for an unknown place",
+            "return the place's declared cell (Place.cell, even where its point lies "
+            "elsewhere), or None for an unknown place, a village or a community",
         ),
         (
             "neighbours",

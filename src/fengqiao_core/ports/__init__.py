@@ -311,7 +311,11 @@ class GridBackend(Protocol):
         ...
 
     def cell_of_place(self, place_id: str) -> str | None:
-        """The cell a place lies in, ``None`` for an unknown place or a settlement."""
+        """The place's declared cell (``Place.cell``, even where its point lies elsewhere).
+
+        ``None`` for an unknown place and for a settlement (a village or community is made of
+        cells, not in one).
+        """
         ...
 
     def neighbours(self, cell_id: str) -> Sequence[str]:

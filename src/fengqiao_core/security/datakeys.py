@@ -218,7 +218,8 @@ class DataKeys:
         except Exception:  # cryptography's InvalidTag, or a provider's own error
             raise IntegrityError(
                 f"data key {key_id!r} does not unwrap under KEK {kek.kek_id!r}: a wrong "
-                "KEK (check FENGQIAO_KEK, kek_file or kek_provider) or altered key bytes"
+                "KEK (it comes from FENGQIAO_KEK, kek_file or kek_provider; without them, from "
+                "the station secret: FENGQIAO_SECRET or secret_file) or altered key bytes"
             ) from None
         found = self._ciphers[key_id] = aead(raw)
         return found
