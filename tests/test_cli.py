@@ -149,6 +149,23 @@ def test_demo_summarises_the_shipped_station():
     for text in ("一体", "三联", "五微", "阳光联调小组", "T-C01"):
         assert text in result.stdout
     assert "11 个警格 → 51 个网格" in result.stdout
+    assert "管委会主导" in result.stdout
+
+
+def test_the_summary_names_the_station_s_own_lead_body():
+    import attrs
+
+    from fengqiao_core.station.file import load_station_config
+    from fengqiao_core.station.summary import summarise
+
+    config = load_station_config("miaoshan")
+    config = attrs.evolve(config, rules=attrs.evolve(config.rules, lead_body="Harbour Office"))
+    for lang in ("zh", "en"):
+        one_body = summarise(config, lang)[3]
+        structure = one_body.rows[0][1]  # who leads, who is responsible, who acts
+        assert structure.startswith("Harbour Office")
+        assert "管委会" not in structure
+        assert "park committee" not in structure
 
 
 def test_no_arguments_shows_help():

@@ -69,7 +69,15 @@ def test_zh_output_has_no_english_words_or_keys(zh_demo):
     words = set(re.findall(r"[A-Za-z][A-Za-z0-9_\-+]*", text))
     ids = {w for w in words if re.search(r"[0-9\-]", w) or w.isupper()}
     assert words - ids <= {CONFIG.station.id, "km", "h"}, sorted(words - ids)
-    for expected in ("六个案例", "枫桥式评价", "文章数据", "L5 联动方案", "失物寻找", "模拟"):
+    for expected in (
+        "六个案例",
+        "枫桥式评价",
+        "文章数据",
+        "L5 联动方案",
+        "失物寻找",
+        "模拟",
+        "个警格划分",
+    ):
         assert expected in text
 
 

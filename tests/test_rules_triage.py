@@ -41,6 +41,20 @@ def test_l1_unlocated_matters_go_to_the_duty_officer(miaoshan):
     duty = sorted(o.id for o in miaoshan.officers if o.post is m.OfficerPost.DUTY)[0]
     assert unlocated.owner == duty
     assert "micro_grid" not in unlocated.pillars
+    (why,) = [r.note for r in unlocated.reasons if r.part == "owner"]
+    assert "the duty officer owns it" in why
+
+
+def test_l1_a_station_without_a_duty_officer_says_nobody_owns_an_unlocated_matter(miaoshan):
+    import attrs
+
+    officers = tuple(o for o in miaoshan.officers if o.post is not m.OfficerPost.DUTY)
+    unstaffed = attrs.evolve(miaoshan, officers=officers)
+    unlocated = triage(matter(), unstaffed, cell=None)
+    assert unlocated.owner is None
+    (why,) = [r.note for r in unlocated.reasons if r.part == "owner"]
+    assert "no duty officer" in why
+    assert "owns it" not in why
 
 
 def test_l4_small_dispute_is_mediated_on_site_by_the_team(miaoshan):

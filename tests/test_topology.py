@@ -229,3 +229,30 @@ def test_has_errors(severities, expected):
 def test_finding_str_and_labels():
     assert str(Finding("T2", ERROR, "x")) == "[T2] error: x"
     assert [s.label_zh for s in FindingSeverity] == ["错误", "警告", "提示"]
+
+
+def test_every_finding_of_the_rules_carries_a_chinese_message():
+    """``fengqiao demo --lang zh`` prints ``message_zh``: no rule may leave it out."""
+    import ast
+
+    import fengqiao_core.rules.calendar as calendar
+    import fengqiao_core.rules.topology as topology
+
+    for module in (topology, calendar):
+        tree = ast.parse(pathlib.Path(module.__file__).read_text("utf-8"))
+        made = [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Finding"
+        ]
+        assert made, module.__name__
+        for call in made:
+            assert len(call.args) == 4, f"{module.__name__} line {call.lineno}: no message_zh"
+
+
+def test_a_finding_reads_in_chinese_where_it_has_a_chinese_message():
+    lakeside = load_station_config(LAKESIDE)
+    info = check_t1_partition(lakeside)[0]
+    assert info.text("zh") == "2 个警格划分 5 个网格（每个警格 2.5 个网格）"
+    assert info.text("en") == info.message
+    assert Finding("X1", WARNING, "plain").text("zh") == "plain"

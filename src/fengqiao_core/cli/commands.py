@@ -343,7 +343,7 @@ def _print_findings(findings: list[Finding], lang: str | None = None) -> None:
         return
     for finding in findings:
         severity = say_in(lang, finding.severity.label_zh, finding.severity.value)
-        detail = "" if lang == "zh" else f": {finding.message}"
+        detail = f"：{finding.text(lang)}" if lang == "zh" else f": {finding.message}"
         say(f"[{rule(finding.rule, lang)}] {severity}{detail}", style=_STYLE[finding.severity])
     if lang == "zh":
         summary = "，".join(f"{s.label_zh} {n} 项" for s, n in tally.items())

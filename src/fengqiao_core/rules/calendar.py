@@ -153,6 +153,7 @@ def calendar_findings(
     if left > warn_days:
         return []
     when = f"ended on {end.isoformat()}" if left < 0 else f"ends on {end.isoformat()}"
+    when_zh = f"已于 {end.isoformat()} 结束" if left < 0 else f"将于 {end.isoformat()} 结束"
     year = end.year + 1
     return [
         Finding(
@@ -162,6 +163,9 @@ def calendar_findings(
             f"as [calendar.{year}] holidays and workdays in the station file, or upgrade "
             "chinese-calendar; until then working days after it are refused (strict) or "
             "estimated",
+            f"工作日历{when_zh}：请把国务院 {year} 年节假日安排写入站点文件的 [calendar.{year}]"
+            "（放假日与调休上班日），或升级节假日日历包；在此之前，其后的工作日将被拒绝（严格模式）"
+            "或估算",
         )
     ]
 

@@ -30,11 +30,18 @@ class Finding:
         rule: The DOMAIN.md rule id, e.g. ``"T1"``.
         severity: Whether the finding fails the check.
         message: What was found, in English, naming the ids involved.
+        message_zh: The same in Chinese, where the check gives one (else empty); not compared
+            by ``==``.
     """
 
     rule: str = field(validator=attrs.validators.instance_of(str))
     severity: FindingSeverity = field(validator=attrs.validators.instance_of(FindingSeverity))
     message: str = field(validator=attrs.validators.instance_of(str))
+    message_zh: str = field(default="", eq=False, validator=attrs.validators.instance_of(str))
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (``zh``: the Chinese one if given, else the English one)."""
+        return self.message_zh if lang == "zh" and self.message_zh else self.message
 
     def __str__(self) -> str:
         return f"[{self.rule}] {self.severity.value}: {self.message}"

@@ -103,7 +103,14 @@ def check_t1_partition(config: StationData) -> list[Finding]:
     per_grid = Counter(cell.police_grid for cell in config.cells)
     for grid in config.police_grids:
         if not per_grid[grid.id]:
-            found.append(Finding("T1", WARNING, f"police grid {grid.id} covers no grid cell"))
+            found.append(
+                Finding(
+                    "T1",
+                    WARNING,
+                    f"police grid {grid.id} covers no grid cell",
+                    f"警格 {grid.id} 未覆盖任何网格",
+                )
+            )
     division = config.station.division
     cell_community = {cell.id: cell.community for cell in config.cells}
     with_cells = set(cell_community.values())
@@ -115,20 +122,31 @@ def check_t1_partition(config: StationData) -> list[Finding]:
                     WARNING,
                     f"grid cell {cell.id} is coded for division {cell.code.division}, "
                     f"not the station's {division}",
+                    f"网格 {cell.id} 的区划代码为 {cell.code.division}，不是本所的 {division}",
                 )
             )
     settlements = {p.id for p in config.places if p.kind.is_settlement}
     for place in config.places:
         what = f"{place.kind.value} {place.id} ({place.name})"
+        what_zh = f"{place.kind.label_zh} {place.id}（{place.name}）"
         if place.kind.is_settlement:
             if place.cell is not None:
                 found.append(
-                    Finding("T1", ERROR, f"{what} contains grid cells and cannot lie in one")
+                    Finding(
+                        "T1",
+                        ERROR,
+                        f"{what} contains grid cells and cannot lie in one",
+                        f"{what_zh} 包含网格，不能位于某一网格内",
+                    )
                 )
             if place.id not in with_cells:
-                found.append(Finding("T1", WARNING, f"{what} has no grid cell"))
+                found.append(
+                    Finding("T1", WARNING, f"{what} has no grid cell", f"{what_zh} 没有网格")
+                )
         elif place.cell is None:
-            found.append(Finding("T1", ERROR, f"{what} lies in no grid cell"))
+            found.append(
+                Finding("T1", ERROR, f"{what} lies in no grid cell", f"{what_zh} 不在任何网格内")
+            )
         elif place.parent in settlements and cell_community[place.cell] != place.parent:
             found.append(
                 Finding(
@@ -136,6 +154,8 @@ def check_t1_partition(config: StationData) -> list[Finding]:
                     WARNING,
                     f"{what} belongs to {place.parent} but lies in grid cell {place.cell} "
                     f"of {cell_community[place.cell]}",
+                    f"{what_zh} 属于 {place.parent}，却位于 {cell_community[place.cell]} 的网格 "
+                    f"{place.cell}",
                 )
             )
     if config.police_grids:
@@ -146,6 +166,8 @@ def check_t1_partition(config: StationData) -> list[Finding]:
                 INFO,
                 f"{len(config.police_grids)} police grids partition {len(config.cells)} grid "
                 f"cells ({ratio:.1f} cells per police grid)",
+                f"{len(config.police_grids)} 个警格划分 {len(config.cells)} 个网格"
+                f"（每个警格 {ratio:.1f} 个网格）",
             )
         )
     return found
@@ -176,11 +198,21 @@ def check_t2_teams(config: StationData, settings: TopologySettings) -> list[Find
     for place in config.places:
         if place.kind in need and not teams_of[place.id]:
             found.append(
-                Finding("T2", ERROR, f"{place.kind.value} {place.id} ({place.name}) has no team")
+                Finding(
+                    "T2",
+                    ERROR,
+                    f"{place.kind.value} {place.id} ({place.name}) has no team",
+                    f"{place.kind.label_zh} {place.id}（{place.name}）没有 1+1+N 团队",
+                )
             )
         elif teams_of[place.id] > 1:
             found.append(
-                Finding("T2", WARNING, f"{place.id} has {teams_of[place.id]} teams, expected one")
+                Finding(
+                    "T2",
+                    WARNING,
+                    f"{place.id} has {teams_of[place.id]} teams, expected one",
+                    f"{place.id} 有 {teams_of[place.id]} 个团队，应为一个",
+                )
             )
     officers = {officer.id: officer for officer in config.officers}
     steward_community = {steward.id: steward.community for steward in config.red_stewards}
@@ -198,6 +230,8 @@ def check_t2_teams(config: StationData, settings: TopologySettings) -> list[Find
                     ERROR,
                     f"team {team.id}: officer {officer.id} is a {officer.post.value} officer, "
                     "not a community officer",
+                    f"团队 {team.id}：民警 {officer.id} 的岗位是{officer.post.label_zh}，"
+                    "不是社区民警",
                 )
             )
         if grids and not grids & set(officer.police_grids):
@@ -207,10 +241,19 @@ def check_t2_teams(config: StationData, settings: TopologySettings) -> list[Find
                     ERROR,
                     f"team {team.id}: officer {officer.id} serves none of the police grids "
                     f"covering {team.community} ({', '.join(sorted(grids))})",
+                    f"团队 {team.id}：民警 {officer.id} 不负责覆盖 {team.community} 的任何警格"
+                    f"（{'、'.join(sorted(grids))}）",
                 )
             )
         if team.lead == team.officer:
-            found.append(Finding("T2", ERROR, f"team {team.id}: the lead must not be the officer"))
+            found.append(
+                Finding(
+                    "T2",
+                    ERROR,
+                    f"team {team.id}: the lead must not be the officer",
+                    f"团队 {team.id}：负责人不能是民警本人",
+                )
+            )
         stewards = set(team.stewards) - {team.lead}
         if len(stewards) < minimum:
             found.append(
@@ -218,6 +261,7 @@ def check_t2_teams(config: StationData, settings: TopologySettings) -> list[Find
                     "T2",
                     ERROR,
                     f"team {team.id}: {len(stewards)} red stewards, at least {minimum} required",
+                    f"团队 {team.id}：红色管家 {len(stewards)} 名，至少需要 {minimum} 名",
                 )
             )
         elsewhere = sorted(s for s in stewards if steward_community[s] != team.community)
@@ -227,6 +271,7 @@ def check_t2_teams(config: StationData, settings: TopologySettings) -> list[Find
                     "T2",
                     WARNING,
                     f"team {team.id}: red stewards of another community: {', '.join(elsewhere)}",
+                    f"团队 {team.id}：有其他社区的红色管家：{'、'.join(elsewhere)}",
                 )
             )
     return found
@@ -258,6 +303,7 @@ def check_t3_grid_workers(config: StationData, settings: TopologySettings) -> li
                     ERROR,
                     f"grid cell {cell.id} has {workers[cell.id]} grid workers, "
                     f"at least {minimum} required",
+                    f"网格 {cell.id} 有网格员 {workers[cell.id]} 名，至少需要 {minimum} 名",
                 )
             )
     target = settings.steward_density_per_500
@@ -276,6 +322,8 @@ def check_t3_grid_workers(config: StationData, settings: TopologySettings) -> li
                         WARNING,
                         f"{place.kind.value} {place.id} ({place.name}): {density:.1f} red "
                         f"stewards per {_HOUSEHOLDS_UNIT} households, target {target:g}",
+                        f"{place.kind.label_zh} {place.id}（{place.name}）：每 {_HOUSEHOLDS_UNIT} "
+                        f"户红色管家 {density:.1f} 名，目标 {target:g} 名",
                     )
                 )
     total = sum(households.values())
@@ -285,7 +333,12 @@ def check_t3_grid_workers(config: StationData, settings: TopologySettings) -> li
             f"{len(config.red_stewards)} red stewards for {total} households: {density:.1f} per "
             f"{_HOUSEHOLDS_UNIT} (target {target:g})"
         )
+        message_zh = (
+            f"红色管家 {len(config.red_stewards)} 名，服务 {total} 户：每 {_HOUSEHOLDS_UNIT} 户 "
+            f"{density:.1f} 名（目标 {target:g} 名）"
+        )
     else:
         message = "no households declared: steward density not computed"
-    found.append(Finding("T3", INFO, message))
+        message_zh = "未申报户数：不计算红色管家密度"
+    found.append(Finding("T3", INFO, message, message_zh))
     return found

@@ -89,8 +89,12 @@ def _owner(index: StationIndex, police_grid: str | None) -> tuple[str | None, Re
     serving = index.community_officers.get(police_grid or "", ())
     if serving:
         return serving[0], Reason("owner", "L1", f"community officer of police grid {police_grid}")
-    note = "no community officer serves the location; the duty officer owns it"
-    return index.first_by_post.get(OfficerPost.DUTY), Reason("owner", "L1", note)
+    duty = index.first_by_post.get(OfficerPost.DUTY)
+    if duty is None:
+        note = "no community officer serves the location and the station has no duty officer"
+    else:
+        note = "no community officer serves the location; the duty officer owns it"
+    return duty, Reason("owner", "L1", note)
 
 
 def triage(

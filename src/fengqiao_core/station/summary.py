@@ -152,14 +152,20 @@ def _one_body(config: StationConfig, w: _Words) -> Section:
             (
                 w("格局", "structure"),
                 w(
-                    "管委会主导 · 派出所主责 · 社区(村)主体",
-                    "the park committee leads · the station is responsible · communities act",
+                    f"{config.rules.lead_body}主导 · 派出所主责 · 社区(村)主体",
+                    f"{_lead_en(config.rules.lead_body)} leads · the station is responsible · "
+                    "communities act",
                 ),
             ),
             (w(f"综治力量 {len(config.forces)} 支", f"{len(config.forces)} forces"), forces),
             (w("所内一体", "inside the station"), inside or "-"),
         ),
     )
+
+
+def _lead_en(lead_body: str) -> str:
+    """The lead body in English: Miaoshan's 管委会 translated, a station's own name as written."""
+    return "the park committee (管委会)" if lead_body == "管委会" else lead_body
 
 
 def _three_linkages(config: StationConfig, w: _Words) -> Section:
