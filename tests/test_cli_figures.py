@@ -164,3 +164,13 @@ def test_an_officer_who_is_also_an_administrator_reads_in_the_role_named(store, 
         ["report", "--station", str(station_file), "--db", str(store), *PERIOD, "--format", "json"],
     )  # read by the first auditor, in that role
     assert figures.exit_code == 0, figures.output
+
+
+def test_a_scope_the_station_does_not_declare_is_reported_with_a_notice(store):
+    typo = report(store, "--format", "json", "--scope", "police_grid:nope", "--lang", "en")
+    assert typo.exit_code == 0, typo.output
+    assert "declares no police_grid:nope" in typo.stderr
+    assert json.loads(typo.stdout)["kpis"]["matters_reported"] == 0
+    known = report(store, "--format", "json", "--scope", "category:incident:burglary")
+    assert "declares no" not in known.stderr
+    assert "站点文件中没有" not in known.stderr

@@ -154,6 +154,30 @@ def print_report(report: KpiReport, fmt: str, lang: str) -> None:
         print_scorecard(scorecard(report), lang)
 
 
+def _undeclared(service: Any, scopes: list[Scope]) -> list[str]:
+    """The scopes the station file does not declare (``kind:code``): a typo, or a retired id.
+
+    They are not refused: matters stored under a cell or police grid the station has since
+    renumbered are still counted by it.
+    """
+    config = service.config
+    known = {
+        "police_grid": {g.id for g in config.police_grids},
+        "cell": {c.id for c in config.cells},
+        "community": {c.community for c in config.cells}
+        | {p.id for p in config.places if p.kind.is_settlement},
+    }
+    found = []
+    for scope in scopes:
+        if scope.kind == "category":
+            declared = scope.code in service.categories
+        else:
+            declared = scope.kind not in known or scope.code in known[scope.kind]
+        if not declared:
+            found.append(scope.label())
+    return found
+
+
 def _key_beside(db: Path | None, config: StationConfig) -> bytes | None:
     given = os.environ.get("FENGQIAO_SECRET", "").encode()
     if given or db is None:
@@ -203,6 +227,15 @@ def report(
             reader = _reader(service)
             zone = ZoneInfo(service.config.station.timezone)
             period = Period.of_dates(start, end, zone)
+            for unknown in _undeclared(service, scopes):
+                _notice(
+                    say_in(
+                        lang,
+                        f"提示：站点文件中没有 {unknown}，其数据只来自已存储的事项",
+                        f"notice: the station file declares no {unknown}; its figures come "
+                        "from stored matters only",
+                    )
+                )
             result = service.kpis(reader, period, scopes)
             print_report(result, fmt, lang)
             if charts is not None:
