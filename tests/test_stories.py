@@ -134,6 +134,21 @@ def test_the_stories_run_on_another_station_with_its_own_places_and_people():
     assert results[0].matter.state is m.HelpRequestState.CLOSED
 
 
+def test_the_stories_happen_at_the_station_s_local_hours():
+    import attrs
+
+    from fengqiao_core.station.file import load_station_config
+
+    lakeside = load_station_config(ROOT_DATA / "lakeside.toml").with_backends(storage="memory")
+    west = attrs.evolve(lakeside, station=attrs.evolve(lakeside.station, timezone="Asia/Urumqi"))
+    clock = SettableClock()
+    with open_station(west, secret=SECRET, clock=clock, dispatch=False) as station:
+        results = {r.key: r for r in run_stories(station, clock)}
+    reported = results["b"].matter.reported_at  # the mother comes in late at night
+    assert (reported.hour, reported.minute) == (23, 30)
+    assert reported.utcoffset().total_seconds() == 6 * 3600
+
+
 def test_a_rerun_after_a_crash_carries_every_story_on_to_the_same_end(tmp_path, monkeypatch):
     from fengqiao_core.station import stories as module
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from attrs import define, frozen
 
@@ -228,9 +229,10 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     """
     cast = Cast.of(station.config)
     officer = m.Actor(cast.officer, m.Role.OFFICER)
+    zone = ZoneInfo(station.config.station.timezone)  # the stories' hours are local hours
     results = []
 
-    clock.set(dt.datetime(2023, 10, 10, 15, tzinfo=TZ))
+    clock.set(dt.datetime(2023, 10, 10, 15, tzinfo=zone))
     a = _Story(station, clock, officer)
     a.report(_draft(
         m.MatterKind.HELP_REQUEST, "help_request:lost_property", m.Severity.GENERAL,
@@ -244,7 +246,7 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     a.do("close", station.close)
     results.append(a.result("a", "Lost textbooks found at a recycling station", "失物追回"))
 
-    clock.set(dt.datetime(2023, 9, 5, 23, 30, tzinfo=TZ))
+    clock.set(dt.datetime(2023, 9, 5, 23, 30, tzinfo=zone))
     b = _Story(station, clock, m.Actor(cast.duty_officer, m.Role.OFFICER))
     b.report(_draft(
         m.MatterKind.INCIDENT, "incident:telecom_fraud", m.Severity.SERIOUS, criminal=True,
@@ -255,7 +257,7 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
         b.do(name, getattr(station, name))
     results.append(b.result("b", "A lured daughter found, a fraud ring taken down", "一体联动"))
 
-    clock.set(dt.datetime(2023, 10, 17, 10, tzinfo=TZ))
+    clock.set(dt.datetime(2023, 10, 17, 10, tzinfo=zone))
     c = _Story(station, clock, officer)
     c.report(_draft(
         m.MatterKind.DISPUTE, "dispute:damages", m.Severity.MAJOR,
@@ -275,7 +277,7 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     _mediate_to_close(c, ["民警释法明理，老板为其担保", "工友从中斡旋，二人握手言和"])
     results.append(c.result("c", "A fight in the tech park settled", "联防调宣"))
 
-    clock.set(dt.datetime(2023, 8, 14, 9, tzinfo=TZ))
+    clock.set(dt.datetime(2023, 8, 14, 9, tzinfo=zone))
     d = _Story(station, clock, officer)
     d.report(_draft(
         m.MatterKind.DISPUTE, "dispute:labour", m.Severity.MAJOR, source=m.Source.WALK_IN,
@@ -286,7 +288,7 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     _mediate_to_close(d, ["司法所、劳动监察大队介入，当天协调结清"])
     results.append(d.result("d", "¥120,000 of wages settled the same day", "部门化解"))
 
-    clock.set(dt.datetime(2023, 8, 21, 19, tzinfo=TZ))
+    clock.set(dt.datetime(2023, 8, 21, 19, tzinfo=zone))
     e = _Story(station, clock, officer)
     e.report(_draft(
         m.MatterKind.DISPUTE, "dispute:marriage_family", m.Severity.GENERAL,
@@ -297,7 +299,7 @@ def run_stories(station: StationService, clock: SettableClock) -> list[StoryResu
     _mediate_to_close(e, ["红色管家与社区民警上门，双方解开心结"])
     results.append(e.result("e", "A family quarrel mediated on the spot", "微调解"))
 
-    clock.set(dt.datetime(2023, 11, 6, 9, tzinfo=TZ))
+    clock.set(dt.datetime(2023, 11, 6, 9, tzinfo=zone))
     f = _Story(station, clock, officer)
     f.report(_draft(
         m.MatterKind.DISPUTE, "dispute:neighbour", m.Severity.GENERAL, source=m.Source.VISIT,
