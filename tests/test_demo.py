@@ -95,3 +95,21 @@ def test_demo_runs_the_stories_on_any_station_file(tmp_path):
     )
     assert again.exit_code == result.exit_code
     assert counts(tmp_path / "lakeside.db")[0] == 6
+
+
+def test_the_simulated_years_on_another_station_say_whose_workload_they_replay(
+    tmp_path, monkeypatch
+):
+    from fengqiao_core.testing import simulation
+    from test_simulation import SMALL
+
+    monkeypatch.setattr(simulation, "MIAOSHAN_PLAN", SMALL)  # two months, not two years
+    source = pathlib.Path(__file__).parent / "data" / "lakeside.toml"
+    lakeside = tmp_path / "lakeside.toml"
+    lakeside.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["demo", "--station", str(lakeside), "--out", str(out), "--lang", "en"]
+    result = runner.invoke(app, args)
+    assert result.exit_code in (0, 1), result.stdout
+    assert "Miaoshan's workload and rates replayed on this station's map" in result.stdout
+    assert "refused by a rule" not in result.stdout

@@ -127,3 +127,19 @@ def test_any_station_file_can_be_simulated(tmp_path):
         figures = station.kpis(officer, WHOLE).as_dict()
     assert summary.refused == 0
     assert figures["matters_reported"] == summary.planned
+
+
+def test_a_station_without_departments_or_court_refers_nobody_and_refuses_nothing(tmp_path):
+    import attrs
+
+    source = Path(__file__).parent / "data" / "lakeside.toml"
+    config = load_station_config(source).with_backends(storage=f"sqlite:///{tmp_path}/r.db")
+    config = attrs.evolve(config, departments=(), mediation_panels=())
+    clock = SimulationClock(dt.datetime(2022, 11, 1, tzinfo=ZONE))
+    with open_station(config, secret=SECRET, clock=clock, dispatch=False) as station:
+        summary = simulate(station, clock, SMALL, seed=5)
+        officer = Actor(config.officers[0].id, Role.OFFICER)
+        figures = station.kpis(officer, WHOLE).as_dict()
+    assert summary.refusals == {}
+    assert summary.refused == 0
+    assert figures["matters_reported"] == summary.planned

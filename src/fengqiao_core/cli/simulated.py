@@ -168,13 +168,26 @@ def simulate_and_report(
         output.say_json(result)
         return result
     say()
+    refused = say_in(
+        lang, f"，其中 {summary.refused} 步被规则拒绝", f", {summary.refused} refused by a rule"
+    )
     say(
         say_in(
             lang,
             f"两年模拟：事项 {summary.reported} 件，操作 {summary.steps} 步",
             f"Two simulated years: {summary.reported} matters, {summary.steps} steps",
         )
+        + (refused if summary.refused else "")
     )
+    if config.station.id != "miaoshan":
+        say(
+            say_in(
+                lang,
+                "（按庙山派出所的业务量与比例模拟，数字不是本所的实际数据）",
+                "(Miaoshan's workload and rates replayed on this station's map: not its own "
+                "figures)",
+            )
+        )
     say()
     print_report(year, "table", lang)
     say()

@@ -81,9 +81,11 @@ def _working_day(station: Any, day: dt.date) -> dt.date:
     return day
 
 
-def _help(p: PlannedMatter, t: dt.datetime, hands: str) -> Iterator[tuple[dt.datetime, str, Any]]:
+def _help(
+    p: PlannedMatter, t: dt.datetime, hands: str, transfer: bool
+) -> Iterator[tuple[dt.datetime, str, Any]]:
     yield t + 15 * _M, "triage", {}
-    if p.fate == "transferred":
+    if p.fate == "transferred" and transfer:  # no department to transfer to: handled here
         yield t + 40 * _M, "refer", {"to": "*department", "reason": "转相关部门办理"}
         yield t + dt.timedelta(days=3), "department_reply", {"reason": "部门已答复"}
         end = t + dt.timedelta(days=3)
@@ -182,7 +184,7 @@ class _Driver:
         steward = next((x.ref for x in matter.participants if x.role == "steward"), None)
         kind = p.stream.kind
         if kind is MatterKind.HELP_REQUEST:
-            found = list(_help(p, t, steward or ""))
+            found = list(_help(p, t, steward or "", self.targets["*department"] is not None))
         elif kind is MatterKind.DISPUTE:
             session = dt.datetime.combine(
                 _working_day(self.station, t.date()), dt.time(10), t.tzinfo
@@ -196,7 +198,11 @@ class _Driver:
         if steward:
             self.parties[f"{matter.id}:steward"] = (steward,)
         last = matter.updated_at or t
-        return [s for s in found if s[0] > last and s[0] <= self.end]
+        return [
+            s
+            for s in found
+            if last < s[0] <= self.end and (s[1] != "refer" or self.targets[s[2]["to"]])
+        ]  # a station without departments or court refers nobody
 
     @property
     def end(self) -> dt.datetime:
