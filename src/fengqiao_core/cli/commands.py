@@ -112,7 +112,7 @@ def demo(
         "fengqiao-demo"
     ),
     db: Annotated[
-        Path | None, typer.Option("--db", help="SQLite database (default: OUT/miaoshan.db).")
+        Path | None, typer.Option("--db", help="SQLite database (default: OUT/<station id>.db).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the two simulated years.")] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,

@@ -28,7 +28,7 @@ _RULES: dict[str, tuple[str, str]] = {
     "L5": ("联动方案", "joint-action plan"),
     "L6": ("联治：移交主管部门", "joint governance: the competent body"),
     "L7": ("关联筛查", "linked screening"),
-    "L8": ("红袖标匹配", "red steward matching"),
+    "L8": ("红色管家匹配", "red steward matching"),
     "M1": ("拒绝调解不调解", "no mediation when refused"),
     "M2": ("保留其他救济途径", "other routes stay open"),
     "M3": ("调解记录与协议", "mediation records and agreement"),
@@ -41,7 +41,7 @@ _RULES: dict[str, tuple[str, str]] = {
 
 _ROLES: dict[str, tuple[str, str]] = {
     "owner": ("主办民警", "owner"),
-    "steward": ("红袖标", "red steward"),
+    "steward": ("红色管家", "red steward"),
     "video_review": ("视频研判", "video review"),
     "duty": ("值班民警", "duty officer"),
     "property_management": ("物业", "property management"),
@@ -71,7 +71,7 @@ _COUNTS: dict[str, tuple[str, str]] = {
     "officers": ("民警", "officers"),
     "community_officers": ("社区民警", "community officers"),
     "auxiliary_officers": ("辅警", "auxiliary officers"),
-    "red_stewards": ("红袖标", "red stewards"),
+    "red_stewards": ("红色管家", "red stewards"),
     "grid_workers": ("网格员", "grid workers"),
     "lawyers": ("律师", "lawyers"),
     "mediators": ("调解员", "mediators"),
@@ -89,7 +89,7 @@ def say_in(lang: str, zh: str, en: str) -> str:
 
 
 def count_label(key: str, lang: str) -> str:
-    """The name of one of the station's counts (``red_stewards`` → 红袖标 / red stewards)."""
+    """The name of one of the station's counts (``red_stewards`` → 红色管家 / red stewards)."""
     found = _COUNTS.get(key)
     return say_in(lang, *found) if found else key.replace("_", " ")
 

@@ -41,8 +41,8 @@ ARTICLE = (
 )
 """The seed article's figures: (report, KPI, stated value, label "中文 English")."""
 _ARTICLE_ZH = {
-    "help_requests": "红袖标参与求助",
-    "disputes_resolved": "红袖标参与化解纠纷",
+    "help_requests": "红色管家接收求助",
+    "disputes_resolved": "红色管家化解纠纷",
     "commendations": "锦旗",
     "incidents_burglary": "入室盗窃同比（%）",
     "incidents_telecom_fraud": "电信诈骗同比（%）",

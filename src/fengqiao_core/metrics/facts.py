@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 STEWARD_ROLE = "steward"
-"""The participant role of a red steward 红袖标 (set by triage's steward matching, rule L8)."""
+"""The participant role of a red steward 红色管家 (set by triage's steward matching, rule L8)."""
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
@@ -48,7 +48,7 @@ def over_ceiling(matter: Matter) -> bool:
 
 
 def with_stewards(matter: Matter) -> bool:
-    """Whether a red steward 红袖标 takes part in the matter."""
+    """Whether a red steward 红色管家 takes part in the matter."""
     return any(p.role == STEWARD_ROLE for p in matter.participants)
 
 

@@ -179,10 +179,10 @@ def _incidents(category: str) -> Kpi:
 BUILTIN_KPIS: tuple[Kpi, ...] = (
     Kpi("matters_reported", "matters reported", "受理事项", "count",
         "Σ matters reported in the period (every kind)", _count(Measure.COUNT)),
-    Kpi("help_requests", "help requests with red stewards", "红袖标参与求助", "count",
+    Kpi("help_requests", "help requests with red stewards", "红色管家参与求助", "count",
         "Σ help requests in which a red steward took part", _count(
             Measure.COUNT, kind=_HELP, stewards=True)),
-    Kpi("disputes_resolved", "disputes resolved with red stewards", "红袖标参与化解纠纷", "count",
+    Kpi("disputes_resolved", "disputes resolved with red stewards", "红色管家参与化解纠纷", "count",
         "Σ disputes resolved (resolved_at set, not rejected) in which a red steward took part",
         lambda t, p: t.total(Measure.RESOLVED, p, kind=_DISPUTE, stewards=True)
         - t.total(Measure.RESOLVED, p, kind=_DISPUTE, stewards=True, outcomes=("rejected",))),
@@ -231,7 +231,7 @@ BUILTIN_KPIS: tuple[Kpi, ...] = (
     Kpi("fan_out", "fan-out (cells per police grid)", "一警多格", "ratio",
         "grid cells ÷ police grids (declared)", _structure("cells", "police_grids"),
         yearly=False),
-    Kpi("steward_density", "red stewards per cell", "红袖标密度", "ratio",
+    Kpi("steward_density", "red stewards per cell", "红色管家密度", "ratio",
         "red stewards ÷ grid cells (declared)", _structure("stewards", "cells"), yearly=False),
 )  # fmt: skip
 """The built-in KPIs (DOMAIN.md §5); plugins add theirs with ``fengqiao_register_kpis``."""

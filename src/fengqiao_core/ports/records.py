@@ -146,7 +146,7 @@ class Dimension(LabelledEnum):
     COMMUNITY = "community", "社区"
     OUTCOME = "outcome", "办理结果"
     PATH = "path", "化解路径"
-    STEWARDS = "stewards", "红袖标参与"
+    STEWARDS = "stewards", "红色管家参与"
     CRIMINAL = "criminal", "刑事"
     PERIOD = "period", "期间"
 
@@ -176,7 +176,7 @@ class Measure(LabelledEnum):
     SLA_YELLOW = "sla_yellow", "黄色预警数量"
     SLA_RED = "sla_red", "红色预警数量"
     FOLLOWED_UP = "followed_up", "已回访数量"
-    WITH_STEWARDS = "with_stewards", "红袖标参与数量"
+    WITH_STEWARDS = "with_stewards", "红色管家参与数量"
     FEEDBACKS = "feedbacks", "评价数量"
     FEEDBACK_SUM = "feedback_sum", "评分合计"
     COMMENDATIONS = "commendations", "锦旗数量"

@@ -78,7 +78,7 @@ def _jurisdiction(config: StationConfig, w: _Words) -> Section:
     )
     people = w(
         f"民警 {n['officers']} 名（社区民警 {n['community_officers']} 名）· 辅警 "
-        f"{n['auxiliary_officers']} 名 · 红袖标 {n['red_stewards']} 名 · 网格员 "
+        f"{n['auxiliary_officers']} 名 · 红色管家 {n['red_stewards']} 名 · 网格员 "
         f"{n['grid_workers']} 名",
         f"{n['officers']} officers ({n['community_officers']} community) · "
         f"{n['auxiliary_officers']} auxiliary officers · {n['red_stewards']} red "
@@ -122,7 +122,7 @@ def _teams(config: StationConfig, w: _Words) -> Section:
         (
             f"{team.id} {names[team.community]}",
             w(
-                f"民警 {team.officer} + 负责人 {team.lead} + 红袖标 {len(team.stewards)} 名",
+                f"民警 {team.officer} + 负责人 {team.lead} + 红色管家 {len(team.stewards)} 名",
                 f"officer {team.officer} + lead {team.lead} + {len(team.stewards)} red stewards",
             ),
         )
@@ -242,7 +242,7 @@ def _five_micro(config: StationConfig, w: _Words) -> Section:
         ),
         "micro_publicity": lambda: vanguard or "-",
         "micro_service": lambda: w(
-            f"红袖标 {n['red_stewards']} 名，{len(config.teams)} 个团队",
+            f"红色管家 {n['red_stewards']} 名，{len(config.teams)} 个团队",
             f"{n['red_stewards']} red stewards in {len(config.teams)} teams",
         ),
     }
