@@ -80,6 +80,18 @@ def test_l4_serious_dispute_gets_a_case_owner(miaoshan):
     assert decision.owner == miaoshan.mediation_panels[0].leader
 
 
+def test_l4_a_legal_question_without_a_lawyer_on_the_panel_says_why_it_goes_elsewhere(miaoshan):
+    import attrs
+
+    panels = tuple(attrs.evolve(p, lawyers=()) for p in miaoshan.mediation_panels)
+    no_lawyers = attrs.evolve(miaoshan, mediation_panels=panels)
+    legal = triage(matter(category="dispute:contract"), no_lawyers, cell=HOME_CELL)
+    assert legal.path is not ResolutionPath.LEGAL
+    assert "no lawyer" in " ".join(r.note for r in legal.reasons if r.part == "path")
+    with_lawyers = triage(matter(category="dispute:contract"), miaoshan, cell=HOME_CELL)
+    assert "no lawyer" not in " ".join(r.note for r in with_lawyers.reasons)
+
+
 def test_l4_legal_question_gets_a_lawyer_and_110_calls_get_police_mediation(miaoshan):
     legal = triage(matter(category="dispute:contract"), miaoshan, cell=HOME_CELL)
     assert legal.path is ResolutionPath.LEGAL

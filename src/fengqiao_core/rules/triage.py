@@ -140,6 +140,14 @@ def triage(
     reasons.append(Reason("level", "L2", f"{matter.severity.value} starts at {level.value}"))
     path, joined = lk.resolution_path(matter, index, legal_categories=settings.legal_categories)
     reasons.append(Reason("path", "L4", f"resolution path {path.value}"))
+    panel = index.panel
+    if (
+        matter.kind is MatterKind.DISPUTE
+        and matter.category in settings.legal_categories
+        and path is not lk.ResolutionPath.LEGAL
+        and not (panel is not None and panel.lawyers)
+    ):
+        reasons.append(Reason("path", "L4", "a legal question, but the panel has no lawyer"))
     skip = None
     panel_paths = (lk.ResolutionPath.DEPARTMENTAL, lk.ResolutionPath.CASE_OWNERSHIP)
     if path in panel_paths and level.rank < LadderLevel.STATION.rank:
