@@ -43,3 +43,7 @@ class TestLogChannel(ChannelContract):
     @pytest.fixture
     def make_backend(self):
         return LogChannel()
+
+    @pytest.fixture
+    def delivered(self, make_backend):
+        return lambda: [message.id for message in make_backend.sent]

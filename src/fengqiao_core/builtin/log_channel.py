@@ -15,10 +15,15 @@ _log = get_logger(__name__)
 
 
 class LogChannel:
-    """A channel that delivers by recording: ``sent`` holds every message it accepted."""
+    """A channel that delivers by recording: ``sent`` holds every message it accepted, once.
+
+    A message sent again with an id it already accepted (a retry) is answered delivered and not
+    recorded again: ``message.id`` is the idempotency key.
+    """
 
     def __init__(self) -> None:
         self.sent: list[OutboxMessage] = []
+        self._accepted: set[str] = set()
         self._lock = threading.Lock()
 
     @classmethod
@@ -27,8 +32,11 @@ class LogChannel:
         return cls()
 
     def send(self, message: OutboxMessage) -> DeliveryResult:
-        """Record and log the message; always delivered."""
+        """Record and log the message (once per id); always delivered."""
         with self._lock:
+            if message.id in self._accepted:
+                return DeliveryResult(True, "already logged")
+            self._accepted.add(message.id)
             self.sent.append(message)
         _log.info("message %s to %s: %s", message.id, message.target, message.text)
         return DeliveryResult(True, "logged")

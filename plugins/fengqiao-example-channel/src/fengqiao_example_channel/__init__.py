@@ -17,7 +17,10 @@ FENGQIAO_PLUGIN_API = 1
 
 
 class JsonLinesChannel:
-    """Appends each message, masked, as one JSON line to a file.
+    """Appends each message, masked, as one JSON line to a file; each message id once.
+
+    ``message.id`` is the idempotency key: a message already in the file (a retry, or a resend
+    after a restart) is answered delivered and not appended again.
 
     Args:
         path: The file to append to (its folder must exist).
@@ -26,6 +29,19 @@ class JsonLinesChannel:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._written: set[str] | None = None  # the ids in the file, read at the first send
+
+    def _ids_in_file(self) -> set[str]:
+        if self._written is None:
+            self._written = set()
+            if self.path.is_file():
+                with self.path.open(encoding="utf-8") as handle:
+                    for line in handle:
+                        try:
+                            self._written.add(str(json.loads(line)["id"]))
+                        except (ValueError, KeyError, TypeError):
+                            continue  # a line we did not write: not ours to judge
+        return self._written
 
     @classmethod
     def from_context(cls, context: BackendContext) -> JsonLinesChannel:
@@ -45,8 +61,13 @@ class JsonLinesChannel:
             ensure_ascii=False,
         )
         try:
-            with self._lock, self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line + "\n")
+            with self._lock:
+                written = self._ids_in_file()
+                if message.id in written:
+                    return DeliveryResult(True, "already appended")
+                with self.path.open("a", encoding="utf-8") as handle:
+                    handle.write(line + "\n")
+                written.add(message.id)
         except OSError as exc:
             return DeliveryResult(False, f"cannot write: {type(exc).__name__}", retry=True)
         return DeliveryResult(True, "appended")

@@ -19,6 +19,7 @@ from fengqiao_core.testing.contracts.outbox import StorageOutbox
 from fengqiao_core.testing.contracts.state_machine import StorageMachine, StorageModelCheck
 from fengqiao_core.testing.contracts.storage import StorageTransactions
 from fengqiao_core.testing.contracts.storage_data import StorageData
+from fengqiao_core.testing.contracts.storage_edges import StorageEdges
 from fengqiao_core.testing.contracts.storage_scale import StorageAtScale
 from fengqiao_core.testing.contracts.volunteers import VolunteerContract
 
@@ -41,6 +42,7 @@ class StorageContract(
     StorageOutbox,
     StorageAggregates,
     StorageKeys,
+    StorageEdges,
 ):
     """The whole storage contract: transactions, round trips, volume, aggregates, model check, keys.
 

@@ -106,19 +106,39 @@ class ChannelContract(Contract):
         arrived_too = sorted(list(delivered())[len(before) + len(arrived) :])
         assert arrived_too == said_too, _arrival_problems(arrived_too, said_too)
 
+    def test_a_message_sent_again_arrives_once(
+        self, make_backend: Channel, delivered: Observer | None
+    ) -> None:
+        """``message.id`` is the idempotency key: a resend (a retry) does not arrive twice."""
+        if delivered is None:
+            pytest.skip("the contract cannot see deliveries: override the delivered fixture")
+        before = len(delivered())
+        first = make_backend.send(_message("again-1"))
+        second = make_backend.send(_message("again-1"))
+        assert first.delivered, "the channel did not deliver the message the first time"
+        assert second.delivered, "a resent message that already arrived is delivered, not failed"
+        arrived = list(delivered())[before:]
+        assert arrived == ["again-1"], f"one message sent twice arrived {len(arrived)} times"
+
     def test_delivery_is_reported(self, make_backend: Channel) -> None:
         """``send`` returns a :class:`DeliveryResult` saying the message was delivered."""
         result = make_backend.send(_message("m1"))
         assert isinstance(result, DeliveryResult)
         assert result.delivered is True
 
-    def test_hostile_and_long_texts_are_sent_not_raised(self, make_backend: Channel) -> None:
+    def test_hostile_and_long_texts_are_sent_not_raised(
+        self, make_backend: Channel, delivered: Observer | None
+    ) -> None:
         """SQL, control characters, RTL marks and 1 MB texts give a result, never an exception."""
         results = [
             make_backend.send(_message(f"h{i}", text))
             for i, text in enumerate(HOSTILE_STRINGS.values())
         ]
         assert all(isinstance(r, DeliveryResult) for r in results)
+        if delivered is not None:  # what it says it delivered arrived, long texts included
+            said = [f"h{i}" for i, result in enumerate(results) if result.delivered]
+            arrived = [i for i in delivered() if i.startswith("h")]
+            assert arrived == said, _arrival_problems(arrived, said)
 
     def test_concurrent_sends_are_each_reported(self, make_backend: Channel) -> None:
         """Messages sent from several threads at once each get a delivered result."""
@@ -197,7 +217,8 @@ def _arrival_problems(arrived: Sequence[str], said: Sequence[str]) -> str:
     dropped = sorted(set(said) - set(arrived))
     doubled = sorted({i for i in arrived if arrived.count(i) > 1})
     unknown = sorted(set(arrived) - set(said))
+    order = "" if dropped or doubled or unknown else " (all arrived once, but out of order)"
     return (
         f"reported delivered but never arrived: {dropped[:5]}; arrived more than once: "
-        f"{doubled[:5]}; arrived without being reported delivered: {unknown[:5]}"
+        f"{doubled[:5]}; arrived without being reported delivered: {unknown[:5]}{order}"
     )
