@@ -268,6 +268,14 @@ class GridContract(Contract):
         with pytest.raises(ValidationError) as refused:
             grid.locate(lons, lats, CoordinateSystem.WGS84)
         assert refused.value.field in {"lons", "lats"}
+        shown = str(refused.value)  # a point can be someone's home: never echoed
+        assert not [v for v in (*lons, *lats) if math.isfinite(v) and f"{v:g}" in shown]
+
+    def test_the_edges_of_the_ranges_are_coordinates(self, grid: GridBackend) -> None:
+        """±180 longitude and ±90 latitude are valid (far outside any cell), not refused."""
+        found = grid.locate([180.0, -180.0, 0.0], [0.0, 0.0, 90.0], CoordinateSystem.WGS84)
+        assert found == [None, None, None]
+        assert grid.locate([0.0], [-90.0], CoordinateSystem.WGS84) == [None]
 
     def test_some_cells_have_neighbours(
         self, grid: GridBackend, grid_station: StationConfig

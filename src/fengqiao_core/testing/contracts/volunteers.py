@@ -160,6 +160,13 @@ class VolunteerContract(Contract):
         assert [s.id for s in backend.candidates("c1", [], SATURDAY_9)] == ["s3", "s2", "s1"]
         assert [s.id for s in backend.candidates("c1", [], SATURDAY_9, limit=1)] == ["s3"]
 
+    def test_equally_loaded_stewards_come_by_id(self, make_backend: VolunteerFactory) -> None:
+        """Ties of load are broken by id, whatever order the roster lists them in."""
+        backend = make_backend([steward("s3"), steward("s1"), steward("s2")])
+        assert [s.id for s in backend.candidates("c1", [], SATURDAY_9)] == ["s1", "s2", "s3"]
+        backend.record_assignment("s1")
+        assert [s.id for s in backend.candidates("c1", [], SATURDAY_9)] == ["s2", "s3", "s1"]
+
     def test_concurrent_assignments_are_all_counted(self, make_backend: VolunteerFactory) -> None:
         """Assignments recorded from several threads at once are all counted."""
         backend = make_backend([steward("s1")])
