@@ -257,3 +257,27 @@ def test_typer_usage_errors_quote_arguments_escaped(argv, monkeypatch, capsys):
     assert_terminal_safe(captured.out)
     assert_terminal_safe(captured.err)
     assert "error:" in captured.err
+
+
+def test_check_masks_a_phone_or_id_number_typed_into_a_name(tmp_path):
+    """Names in a station file are not personal data, but the command line prints none whole."""
+    path = _station_file(tmp_path, "张三13900000009家 110101199003077777")
+    for args in (["check", str(path)], ["check", str(path), "--json"]):
+        result = runner.invoke(app, args)
+        shown = result.stdout + result.stderr
+        assert "13900000009" not in shown
+        assert "110101199003077777" not in shown
+        assert "139****0009" in shown
+
+
+def test_the_output_layer_masks_personal_numbers(capsys):
+    output.say("call 13800138000 or 027-87654321")
+    output.say(output.table("t", ["h"], [["420115199001011234"]]))
+    output.say_json({"phone": "13800138000", "cell": "420115101008001", "count": 13800138000})
+    printed = capsys.readouterr().out
+    lines, document = printed[: printed.index("{")], json.loads(printed[printed.index("{") :])
+    assert "13800138000" not in lines
+    assert "138****8000" in lines
+    assert "027-****4321" in lines
+    assert "420115********1234" in lines
+    assert document == {"phone": "138****8000", "cell": "420115101008001", "count": 13800138000}

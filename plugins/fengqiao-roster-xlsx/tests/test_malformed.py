@@ -82,6 +82,22 @@ def no_header(path):
     write_workbook(path, [SheetData("名册", {1: ROW, 2: ROW})])
 
 
+def _rewrite_sheet(path, change):
+    source = zipfile.ZipFile(io.BytesIO(good(path.with_suffix(".tmp")).read_bytes()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            text = source.read(item)
+            if item.filename.endswith("sheet1.xml"):
+                text = change(text)
+            archive.writestr(item.filename, text)
+
+
+def far_flung_cells(path):
+    """1.5 KB that calamine would turn into a grid of 17 billion cells (the process aborts)."""
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    _rewrite_sheet(path, lambda text: text.replace(b"</sheetData>", far))
+
+
 def title_rows_only(path):
     write_workbook(
         path, [SheetData("名册", {n: [f"标题{n}"] for n in range(1, 15)} | {20: HEADER})]
@@ -99,6 +115,7 @@ def title_rows_only(path):
         (only_empty_sheets, "no roster found"),
         (no_header, "no roster found"),
         (title_rows_only, "no roster found"),
+        (far_flung_cells, "more than a roster holds"),
     ],
 )
 def test_unreadable_workbooks_are_clear_errors(
@@ -113,6 +130,32 @@ def test_unreadable_workbooks_are_clear_errors(
     assert code == 2
     assert words in report["error"]["message"]
     assert stored_people(miaoshan, db, secret) == []
+
+
+def test_a_sheet_of_too_much_xml_is_refused_before_it_is_read(monkeypatch, tmp_path, vocabulary):
+    from fengqiao_roster_xlsx import guard
+
+    monkeypatch.setattr(guard, "MAX_SHEET_BYTES", 1 << 20)
+    path = tmp_path / "roster.xlsx"
+    _rewrite_sheet(
+        path, lambda text: text.replace(b"<sheetData>", b"<sheetData>" + b" " * (2 << 20))
+    )
+    assert path.stat().st_size < 1 << 16  # whitespace zips to almost nothing
+    with pytest.raises(RosterError, match="too large"):
+        read_roster(path, communities=vocabulary[0], skills=vocabulary[1], secret=None)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_is_refused_not_waited_on(cli, tmp_path, vocabulary):
+    import os
+
+    path = tmp_path / "roster.xlsx"
+    os.mkfifo(path)
+    with pytest.raises(RosterError, match="not a regular file"):
+        read_roster(path, communities=vocabulary[0], skills=vocabulary[1], secret=None)
+    code, report = run(cli, path, tmp_path / "s.db")
+    assert code == 2
+    assert "not a regular file" in report["error"]["message"]
 
 
 def test_a_missing_file_is_a_clear_error(cli, secret, tmp_path):

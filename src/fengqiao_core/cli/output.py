@@ -1,7 +1,8 @@
 r"""Terminal-safe output 输出: every line the command line prints passes through :func:`say`.
 
 Stored text (roles, inscriptions, a file name, a plugin's description) may hold escape
-sequences, bidi overrides, NUL or injected newlines. Here every piece of text is escaped
+sequences, bidi overrides, NUL or injected newlines, or a phone or ID number. Here every piece
+of text has its personal numbers masked (:func:`fengqiao_core.errors.scrub`) and is escaped
 visibly (``\x1b``, ``\u202e``; :func:`fengqiao_core.errors.escape_controls`) and handed to Rich
 as a :class:`rich.text.Text`, never as markup, so ``[bold]`` or ``[link=…]`` stays literal.
 Tables are built by :func:`table`, whose title, headers and cells are escaped the same way;
@@ -23,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fengqiao_core.errors import drop_controls, escape_controls
+from fengqiao_core.errors import drop_controls, escape_controls, scrub
 
 __all__ = ["clean", "run", "say", "say_json", "table", "write_json_lines"]
 
@@ -32,8 +33,13 @@ _err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji
 
 
 def clean(value: object) -> str:
-    """``str(value)`` with control, bidi and format characters escaped visibly."""
-    return escape_controls(str(value))
+    """``str(value)`` with personal numbers masked and control, bidi, format characters escaped.
+
+    The masking is :func:`fengqiao_core.errors.scrub`'s (ID, mobile and landline numbers): what
+    the command line prints never shows one whole, even from text the library does not treat
+    as personal (a place named after a shop's phone number, a file name).
+    """
+    return escape_controls(scrub(str(value)))
 
 
 def _text(value: object, style: str = "") -> Text:
@@ -100,8 +106,19 @@ def say_json(value: Any) -> None:
     sys.stdout.flush()
 
 
+def _scrubbed(value: Any) -> Any:
+    """``value`` with every string in it (keys included) passed through ``scrub``."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
 def _safe_json(value: Any, indent: int | None = None) -> str:
-    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    text = json.dumps(_scrubbed(value), ensure_ascii=False, indent=indent)
     if not text.replace("\n", "").isprintable():
         text = "".join(c if c == "\n" or drop_controls(c) else _json_escape(c) for c in text)
     return text

@@ -19,6 +19,7 @@ from attrs import frozen
 
 from fengqiao_core.errors import ConfigurationError, FengqiaoError
 from fengqiao_core.model import Person, RedSteward
+from fengqiao_roster_xlsx import guard
 from fengqiao_roster_xlsx.headers import ALIASES, HEADER_SCAN_ROWS, find_header
 from fengqiao_roster_xlsx.rows import RowParser
 from fengqiao_roster_xlsx.safe import safe_text
@@ -99,6 +100,10 @@ def column_letter(index: int) -> str:
 def _open(path: Path) -> Any:
     name = safe_text(path.name)
     try:
+        guard.check_regular_file(path)
+    except guard.Refused as exc:
+        raise RosterError(str(exc)) from None
+    try:
         with path.open("rb") as handle:
             head = handle.read(8)
     except OSError as exc:
@@ -111,6 +116,10 @@ def _open(path: Path) -> Any:
     if not head.startswith(b"PK\x03\x04"):
         kind = "empty" if not head else "not an Excel workbook (it looks like text or CSV)"
         raise RosterError(f"roster {name} is {kind}: save it from Excel as .xlsx")
+    try:
+        guard.check_workbook(path)  # before calamine: it aborts the process on a huge span
+    except guard.Refused as exc:
+        raise RosterError(str(exc)) from None
     from python_calamine import CalamineWorkbook
 
     try:
