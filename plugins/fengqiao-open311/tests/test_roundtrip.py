@@ -134,3 +134,17 @@ def test_the_cli_exports_imports_and_refuses(tmp_path: Path, draft) -> None:  # 
     assert done.exit_code == 1
     assert "requests[0].service_request_id" in done.output
     assert "requests[0].status" in done.output
+    folder = runner.invoke(cli, ["import", "open311", str(tmp_path), *common], env=env)
+    assert folder.exit_code == 2
+    assert "not a regular file" in folder.output
+    hidden = runner.invoke(
+        cli, ["export", "open311", *common, "--out", str(tmp_path / "no" / "e.json")], env=env
+    )
+    assert hidden.exit_code != 0
+    assert "Traceback" not in hidden.output
+    assert isinstance(hidden.exception, SystemExit)
+    into_folder = runner.invoke(
+        cli, ["export", "open311", *common, "--out", str(tmp_path)], env=env
+    )
+    assert into_folder.exit_code == 2
+    assert "names a folder" in into_folder.output

@@ -30,6 +30,7 @@ from fengqiao_core.plugins import PORTS, Plugins
 from fengqiao_core.rules.calendar import calendar_findings
 from fengqiao_core.rules.findings import Finding, FindingSeverity, has_errors
 from fengqiao_core.rules.topology import check_topology
+from fengqiao_core.security.files import read_regular_file
 from fengqiao_core.station.file import StationConfig, counts, load_station_config
 from fengqiao_core.station.summary import summarise
 
@@ -144,6 +145,10 @@ def demo(
     database = (db or out_dir / f"{config.station.id}.db").resolve()
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
+        if database.exists():  # refuse a file that is no database before making a key beside it
+            from fengqiao_core.builtin.sqlite.files import check_file
+
+            check_file(str(database))
         secret = _demo_secret(database.parent / f"{config.station.id}.key")
         stories = config.with_backends(storage=f"sqlite:///{database}")
         _print_stories(stories, lang, secret, out_dir)
@@ -173,7 +178,7 @@ def _demo_secret(path: Path) -> bytes:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
-    return path.read_bytes().strip()
+    return read_regular_file(path, 4096, "the demo's key file").strip()
 
 
 def _print_stories(config: StationConfig, lang: str, secret: bytes, out_dir: Path) -> None:

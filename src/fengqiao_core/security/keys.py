@@ -25,6 +25,7 @@ from attrs import frozen
 
 from fengqiao_core.errors import ConfigurationError
 from fengqiao_core.security.crypto import DEFAULT_KDF, Algorithms, default_algorithms
+from fengqiao_core.security.files import read_regular_file
 
 __all__ = [
     "MIN_SECRET_BYTES",
@@ -61,6 +62,8 @@ _KNOWN_EXAMPLES = frozenset(
 )
 """Secrets once printed in this project's README, docs or tests: public, so refused."""
 
+_MAX_KEY_FILE_BYTES = 4096
+"""A key file holds one secret (a hex string of 64 characters is typical)."""
 _HOW = f"use at least {MIN_SECRET_BYTES} random bytes, e.g. `openssl rand -hex 32`"
 
 
@@ -85,8 +88,9 @@ def read_key_file(path: Path) -> bytes:
     """The secret in the key file ``path``, which only its owner may read (mode 0600).
 
     Raises:
-        ConfigurationError: It cannot be read, others may read or write it (the message says
-            ``chmod 600 PATH``), or its secret is too short or an example value.
+        ConfigurationError: It cannot be read, is not a regular file of at most 4 KB, others
+            may read or write it (the message says ``chmod 600 PATH``), or its secret is too
+            short or an example value.
     """
     try:
         mode = path.stat().st_mode
@@ -95,11 +99,11 @@ def read_key_file(path: Path) -> bytes:
                 f"the key file {str(path)!r} is open to other users (mode "
                 f"{stat.S_IMODE(mode):o}): make it owner-only with `chmod 600 {path}`"
             )
-        raw = path.read_bytes().strip()
     except OSError as exc:
         raise ConfigurationError(
             f"cannot read the secret file {str(path)!r} ({type(exc).__name__})"
         ) from None
+    raw = read_regular_file(path, _MAX_KEY_FILE_BYTES, "the secret file").strip()
     return check_secret(raw)
 
 

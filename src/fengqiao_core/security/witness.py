@@ -23,6 +23,7 @@ from fengqiao_core.errors import ConfigurationError
 from fengqiao_core.ports import AuditEntry
 from fengqiao_core.security.audit import GENESIS, ChainCheck
 from fengqiao_core.security.crypto import DEFAULT_SIGNATURE, Algorithms
+from fengqiao_core.security.files import read_regular_file
 from fengqiao_core.security.rotation import KeyRing
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 FORMAT = "fengqiao-audit-witness/1"
+_MAX_WITNESS_BYTES = 1 << 20
+"""A witness file is one small JSON object."""
 
 
 def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -271,6 +274,7 @@ def write_witness(path: Path, checkpoint: Checkpoint) -> None:
         temporary.chmod(0o600)
         temporary.replace(path)
     except OSError as exc:
+        temporary.unlink(missing_ok=True)  # nothing half-done is left beside the target
         raise ConfigurationError(
             f"cannot write the witness file {str(path)!r} ({type(exc).__name__})"
         ) from None
@@ -282,17 +286,14 @@ def read_witness(path: Path) -> Checkpoint:
     Raises:
         ConfigurationError: The file cannot be read or is not a witness file.
     """
+    data = read_regular_file(path, _MAX_WITNESS_BYTES, "the witness file")
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
+        body = json.loads(data.decode("utf-8"))
         if body.pop("format", None) != FORMAT:
             raise ValueError
         at = dt.datetime.fromisoformat(body.pop("at"))
         return Checkpoint(at=at, **body)
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot read the witness file {str(path)!r} ({type(exc).__name__})"
-        ) from None
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         raise ConfigurationError(
             f"{str(path)!r} is not a fengqiao audit witness file ({FORMAT})"
         ) from None

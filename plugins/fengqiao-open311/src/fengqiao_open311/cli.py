@@ -8,16 +8,15 @@ document or a request was refused (nothing imported), 2 the station or a file ca
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from fengqiao_core.errors import FengqiaoError, ValidationError
+from fengqiao_core.cli.output import say, say_json
+from fengqiao_core.errors import ConfigurationError, FengqiaoError, ValidationError
+from fengqiao_core.security.files import read_regular_file
 from fengqiao_open311.documents import encode
 from fengqiao_open311.exchange import export_rows, import_document, open_for
 from fengqiao_open311.settings import load_settings, resolve_actor, settings_path
@@ -57,10 +56,9 @@ def register(cli: typer.Typer) -> None:
 
 
 def _fail(code: int, message: str, problems: tuple[str, ...] = ()) -> NoReturn:
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    err.print(Text(f"error: {message}", style="bold red"))
+    say(f"error: {message}", style="bold red", stderr=True)
     for problem in problems:
-        err.print(Text(f"  {problem}"))
+        say(f"  {problem}", stderr=True)
     raise typer.Exit(code)
 
 
@@ -103,8 +101,16 @@ def export_command(
     data = encode("service_requests", rows, fmt)
     if out is None:
         typer.echo(data.decode("utf-8"))
-    else:
-        out.write_bytes(data)
+        return
+    if out.is_dir() or not out.name:
+        _fail(EXIT_UNREADABLE, f"--out names a folder ({out}); name a file in it")
+    partial = out.with_name(f".{out.name}.partial")
+    try:  # whole or not at all: a temporary file renamed over the target
+        partial.write_bytes(data)
+        partial.replace(out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        _fail(EXIT_UNREADABLE, f"cannot write {out.name} ({type(exc).__name__})")
 
 
 def import_command(
@@ -115,12 +121,10 @@ def import_command(
     settings: SettingsOpt = None,
 ) -> None:
     """Import GeoReport v2 service requests: all of them, or none when any is invalid."""
-    try:
-        if file.stat().st_size > MAX_DOCUMENT_BYTES:
-            _fail(EXIT_UNREADABLE, f"{file.name}: larger than {MAX_DOCUMENT_BYTES} bytes")
-        data = file.read_bytes()
-    except OSError as exc:
-        _fail(EXIT_UNREADABLE, f"{file.name}: cannot be read ({type(exc).__name__})")
+    try:  # a regular file only: a pipe would block, /dev/zero never end
+        data = read_regular_file(file, MAX_DOCUMENT_BYTES, "the document")
+    except ConfigurationError as exc:
+        _fail(EXIT_UNREADABLE, str(exc))
     try:
         options = load_settings(settings_path(station, settings))
         with open_for(station, db) as service:
@@ -137,7 +141,7 @@ def import_command(
         "dry_run": dry_run,
         "matter_ids": list(result.matter_ids),
     }
-    typer.echo(json.dumps(summary, ensure_ascii=False))
+    say_json(summary)
 
 
 def serve_command(

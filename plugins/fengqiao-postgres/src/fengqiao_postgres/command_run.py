@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from fengqiao_core.cli.output import say
 from fengqiao_core.errors import FengqiaoError
 from fengqiao_core.plugins import Plugins
 from fengqiao_core.ports import BackendContext
@@ -33,7 +34,7 @@ def run(source_url: str, target_url: str, station: str | None) -> int:
     converter = plugins.make_converter()
     try:
         if not source_url.startswith("sqlite:"):
-            err.print("error: --from must be an sqlite:/// URL")
+            say("error: --from must be an sqlite:/// URL", stderr=True)
             return 2
         context = BackendContext(source_url, unclaimed(), converter)
         source = plugins.open_backend("storage", context)
@@ -55,7 +56,7 @@ def run(source_url: str, target_url: str, station: str | None) -> int:
         finally:
             source.close()
     except FengqiaoError as exc:
-        err.print(f"error: {exc}")
+        say(f"error: {exc}", stderr=True)
         return 1
-    err.print(f"copied into station {target.station_id}")
+    say(f"copied into station {target.station_id}", stderr=True)
     return 0

@@ -9,15 +9,14 @@ rows refused (the others imported), 2 nothing could be imported (unreadable file
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.text import Text
 
+from fengqiao_core.cli.output import say, say_json
 from fengqiao_core.errors import FengqiaoError
 from fengqiao_core.model import Actor, Role
 from fengqiao_core.station.identity import listed_actor
@@ -79,8 +78,7 @@ def roster_command(
     ] = None,
 ) -> None:
     """Import a roster workbook of red stewards, mediators and lawyers 导入名册."""
-    out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)  # the progress bar only
     try:
         config = _core.load_station(station)
         if db is not None:
@@ -102,12 +100,12 @@ def roster_command(
         with _core.open_station(config, secret=secret) as service:
             counts = service.import_people(actor, list(read.people), dry_run=dry_run)
     except FengqiaoError as exc:
-        _fail(out, err, str(exc), as_json=as_json)
+        _fail(str(exc), as_json=as_json)
     summary = _summary(file, read, counts, dry_run)
     if as_json:
-        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        say_json(summary)
     else:
-        _print(out, err, summary, read)
+        _print(summary, read)
     raise typer.Exit(EXIT_ROWS if read.reports else EXIT_OK)
 
 
@@ -126,26 +124,25 @@ def _summary(file: Path, read: RosterRead, counts: Any, dry_run: bool) -> dict[s
     }
 
 
-def _print(out: Console, err: Console, summary: dict[str, Any], read: RosterRead) -> None:
+def _print(summary: dict[str, Any], read: RosterRead) -> None:
+    """The row reports (on stderr) and the summary, through the core's one output path."""
     for report in read.reports[:_MAX_SHOWN]:
-        err.print(Text(f"  {report}", style="yellow"))
+        say(f"  {report}", style="yellow", stderr=True)
     if len(read.reports) > _MAX_SHOWN:
-        err.print(Text(f"  … and {len(read.reports) - _MAX_SHOWN} more (--json lists all)"))
+        say(f"  … and {len(read.reports) - _MAX_SHOWN} more (--json lists all)", stderr=True)
     verb = "would be" if summary["dry_run"] else "were"
-    out.print(
-        Text(
-            f"{summary['file']}: {summary['rows']} rows, {summary['people']} people "
-            f"({summary['stewards']} red stewards), {summary['refused_rows']} rows refused; "
-            f"{summary['added']} {verb} added, {summary['updated']} updated, "
-            f"{summary['unchanged']} unchanged"
-        )
+    say(
+        f"{summary['file']}: {summary['rows']} rows, {summary['people']} people "
+        f"({summary['stewards']} red stewards), {summary['refused_rows']} rows refused; "
+        f"{summary['added']} {verb} added, {summary['updated']} updated, "
+        f"{summary['unchanged']} unchanged"
     )
 
 
-def _fail(out: Console, err: Console, message: str, *, as_json: bool) -> NoReturn:
+def _fail(message: str, *, as_json: bool) -> NoReturn:
     message = safe_text(message, limit=400)
     if as_json:
-        typer.echo(json.dumps({"error": {"message": message}}, ensure_ascii=False, indent=2))
+        say_json({"error": {"message": message}})
     else:
-        err.print(Text(f"error: {message}", style="bold red"))
+        say(f"error: {message}", style="bold red", stderr=True)
     raise typer.Exit(EXIT_FAILED)

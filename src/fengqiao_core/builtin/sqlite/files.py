@@ -32,6 +32,7 @@ from fengqiao_core.errors import (
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "check_file",
     "connect",
     "open_database",
     "owner_only",
@@ -198,8 +199,13 @@ def _create(path: str, timeout: float, station: str | None) -> None:
                 os.remove(leftover)
 
 
-def _check_file(path: str) -> None:
-    """Refuse what is not a non-empty SQLite file before SQLite touches it."""
+def check_file(path: str) -> None:
+    """Refuse what is not a non-empty SQLite file before SQLite touches it.
+
+    Raises:
+        StorageError: Not a regular file, empty, or not an SQLite database.
+        StorageUnavailable: It cannot be read.
+    """
     try:
         found = os.stat(path)
         if not stat.S_ISREG(found.st_mode):
@@ -247,7 +253,7 @@ def open_database(
     deadline = time.monotonic() + timeout
     if not os.path.lexists(path):
         _create(path, timeout, station)
-    _check_file(path)
+    check_file(path)
     owner_only(path)
     with translate(timeout, path):
         conn = connect(path, timeout)
