@@ -114,3 +114,20 @@ def test_a_role_without_the_permission_is_denied_before_any_lookup():
     matter = service.report(OFFICER, draft())
     with pytest.raises(PermissionDenied):
         service.get(ADMIN, matter.id)
+
+
+@pytest.mark.parametrize("amount", [-1, 10**15 + 1, 2**64, 10**25, 1.5, True, "100"])
+def test_a_sum_outside_whole_yuan_up_to_ten_to_the_fifteen_is_refused(amount):
+    """2**64 and more came back as a float: stored wrong, and the audit chain cried tamper."""
+    with pytest.raises(ValidationError) as refused:
+        draft(amount_yuan=amount)
+    assert refused.value.field == "amount_yuan"
+
+
+def test_the_largest_sum_round_trips_exactly_and_the_chain_holds(tmp_path):
+    config = MIAOSHAN.with_backends(storage=f"sqlite:///{tmp_path / 'big.db'}")
+    with open_station(config, secret=SECRET, clock=Clock(), dispatch=False, plugins=PLUGINS) as s:
+        matter = s.report(OFFICER, draft(amount_yuan=m.MAX_AMOUNT_YUAN))
+        assert s.get(OFFICER, matter.id).amount_yuan == 10**15
+        auditor = s.actor(MIAOSHAN.access.auditors[0])
+        assert s.check_audit(auditor).ok

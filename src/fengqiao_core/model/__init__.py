@@ -88,6 +88,7 @@ from fengqiao_core.model.personal import (
 )
 from fengqiao_core.model.station_data import StationData
 from fengqiao_core.model.values import (
+    MAX_AMOUNT_YUAN,
     Actor,
     CoordinateSystem,
     GeoPoint,
@@ -101,6 +102,7 @@ __all__ = [
     "DEFAULT_CATEGORIES",
     "DEFAULT_MICRO_PILLARS",
     "MATTER_TYPES",
+    "MAX_AMOUNT_YUAN",
     "OUTCOME_STATES",
     "RESOLVED_STATES",
     "Actor",

@@ -31,7 +31,7 @@ from fengqiao_core.model.matters import (
 )
 from fengqiao_core.model.people import Party
 from fengqiao_core.model.personal import FreeText
-from fengqiao_core.model.values import Actor, aware, code, of_type, score
+from fengqiao_core.model.values import Actor, amount, aware, code, of_type, score
 
 __all__ = [
     "MATTER_TYPES",
@@ -128,7 +128,7 @@ class MatterReported(MatterEvent):
     description: FreeText
     parties: tuple[Party, ...] = ()
     reference: str | None = None
-    amount_yuan: int | None = None
+    amount_yuan: int | None = field(default=None, validator=amount)
     criminal: bool = False
 
 

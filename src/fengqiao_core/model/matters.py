@@ -19,7 +19,7 @@ from fengqiao_core.model.method import Linkage
 from fengqiao_core.model.people import Party
 from fengqiao_core.model.personal import Address, FreeText
 from fengqiao_core.model.states import DisputeState, HelpRequestState, IncidentState, TipState
-from fengqiao_core.model.values import GeoPoint, aware, code, of_type, score
+from fengqiao_core.model.values import GeoPoint, amount, aware, code, of_type, score
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -274,7 +274,7 @@ class Dispute(Matter):
     kind: ClassVar[MatterKind] = MatterKind.DISPUTE
     states: ClassVar[type[LabelledEnum]] = DisputeState
     state: DisputeState = DisputeState.REPORTED
-    amount_yuan: int | None = None
+    amount_yuan: int | None = field(default=None, validator=amount)
 
 
 @define(kw_only=True, eq=False)

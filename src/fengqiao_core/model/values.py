@@ -15,6 +15,7 @@ from fengqiao_core.errors import ValidationError, describe_value
 from fengqiao_core.model.labels import LabelledEnum
 
 __all__ = [
+    "MAX_AMOUNT_YUAN",
     "Actor",
     "CoordinateSystem",
     "GeoPoint",
@@ -22,6 +23,7 @@ __all__ = [
     "Role",
     "Skill",
     "TimeWindow",
+    "amount",
     "aware",
     "code",
     "is_ascii_digits",
@@ -100,6 +102,20 @@ def non_negative(_: object, attribute: attrs.Attribute[Any], value: object) -> N
     """Attrs validator: an ``int`` that is zero or more (``bool`` is refused)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValidationError(attribute.name, f"{describe_value(value)} is not a count >= 0")
+
+
+MAX_AMOUNT_YUAN = 10**15
+"""The largest sum a matter may name (a thousand trillion yuan): exact in JSON and in SQL."""
+
+
+def amount(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Attrs validator: ``None``, or whole yuan from 0 to :data:`MAX_AMOUNT_YUAN`."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT_YUAN:
+        raise ValidationError(
+            attribute.name, f"{describe_value(value)} is not whole yuan from 0 to 10^15"
+        )
 
 
 class Role(LabelledEnum):

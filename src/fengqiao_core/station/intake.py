@@ -38,7 +38,7 @@ from fengqiao_core.model import (
     replay,
 )
 from fengqiao_core.model.personal import FreeText
-from fengqiao_core.model.values import code, non_negative, of_type
+from fengqiao_core.model.values import amount, code, of_type
 from fengqiao_core.ports import MatterBatchReads, MatterRepository
 from fengqiao_core.rules.matching import skills_for
 from fengqiao_core.rules.screening import screen, screening_keys
@@ -76,11 +76,6 @@ def _optional_code(_: object, attribute: attrs.Attribute[Any], value: object) ->
         code(_, attribute, value)
 
 
-def _amount(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        non_negative(_, attribute, value)
-
-
 @frozen(kw_only=True)
 class MatterDraft:
     """What is known of a matter at intake 事项登记: the input of :meth:`StationService.report`.
@@ -100,7 +95,7 @@ class MatterDraft:
         default=(), validator=attrs.validators.deep_iterable(of_type(Party), of_type(tuple))
     )
     reference: str | None = field(default=None, validator=_optional_code)
-    amount_yuan: int | None = field(default=None, validator=_amount)
+    amount_yuan: int | None = field(default=None, validator=amount)
     criminal: bool = field(default=False, validator=of_type(bool))
     stewards_wanted: bool = field(default=True, validator=of_type(bool))
 
