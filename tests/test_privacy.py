@@ -84,6 +84,8 @@ def test_masks_of_each_kind():
     assert str(PersonName("欧阳明月")) == "欧***"
     assert str(PersonName("王")) == "*"
     assert str(Address("湖北省武汉市江夏区庙山某路1号")) == "湖北省武汉****"
+    assert str(Address("13812345678 长江路1号院")) == "******" + "****"  # no digit of a phone
+    assert "138" not in repr(Address("13812345678 长江路1号院"))
     assert str(FreeText("她说了很多话")) == "<redacted:6 chars>"
 
 

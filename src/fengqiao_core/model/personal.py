@@ -285,9 +285,14 @@ class Address(Sensitive):
         _not_blank(self.kind, self._raw)
 
     def mask(self) -> str:
-        """The leading district part and ``****`` (control and format characters dropped)."""
+        """The leading district part and ``****`` (control characters dropped, digits hidden).
+
+        Digits in the kept part become ``*``: an address that starts with a phone number or
+        a house number shows none of it.
+        """
         raw = drop_controls(self._raw)
-        return raw[: min(6, len(raw) // 3)] + "****"
+        kept = raw[: min(6, len(raw) // 3)]
+        return "".join("*" if c.isdigit() else c for c in kept) + "****"
 
 
 class FreeText(Sensitive):
