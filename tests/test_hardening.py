@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from fengqiao_core import model as m
 from fengqiao_core.errors import NotFound, PermissionDenied, ValidationError
 from fengqiao_core.station import open_station
-from station_helpers import MIAOSHAN, OFFICER, PLUGINS, SECRET, Clock, draft, station
+from station_helpers import MIAOSHAN, OFFICER, PLUGINS, SECRET, TZ, Clock, draft, station
 
 AUDITOR = m.Actor("AU1", m.Role.AUDITOR)
 ADMIN = m.Actor("AD1", m.Role.ADMIN)
@@ -131,3 +133,42 @@ def test_the_largest_sum_round_trips_exactly_and_the_chain_holds(tmp_path):
         assert s.get(OFFICER, matter.id).amount_yuan == 10**15
         auditor = s.actor(MIAOSHAN.access.auditors[0])
         assert s.check_audit(auditor).ok
+
+
+@pytest.mark.parametrize("source", [None, 3, b"./s.toml", ["miaoshan"]])
+def test_a_station_source_that_is_no_path_is_a_validation_error(source):
+    from fengqiao_core.station import load_station_config
+
+    with pytest.raises(ValidationError, match="expected a path"):
+        load_station_config(source)
+    with pytest.raises(ValidationError, match="expected a path"):
+        open_station(source, secret=SECRET)
+
+
+@pytest.mark.parametrize(
+    "clock",
+    [lambda: "now", lambda: None, lambda: dt.datetime(9999, 12, 31, tzinfo=TZ)],
+    ids=["text", "none", "year-9999"],
+)
+def test_a_clock_that_gives_no_usable_time_is_a_configuration_error(clock):
+    from fengqiao_core.errors import ConfigurationError
+
+    service = open_station(MIAOSHAN, secret=SECRET, clock=clock, dispatch=False, plugins=PLUGINS)
+    with service, pytest.raises(ConfigurationError, match="station clock"):
+        service.report(OFFICER, draft())
+
+
+@pytest.mark.parametrize("limit", [0, -1, 10**30, "5", 2.0, True])
+def test_deliver_pending_takes_a_whole_limit(limit):
+    service, _ = station()
+    with service, pytest.raises(ValidationError) as refused:
+        service.deliver_pending(limit)
+    assert refused.value.field == "limit"
+
+
+def test_a_time_limit_of_centuries_is_refused_in_the_station_file():
+    from fengqiao_core.rules.deadlines import DeadlineSettings
+
+    with pytest.raises(ValidationError, match="general_days"):
+        DeadlineSettings(general_days=2**63 - 1)
+    assert DeadlineSettings(general_days=3660).general_days == 3660

@@ -79,3 +79,25 @@ def test_demo_refuses_a_file_that_is_no_database_before_making_a_key(tmp_path, m
     assert "is not an SQLite database" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no key beside it
     assert impostor.read_text() == "not a database\n"
+
+
+def test_cli_paths_that_are_the_wrong_kind_are_errors_not_tracebacks(tmp_path):
+    runner = CliRunner()
+    a_file = tmp_path / "plain.txt"
+    a_file.write_text("x")
+    scaffolded = runner.invoke(app, ["new-plugin", "ok", "--port", "grid", "--out", str(a_file)])
+    assert scaffolded.exit_code == 2
+    assert "is not a folder" in scaffolded.stderr
+    backed = runner.invoke(app, ["backup", "--db", str(a_file), "--to", str(tmp_path)])
+    assert backed.exit_code == 2
+    assert isinstance(backed.exception, SystemExit)
+    report = runner.invoke(
+        app, ["report", "--station", "miaoshan", "--db", str(tmp_path / "r.db"),
+              "--from", "2026-11-01", "--to", "9999-12-31"],
+        env={"FENGQIAO_SECRET": "hostile-files-secret-0e1f2a3b4c5d6e7f"},
+    )  # fmt: skip
+    assert report.exit_code == 1
+    assert "a period lies within" in report.stderr
+    limit = runner.invoke(app, ["outbox", "list", "--station", "miaoshan", "--limit", "9" * 30])
+    assert limit.exit_code == 2
+    assert isinstance(limit.exception, SystemExit)

@@ -192,6 +192,10 @@ def test_get_requests_filters_and_pages(api) -> None:  # type: ignore[no-untyped
         closed = client.get("/requests.json", params={"status": "closed"}).json()
         period = {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}
         too_long = client.get("/requests.json", params=period)
+        edges = [
+            client.get("/requests.json", params={"start_date": "9999-12-31T00:00:00-12:00"}),
+            client.get("/requests.json", params={"end_date": "0001-01-01T00:00:00+14:00"}),
+        ]
         bad_status = client.get("/requests.json", params={"status": "pending"})
     assert [len(p) for p in pages] == [2, 2, 1, 0]
     assert sorted(r["service_request_id"] for p in pages for r in p) == sorted(posted)
@@ -202,6 +206,7 @@ def test_get_requests_filters_and_pages(api) -> None:  # type: ignore[no-untyped
     assert [r["service_request_id"] for r in by_id] == [ids["help_request"]]
     assert closed == []
     assert too_long.status_code == 400
+    assert [e.status_code for e in edges] == [400, 400]
     assert bad_status.status_code == 400
 
 

@@ -72,7 +72,9 @@ def _fail(exc: FengqiaoError, *, as_json: bool) -> typer.Exit:
 def list_failed(
     station: StationOpt,
     db: DbOpt = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 100,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=100_000, help="At most this many.")
+    ] = 100,
     as_json: JsonOpt = False,
 ) -> None:
     """List the messages given up on (dead letters), oldest first."""

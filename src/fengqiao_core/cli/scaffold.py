@@ -283,7 +283,8 @@ def scaffold(name: str, port: str, out: Path) -> Path:
 
     Raises:
         ValidationError: The name or port is not one.
-        ConfigurationError: The folder exists already.
+        ConfigurationError: The folder exists already, or ``out`` is not a folder.
+        OSError: The files cannot be written.
     """
     if not _NAME.fullmatch(name) or len(name) > _MAX_NAME:
         raise ValidationError(
@@ -291,6 +292,8 @@ def scaffold(name: str, port: str, out: Path) -> Path:
         )
     if port not in METHODS:
         raise ValidationError("port", f"expected one of {', '.join(METHODS)}")
+    if out.exists() and not out.is_dir():
+        raise ConfigurationError(f"--out {out} is not a folder: name the folder to write into")
     root = out / f"fengqiao-{name}"
     if root.exists():
         raise ConfigurationError(f"{root} exists already: choose another NAME or --out")
@@ -325,4 +328,9 @@ def new_plugin(
     except (ValidationError, ConfigurationError) as exc:
         say(f"error: {exc}", style="bold red", stderr=True)
         raise typer.Exit(2) from exc
+    except OSError as exc:
+        say(
+            f"error: cannot write under {out} ({type(exc).__name__})", style="bold red", stderr=True
+        )
+        raise typer.Exit(2) from None
     say(f"wrote {root}: pip install -e {root} && pytest {root / 'tests'}")

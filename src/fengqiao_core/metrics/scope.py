@@ -33,6 +33,10 @@ _FIELDS = {
 }
 
 
+_FIRST_YEAR, _LAST_YEAR = 1901, 9998
+"""The years a period may cover: its year-on-year comparison and last day stay representable."""
+
+
 def _one_year_earlier(moment: dt.datetime) -> dt.datetime:
     try:
         return moment.replace(year=moment.year - 1)
@@ -50,6 +54,10 @@ class Period:
     def __attrs_post_init__(self) -> None:
         if self.until <= self.since:
             raise ValidationError("until", "the period must end after it starts")
+        if self.since.year < _FIRST_YEAR:
+            raise ValidationError("since", f"a period lies within {_FIRST_YEAR}-{_LAST_YEAR}")
+        if (self.until - dt.timedelta(microseconds=1)).year > _LAST_YEAR:
+            raise ValidationError("until", f"a period lies within {_FIRST_YEAR}-{_LAST_YEAR}")
 
     def previous_year(self) -> Period:
         """The same dates one year earlier (29 February becomes 28 February): 同期."""
@@ -62,7 +70,15 @@ class Period:
 
     @classmethod
     def of_dates(cls, first: dt.date, last: dt.date, zone: dt.tzinfo) -> Period:
-        """From ``first`` to ``last`` inclusive, midnight to midnight in ``zone``."""
+        """From ``first`` to ``last`` inclusive, midnight to midnight in ``zone``.
+
+        Raises:
+            ValidationError: A date outside the years a period may cover, or ``last`` before
+                ``first``.
+        """
+        for name, day in (("since", first), ("until", last)):
+            if not _FIRST_YEAR <= day.year <= _LAST_YEAR:
+                raise ValidationError(name, f"a period lies within {_FIRST_YEAR}-{_LAST_YEAR}")
         start = dt.datetime.combine(first, dt.time(), zone)
         end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
         return cls(start, end)

@@ -65,9 +65,13 @@ class SlaStatus(LabelledEnum):
     RED = "red", "红色预警"
 
 
+_MOST = 3660
+"""The longest time limit in days or months (ten years of days): limits are weeks and months."""
+
+
 def _positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValidationError(attribute.name, f"{value!r:.60} is not a whole number > 0")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= _MOST:
+        raise ValidationError(attribute.name, f"{value!r:.60} is not a whole number 1-{_MOST}")
 
 
 def _fraction(_: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -137,10 +137,12 @@ class StationCore:
             self.dispatcher.start()
 
     def now(self) -> dt.datetime:
-        """The clock's time; a naive clock is a configuration error."""
+        """The clock's time; a naive, far-off or non-datetime clock is a configuration error."""
         at = self._clock()
-        if at.tzinfo is None or at.utcoffset() is None:
+        if not isinstance(at, dt.datetime) or at.tzinfo is None or at.utcoffset() is None:
             raise ConfigurationError("the station clock must return zone-aware datetimes")
+        if not 1901 <= at.year <= 9998:  # deadlines and year-on-year figures must fit
+            raise ConfigurationError("the station clock is set outside the years 1901-9998")
         return at
 
     def shutdown(self) -> None:
@@ -149,7 +151,12 @@ class StationCore:
         self._storage.close()
 
     def deliver_pending(self, limit: int = 100) -> int:
-        """Deliver the outbox messages due now; returns how many were delivered."""
+        """Deliver the outbox messages due now (at most ``limit``, 1-100,000); how many went.
+
+        Raises:
+            ValidationError: ``limit`` is not a whole number from 1 to 100,000.
+        """
+        limit = args.whole(limit, "limit", low=1, high=100_000)
         return self.dispatcher.deliver_due(limit).delivered
 
     # --- plumbing shared by the use cases -------------------------------------------------

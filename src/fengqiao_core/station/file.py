@@ -122,8 +122,12 @@ def load_station_config(source: str | os.PathLike[str]) -> StationConfig:
     Raises:
         ConfigurationError: The file cannot be read, or no station has that name.
         ValidationError: The file does not fit the model; each problem names the file, the key
-            path and the bad value.
+            path and the bad value; or ``source`` is not a text path.
     """
+    if not isinstance(source, str | os.PathLike) or isinstance(os.fspath(source), bytes):
+        raise ValidationError(
+            "source", f"expected a path or a station's name, got {type(source).__name__}"
+        )
     if _is_name(source) and (os.fspath(source) in shipped_stations() or not _exists(source)):
         name = os.fspath(source)
         if name not in shipped_stations():

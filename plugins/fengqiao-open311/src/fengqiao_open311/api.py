@@ -282,11 +282,15 @@ def _period(
         until = parse_datetime(end, "end_date") if end else None
     except ValidationError as exc:
         raise _Refused(400, [(400, str(exc.problems[0]))]) from None
-    if since is None:
-        until = until or now + dt.timedelta(seconds=1)
-        since = until - MAX_SPAN
-    elif until is None:
-        until = since + MAX_SPAN
+    try:  # near datetime.min or .max the arithmetic overflows: not a period anyone means
+        if since is None:
+            until = until or now + dt.timedelta(seconds=1)
+            since = until - MAX_SPAN
+        elif until is None:
+            until = since + MAX_SPAN
+        since.astimezone(dt.UTC), until.astimezone(dt.UTC)
+    except OverflowError:
+        raise _Refused(400, [(400, "start_date and end_date: years 1 to 9999 only")]) from None
     if until - since > MAX_SPAN or until < since:
         raise _Refused(400, [(400, "start_date to end_date: at most 90 days, in order")])
     return since, until

@@ -129,6 +129,10 @@ def backup(
         raise StorageUnavailable(f"no database file at {source_path}")
     if os.path.exists(target_path) and os.path.samefile(source_path, target_path):
         raise StorageError("the backup target is the source database itself")
+    if os.path.isdir(target_path):
+        raise StorageUnavailable(
+            f"cannot write the backup {target_path}: it is a folder; name a file in it"
+        )
     folder = os.path.dirname(target_path)
     if not os.path.isdir(folder):
         raise StorageUnavailable(
