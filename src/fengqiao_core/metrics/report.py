@@ -46,8 +46,8 @@ class Change:
 def year_on_year(current: float | None, previous: float | None, *, points: bool = False) -> Change:
     """``(current − previous) ÷ previous`` in percent (``points``: the difference × 100).
 
-    A zero base with a non-zero current value is :attr:`Change.new`; nothing against nothing,
-    or a missing value, is no change (``percent`` ``None``).
+    A zero base with a non-zero current value is :attr:`Change.new`; zero against zero is no
+    change (``0.0``); a missing value on either side gives no percent (``None``).
     """
     if current is None or previous is None:
         return Change()
