@@ -98,6 +98,51 @@ def far_flung_cells(path):
     _rewrite_sheet(path, lambda text: text.replace(b"</sheetData>", far))
 
 
+_FAR_CELLS = {
+    "attribute_first": b'<row r="1048576"><c t="n" r="XFD1048576"><v>1</v></c></row>',
+    "single_quotes": b"<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>",
+    "two_spaces": b'<row  r="1048576"><c  r="XFD1048576"><v>1</v></c></row>',
+    "no_references": b'<row r="1048576">' + b"<c><v>1</v></c>" * 16_384 + b"</row>",
+    "prefixed_tags": b'<x:row r="1048576" xmlns:x="urn:x"><x:c r="XFD1048576"/></x:row>',
+    "lower_case": b'<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>',
+}
+
+
+@pytest.mark.parametrize("variant", sorted(_FAR_CELLS))
+def test_far_cells_written_any_way_are_refused_before_calamine(variant, tmp_path, vocabulary):
+    """calamine places cells the same whatever the XML's spelling: each form is measured."""
+    path = tmp_path / "roster.xlsx"
+    far = _FAR_CELLS[variant] + b"</sheetData>"
+    _rewrite_sheet(path, lambda text: text.replace(b"</sheetData>", far))
+    with pytest.raises(RosterError, match="more than a roster holds"):
+        read_roster(path, communities=vocabulary[0], skills=vocabulary[1], secret=None)
+
+
+def test_a_sheet_stored_outside_the_worksheets_folder_is_measured_too(tmp_path, vocabulary):
+    path = tmp_path / "roster.xlsx"
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    _rewrite_sheet(path, lambda text: text.replace(b"</sheetData>", far))
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(moved, "w") as archive:
+        for item in source.infolist():
+            data = source.read(item)
+            name = item.filename.replace("worksheets/sheet1.xml", "hidden.xml")
+            archive.writestr(name, data.replace(b"worksheets/sheet1.xml", b"hidden.xml"))
+    with pytest.raises(RosterError, match="more than a roster holds"):
+        read_roster(moved, communities=vocabulary[0], skills=vocabulary[1], secret=None)
+
+
+def test_the_whole_workbook_s_xml_is_bounded_too(monkeypatch, tmp_path, vocabulary):
+    from fengqiao_roster_xlsx import guard
+
+    path = good(tmp_path / "roster.xlsx")
+    sizes = [i.file_size for i in zipfile.ZipFile(path).infolist()]
+    monkeypatch.setattr(guard, "MAX_WORKBOOK_BYTES", sum(sizes) - 1)  # each part fits alone
+    assert max(sizes) < sum(sizes) - 1
+    with pytest.raises(RosterError, match="too large"):
+        read_roster(path, communities=vocabulary[0], skills=vocabulary[1], secret=None)
+
+
 def title_rows_only(path):
     write_workbook(
         path, [SheetData("名册", {n: [f"标题{n}"] for n in range(1, 15)} | {20: HEADER})]
