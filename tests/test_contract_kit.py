@@ -221,4 +221,7 @@ class TestTypo(ChannelContract):
     )
     outcomes = result.parseoutcomes()
     assert outcomes["passed"] == 2
-    assert outcomes["errors"] == 6
+    from fengqiao_core.testing.contracts import ChannelContract
+
+    every_test = [name for name in dir(ChannelContract) if name.startswith("test_")]
+    assert outcomes["errors"] == len(every_test)  # the typo'd class errors on each of them
