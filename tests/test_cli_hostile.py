@@ -281,3 +281,25 @@ def test_the_output_layer_masks_personal_numbers(capsys):
     assert "027-****4321" in lines
     assert "420115********1234" in lines
     assert document == {"phone": "138****8000", "cell": "420115101008001", "count": 13800138000}
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "19145716455baa078bdb17f6",  # a matter id with a phone-like run of digits
+        "5c8e13812345678aa0f2e9d4c1b7a6f5e4d3c2b1a0918273645546372819a0bc",  # a digest
+        "420115401001001",  # a grid code of a unit numbered 401, like a 1940 ID number
+        "2026-11-02T10:00:00+08:00",
+    ],
+)
+def test_the_output_layer_keeps_ids_digests_codes_and_times_whole(kept, capsys):
+    output.say(f"matter {kept}")
+    output.say_json({kept: kept})
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"matter {kept}\n")
+    assert json.loads(printed[printed.index("{") :]) == {kept: kept}
+
+
+def test_a_hostile_placeholder_character_does_not_unmask(capsys):
+    output.say("\ue0000\ue001 13800138000 abc")
+    assert "13800138000" not in capsys.readouterr().out

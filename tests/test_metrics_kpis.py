@@ -242,3 +242,24 @@ def test_scorecard_groups_evidence_under_goals_and_slogans(report):
         assert [line.kpi.id for line in lines] == list(heading.kpis)
         assert all(line.source for line in lines)
     assert len(HEADINGS) == 7
+
+
+def test_periods_lie_within_1901_to_9998_and_compare_with_the_year_before():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from fengqiao_core.errors import ValidationError
+    from fengqiao_core.metrics.scope import Period
+
+    zone = ZoneInfo("Asia/Shanghai")
+    first = Period.of_dates(dt.date(1901, 1, 1), dt.date(1901, 12, 31), zone)
+    assert first.previous_year().label() == "1900-01-01..1900-12-31"
+    last = Period.of_dates(dt.date(9998, 1, 1), dt.date(9998, 12, 31), zone)
+    assert last.label() == "9998-01-01..9998-12-31"
+    for since, until, field in [
+        (dt.date(1900, 12, 31), dt.date(1901, 1, 1), "since"),
+        (dt.date(9998, 1, 1), dt.date(9999, 12, 31), "until"),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            Period.of_dates(since, until, zone)
+        assert refused.value.field == field

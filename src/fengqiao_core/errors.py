@@ -71,17 +71,23 @@ def _landline(match: re.Match[str]) -> str:
     return f"{area}-****{match[3] or match[5]}"
 
 
-def scrub(text: str) -> str:
+def scrub(text: str, *, first_generation_ids: bool = True) -> str:
     """``text`` with personal numbers masked: IDs ``420115********1234``, mobiles ``138****5678``.
 
     Catches 18- and 15-digit ID numbers, mobiles with a ``+86``/``0086`` prefix, spaces or
     hyphens (``138 0013 8000``), landlines (``027-8765 4321``, ``(027)87654321``) and all of them
     in full-width or other non-ASCII digits (made ASCII first). Numbers inside longer digit runs
     (grid codes in a longer code, amounts, years) are left alone.
+
+    Args:
+        text: Any text.
+        first_generation_ids: Also mask 15-digit ID numbers (一代证, void since 2013). Off
+            where 15-digit grid codes are shown, which they can resemble.
     """
     text = _ascii_digits(text)
     text = _ID_IN_TEXT.sub(lambda m: f"{m[1]}********{m[2]}", text)
-    text = _ID15_IN_TEXT.sub(lambda m: f"{m[1]}******{m[2]}", text)
+    if first_generation_ids:
+        text = _ID15_IN_TEXT.sub(lambda m: f"{m[1]}******{m[2]}", text)
     text = _MOBILE_IN_TEXT.sub(lambda m: f"{m[1] or ''}{m[2]}****{m[3]}", text)
     return _LANDLINE_IN_TEXT.sub(_landline, text)
 

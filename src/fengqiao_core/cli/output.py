@@ -13,6 +13,7 @@ bidi and format characters, lone surrogates) as JSON ``\uXXXX`` escapes.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,20 +27,46 @@ from rich.text import Text
 
 from fengqiao_core.errors import drop_controls, escape_controls, scrub
 
-__all__ = ["clean", "run", "say", "say_json", "table", "write_json_lines"]
+__all__ = ["clean", "masked", "run", "say", "say_json", "table", "write_json_lines"]
 
 _out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 _err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
+_WORD = re.compile(r"[0-9A-Za-z]*[A-Za-z][0-9A-Za-z]*")
+"""ASCII words with a letter in them: ids, digests, names of things — never a bare number."""
+_HELD = re.compile("\ue000([0-9]+)\ue001")
+
+
+def masked(text: str) -> str:
+    """``text`` with the phone and ID numbers in it masked, as the command line shows text.
+
+    :func:`fengqiao_core.errors.scrub`, minus what it would break on a screen: digits inside an
+    ASCII word (a matter id or a digest such as ``19145716455baa07``) are not a phone number,
+    and 15-digit runs are grid codes here (first-generation ID numbers are void since 2013).
+    """
+    if not any(c.isdigit() for c in text):
+        return text
+    if "\ue000" in text:  # the placeholder itself: mask everything, words included
+        return scrub(text, first_generation_ids=False)
+    words: list[str] = []
+
+    def hold(found: re.Match[str]) -> str:
+        words.append(found[0])
+        return f"\ue000{len(words) - 1}\ue001"
+
+    shown = scrub(_WORD.sub(hold, text), first_generation_ids=False)
+    return _HELD.sub(lambda m: words[int(m[1])], shown)
+
+
 def clean(value: object) -> str:
     """``str(value)`` with personal numbers masked and control, bidi, format characters escaped.
 
-    The masking is :func:`fengqiao_core.errors.scrub`'s (ID, mobile and landline numbers): what
-    the command line prints never shows one whole, even from text the library does not treat
-    as personal (a place named after a shop's phone number, a file name).
+    The masking is :func:`masked`'s: what the command line prints never shows an ID or phone
+    number whole, even from text the library does not treat as personal (a place named after a
+    shop's phone number, a file name).
     """
-    return escape_controls(scrub(str(value)))
+    return escape_controls(masked(str(value)))
 
 
 def _text(value: object, style: str = "") -> Text:
@@ -100,18 +127,19 @@ def say_json(value: Any) -> None:
     r"""Print ``value`` as indented JSON on stdout; CJK stays readable, controls are escaped.
 
     Outside strings JSON is ASCII, so escaping a character as ``\uXXXX`` keeps the document
-    valid and equal: ``json.loads`` gives back the very same value.
+    valid: ``json.loads`` gives back the same value, except that phone and ID numbers inside
+    string values are masked (:func:`masked`).
     """
     sys.stdout.write(_safe_json(value, indent=2) + "\n")
     sys.stdout.flush()
 
 
 def _scrubbed(value: Any) -> Any:
-    """``value`` with every string in it (keys included) passed through ``scrub``."""
+    """``value`` with every string value in it (not the keys) passed through :func:`masked`."""
     if isinstance(value, str):
-        return scrub(value)
+        return masked(value)
     if isinstance(value, dict):
-        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+        return {k: _scrubbed(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_scrubbed(v) for v in value]
     return value

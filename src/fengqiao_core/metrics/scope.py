@@ -54,7 +54,7 @@ class Period:
     def __attrs_post_init__(self) -> None:
         if self.until <= self.since:
             raise ValidationError("until", "the period must end after it starts")
-        if self.since.year < _FIRST_YEAR:
+        if self.since.year < _FIRST_YEAR - 1:  # a 1901 period compares with 1900
             raise ValidationError("since", f"a period lies within {_FIRST_YEAR}-{_LAST_YEAR}")
         if (self.until - dt.timedelta(microseconds=1)).year > _LAST_YEAR:
             raise ValidationError("until", f"a period lies within {_FIRST_YEAR}-{_LAST_YEAR}")

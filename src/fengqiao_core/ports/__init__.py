@@ -202,7 +202,7 @@ class Outbox(Protocol):
     """
 
     def add(self, message: OutboxMessage) -> None:
-        """Store a new message."""
+        """Store a new message; ``ConflictError`` if its id exists (at once, or at commit)."""
         ...
 
     def pending(self, now: dt.datetime, limit: int = 100) -> list[OutboxMessage]:
@@ -329,7 +329,10 @@ class VolunteerBackend(Protocol):
     def candidates(
         self, community: str, skills: Sequence[Skill], at: dt.datetime, limit: int = 5
     ) -> list[RedSteward]:
-        """Available stewards of ``community`` at ``at`` with all ``skills``, least loaded first."""
+        """Available stewards of ``community`` at ``at`` with all ``skills``, least loaded first.
+
+        Ties of load are broken by steward id.
+        """
         ...
 
     def record_assignment(self, steward_id: str) -> int:
@@ -346,10 +349,11 @@ class Channel(Protocol):
 
     Delivery is at least once: after a crash between sending and recording, or when a lease ran
     out, the same message is sent again. ``message.id`` is the idempotency key: it is the same
-    on every attempt of one message and unique across messages, so a channel (or the service
-    behind it) that remembers the ids it accepted delivers each message once.
+    on every attempt of one message and unique across messages. A channel (or the service
+    behind it) remembers the ids it delivered and answers a message sent again as delivered
+    without delivering it twice; the contract kit checks this.
     """
 
     def send(self, message: OutboxMessage) -> DeliveryResult:
-        """Try to deliver one message; use ``message.id`` as the idempotency key."""
+        """Try to deliver one message, once per ``message.id`` (a resend is not delivered again)."""
         ...

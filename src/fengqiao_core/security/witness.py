@@ -10,8 +10,11 @@ chain with a witness and names the first problem.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
@@ -268,13 +271,16 @@ def write_witness(path: Path, checkpoint: Checkpoint) -> None:
     """
     body = dict(_fields(checkpoint), at=checkpoint.at.isoformat(), format=FORMAT)
     text = json.dumps(body, indent=2, sort_keys=True) + "\n"
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.chmod(0o600)
-        temporary.replace(path)
+    temporary = None
+    try:  # a new owner-only file beside the target (never an existing one), renamed over it
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)  # nothing half-done is left beside the target
+        if temporary is not None:
+            with contextlib.suppress(OSError):  # nothing half-done is left beside the target
+                os.unlink(temporary)
         raise ConfigurationError(
             f"cannot write the witness file {str(path)!r} ({type(exc).__name__})"
         ) from None

@@ -32,15 +32,17 @@ class JsonLinesChannel:
         self._written: set[str] | None = None  # the ids in the file, read at the first send
 
     def _ids_in_file(self) -> set[str]:
+        """The ids already in the file, read once (``OSError`` if it cannot be read)."""
         if self._written is None:
-            self._written = set()
+            found: set[str] = set()
             if self.path.is_file():
-                with self.path.open(encoding="utf-8") as handle:
+                with self.path.open(encoding="utf-8", errors="replace") as handle:
                     for line in handle:
                         try:
-                            self._written.add(str(json.loads(line)["id"]))
-                        except (ValueError, KeyError, TypeError):
+                            found.add(str(json.loads(line)["id"]))
+                        except (ValueError, KeyError, TypeError, RecursionError):
                             continue  # a line we did not write: not ours to judge
+            self._written = found  # only once the whole file was read
         return self._written
 
     @classmethod

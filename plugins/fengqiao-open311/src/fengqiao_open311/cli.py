@@ -7,7 +7,10 @@ document or a request was refused (nothing imported), 2 the station or a file ca
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo
@@ -104,12 +107,16 @@ def export_command(
         return
     if out.is_dir() or not out.name:
         _fail(EXIT_UNREADABLE, f"--out names a folder ({out}); name a file in it")
-    partial = out.with_name(f".{out.name}.partial")
-    try:  # whole or not at all: a temporary file renamed over the target
-        partial.write_bytes(data)
-        partial.replace(out)
+    partial = None
+    try:  # whole or not at all: a new temporary file beside the target, renamed over it
+        handle, partial = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(partial, out)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
         _fail(EXIT_UNREADABLE, f"cannot write {out.name} ({type(exc).__name__})")
 
 

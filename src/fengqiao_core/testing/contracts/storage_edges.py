@@ -86,10 +86,15 @@ class StorageEdges(StorageFixtures):
         """A message id added by two open units is stored once; the second commit conflicts."""
         with backend.unit_of_work() as first, backend.unit_of_work() as second:
             first.outbox.add(d.message("msg1", text="第一条"))
-            second.outbox.add(d.message("msg1", text="第二条"))
+            try:  # a backend may refuse at add already
+                second.outbox.add(d.message("msg1", text="第二条"))
+                refused = False
+            except ConflictError:
+                refused = True
             first.commit()
-            with pytest.raises(ConflictError):
-                second.commit()
+            if not refused:
+                with pytest.raises(ConflictError):
+                    second.commit()
         with backend.unit_of_work() as uow:
             pending = uow.outbox.pending(d.AT)
         assert [(m.id, m.text.reveal()) for m in pending] == [("msg1", "第一条")]
