@@ -292,7 +292,9 @@ class Address(Sensitive):
         """
         raw = drop_controls(self._raw)
         kept = raw[: min(6, len(raw) // 3)]
-        return "".join("*" if c.isdigit() else c for c in kept) + "****"
+        if not kept.isalpha():  # the common district prefix is all letters: nothing to hide
+            kept = "".join("*" if c.isdigit() else c for c in kept)
+        return kept + "****"
 
 
 class FreeText(Sensitive):
