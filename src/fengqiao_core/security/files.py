@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fengqiao_core.errors import ConfigurationError
 
-__all__ = ["read_regular_file"]
+__all__ = ["read_at_most", "read_regular_file"]
 
 
 def read_regular_file(path: Path | str, limit: int, what: str) -> bytes:
@@ -40,15 +40,25 @@ def read_regular_file(path: Path | str, limit: int, what: str) -> bytes:
             raise ConfigurationError(
                 f"{shown} is not a regular file (a directory, pipe, socket or device)"
             )
-        chunks: list[bytes] = []
-        left = limit + 1
-        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
-            chunks.append(chunk)
-            left -= len(chunk)
+        data = read_at_most(fd, limit + 1)
     except OSError as exc:
         raise ConfigurationError(f"cannot read {shown} ({type(exc).__name__})") from None
     finally:
         os.close(fd)
-    if left <= 0:
+    if len(data) > limit:
         raise ConfigurationError(f"{shown} is larger than {limit:,} bytes")
+    return data
+
+
+def read_at_most(fd: int, count: int) -> bytes:
+    """Up to ``count`` bytes from the open file ``fd`` (fewer at its end), a megabyte at a time.
+
+    Raises:
+        OSError: The read fails.
+    """
+    chunks: list[bytes] = []
+    left = count
+    while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+        chunks.append(chunk)
+        left -= len(chunk)
     return b"".join(chunks)

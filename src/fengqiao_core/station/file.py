@@ -37,6 +37,7 @@ from fengqiao_core.errors import ConfigurationError, ValidationError, describe_v
 from fengqiao_core.model import LabelledEnum, Skill
 from fengqiao_core.model.personal import Sensitive
 from fengqiao_core.rules.calendar import CalendarSettings, YearArrangement
+from fengqiao_core.security.files import read_at_most
 from fengqiao_core.serialization import FengqiaoConverter, make_converter
 from fengqiao_core.station.config import (
     COUNT_KEYS,
@@ -185,16 +186,11 @@ def _read(path: Path, name: str) -> bytes:
             raise ConfigurationError(
                 f"{name}: is not a regular file (a pipe, socket or device); give a TOML file"
             )
-        chunks: list[bytes] = []
-        left = MAX_FILE_BYTES + 1
-        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
-            chunks.append(chunk)
-            left -= len(chunk)
+        data = read_at_most(fd, MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ConfigurationError(f"{name}: cannot be read ({type(exc).__name__})") from None
     finally:
         os.close(fd)
-    data = b"".join(chunks)
     if len(data) > MAX_FILE_BYTES:
         raise ConfigurationError(
             f"{name}: is larger than a station file may be ({MAX_FILE_BYTES} bytes)"

@@ -9,13 +9,14 @@ the wrong column, matching a reference by its prefix, sorting versions as text.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import attrs
 import pytest
 
 from fengqiao_core.errors import ConflictError
 from fengqiao_core.model.personal import PersonName
-from fengqiao_core.ports import StorageBackend
+from fengqiao_core.ports import StorageBackend, UnitOfWork
 from fengqiao_core.testing.contracts import _data as d
 from fengqiao_core.testing.contracts._storage_base import StorageFixtures, attempt, write_everything
 from fengqiao_core.testing.contracts._workers import record_sessions
@@ -25,6 +26,21 @@ __all__ = ["StorageEdges"]
 
 LONG = 250
 """Rows in the long-stream tests: past any page size of 100 or 200."""
+
+
+def _second_loses(first: UnitOfWork, second: UnitOfWork, write: Callable[[], object]) -> None:
+    """``second`` writes what ``first`` wrote too; ``first`` commits; ``second`` must conflict.
+
+    A backend may refuse at the write already, or at the latest at ``second``'s commit.
+    """
+    try:
+        write()
+    except ConflictError:
+        first.commit()
+        return
+    first.commit()
+    with pytest.raises(ConflictError):
+        second.commit()
 
 
 class StorageEdges(StorageFixtures):
@@ -66,15 +82,11 @@ class StorageEdges(StorageFixtures):
         with backend.unit_of_work() as first, backend.unit_of_work() as second:
             one, two = first.people.get("p1"), second.people.get("p1")
             first.people.update(attrs.evolve(one, name=PersonName("第一")))
-            try:  # a backend may refuse at update already
-                second.people.update(attrs.evolve(two, name=PersonName("第二")))
-                refused = False
-            except ConflictError:
-                refused = True
-            first.commit()
-            if not refused:
-                with pytest.raises(ConflictError):
-                    second.commit()
+            _second_loses(
+                first,
+                second,
+                lambda: second.people.update(attrs.evolve(two, name=PersonName("第二"))),
+            )
         with backend.unit_of_work() as uow:
             stored = uow.people.get("p1")
         assert stored.version == 2
@@ -86,15 +98,9 @@ class StorageEdges(StorageFixtures):
         """A message id added by two open units is stored once; the second commit conflicts."""
         with backend.unit_of_work() as first, backend.unit_of_work() as second:
             first.outbox.add(d.message("msg1", text="第一条"))
-            try:  # a backend may refuse at add already
-                second.outbox.add(d.message("msg1", text="第二条"))
-                refused = False
-            except ConflictError:
-                refused = True
-            first.commit()
-            if not refused:
-                with pytest.raises(ConflictError):
-                    second.commit()
+            _second_loses(
+                first, second, lambda: second.outbox.add(d.message("msg1", text="第二条"))
+            )
         with backend.unit_of_work() as uow:
             pending = uow.outbox.pending(d.AT)
         assert [(m.id, m.text.reveal()) for m in pending] == [("msg1", "第一条")]
