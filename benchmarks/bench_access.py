@@ -127,6 +127,6 @@ def access_overhead(quick: bool) -> Measurement:
     ours, baseline = interleave(
         lambda: _workload(StationService, plugins, config, count),
         lambda: _workload(Unchecked, plugins, config, count),
-        rounds=5 if quick else 7,
+        rounds=11 if quick else 7,
     )
     return Measurement(ours / count * 1e6, baseline / count * 1e6, "µs/matter")

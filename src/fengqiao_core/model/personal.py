@@ -67,7 +67,7 @@ class Sensitive:
     outside :func:`fengqiao_core.security.pickling.personal_pickling`.
     """
 
-    __slots__ = ("_raw", "_withheld")
+    __slots__ = ("_raw",)
     kind: ClassVar[str] = "personal value"
     _raw: str
 

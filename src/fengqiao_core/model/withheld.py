@@ -20,6 +20,8 @@ __all__ = ["is_withheld", "withhold"]
 S = TypeVar("S", bound=Sensitive)
 _WITHHELD: dict[type[Sensitive], type[Sensitive]] = {}
 _WITHHELD_TYPES: set[type] = set()
+_new = object.__new__
+_set_raw = vars(Sensitive)["_raw"].__set__  # the slot itself
 
 
 def _refuse(*_: object) -> NoReturn:
@@ -47,20 +49,14 @@ def _withheld_type(cls: type[S]) -> type[S]:
 
 
 def withhold(value: S) -> S:
-    """The same kind of value holding only ``value``'s mask (idempotent).
-
-    The withheld twin is kept on the value (a private slot), so masking a stored value again —
-    every masked read of the same matter — costs one attribute read.
-    """
-    kind = type(value)
-    if kind in _WITHHELD_TYPES:
-        return value
-    found: S | None = getattr(value, "_withheld", None)  # the twin, once made
-    if found is not None:
-        return found
-    withheld: S = object.__new__(_WITHHELD.get(kind) or _withheld_type(kind))  # type: ignore[assignment]
-    object.__setattr__(withheld, "_raw", value.mask())
-    object.__setattr__(value, "_withheld", withheld)
+    """The same kind of value holding only ``value``'s mask (idempotent)."""
+    made = _WITHHELD.get(type(value))
+    if made is None:
+        if type(value) in _WITHHELD_TYPES:
+            return value
+        made = _withheld_type(type(value))
+    withheld: S = _new(made)  # type: ignore[assignment]
+    _set_raw(withheld, value.mask())
     return withheld
 
 

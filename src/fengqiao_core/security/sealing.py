@@ -28,7 +28,7 @@ import attrs
 from fengqiao_core.errors import IntegrityError
 from fengqiao_core.model import Matter, MatterEvent, Party, Person, Sensitive
 from fengqiao_core.model.sealed import envelope, erase, is_erased, is_sealed, seal_as
-from fengqiao_core.model.withheld import is_withheld
+from fengqiao_core.model.withheld import is_withheld, withhold
 from fengqiao_core.security.datakeys import DataKeys
 
 __all__ = ["Sealer"]
@@ -101,9 +101,13 @@ class Sealer:
         """``value`` with every plain personal value inside it sealed."""
         return self._walk(value, None, self._seal_one)
 
-    def unseal(self, value: Any) -> Any:
-        """``value`` with every sealed value inside it opened (or erased: key destroyed)."""
-        return self._walk(value, None, self._open_one)
+    def unseal(self, value: Any, *, withheld: bool = False) -> Any:
+        """``value`` with every sealed value inside it opened (or erased: key destroyed).
+
+        With ``withheld`` each opened value comes out withheld (its mask only,
+        :func:`~fengqiao_core.model.withheld.withhold`): a masked read makes one copy, not two.
+        """
+        return self._walk(value, None, self._open_withheld if withheld else self._open_one)
 
     def _walk(self, value: Any, outer: _Subject | None, leaf: Any) -> Any:
         if isinstance(value, _SEQUENCES):
@@ -149,6 +153,9 @@ class Sealer:
         made = seal_as(type(value), text)
         self._opened[id(made)] = (made, value)  # what this unit sealed it opens for free
         return made
+
+    def _open_withheld(self, value: Sensitive, where: _Subject, name: str) -> Sensitive:
+        return withhold(self._open_one(value, where, name))
 
     def _open_one(self, value: Sensitive, where: _Subject, name: str) -> Sensitive:
         known = self._opened.get(id(value))

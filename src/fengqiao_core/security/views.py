@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
+import types
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -95,12 +97,18 @@ def _replaced(value: Any, changes: dict[str, Any]) -> Any:
     Built without ``__init__``: the changed values are masks of values that were valid, so the
     validators ``attrs.evolve`` would run again (the bulk of a masked read) cannot fail.
     """
-    kind = type(value)
-    copy = (_COPIERS.get(kind) or _copier(kind))(value)
-    put = object.__setattr__
+    copy = _copier(type(value))(value)
     for name, new in changes.items():
-        put(copy, name, new)
+        _setter(type(value), name)(copy, new)
     return copy
+
+
+def _setter(kind: type, name: str) -> Callable[[Any, Any], None]:
+    """How to set field ``name`` on an instance of ``kind``: its slot when it has one."""
+    slot = getattr(kind, name, None)
+    if isinstance(slot, types.MemberDescriptorType):
+        return slot.__set__
+    return lambda instance, new: object.__setattr__(instance, name, new)
 
 
 _COPIERS: dict[type, Callable[[Any], Any]] = {}
@@ -108,14 +116,23 @@ _COPIERS: dict[type, Callable[[Any], Any]] = {}
 
 def _copier(kind: type) -> Callable[[Any], Any]:
     """A function copying every field of attrs class ``kind``, made once per class."""
-    lines = ["def copy(value):", "    made = new(kind)"]
-    lines += [f"    put(made, {name!r}, value.{name})" for name in _field_names(kind)]
-    source = "\n".join([*lines, "    return made"])
-    names: dict[str, Any] = {"new": object.__new__, "put": object.__setattr__, "kind": kind}
-    exec(compile(source, f"<copy {kind.__qualname__}>", "exec"), names)
-    made: Callable[[Any], Any] = names["copy"]
-    _COPIERS[kind] = made
+    made = _COPIERS.get(kind)
+    if made is None:
+        names = _field_names(kind)
+        lines = ["def generated(value):", "    made = new(kind)"]
+        lines += [f"    set_{i}(made, value.{name})" for i, name in enumerate(names)]
+        made = _compiled([*lines, "    return made"], f"copy {kind.__qualname__}", kind=kind)
+        _COPIERS[kind] = made
     return made
+
+
+def _compiled(lines: list[str], label: str, **names: Any) -> Callable[[Any], Any]:
+    """The function ``generated`` that ``lines`` define, given the setters of ``names["kind"]``."""
+    kind = names["kind"]
+    names.update({f"set_{i}": _setter(kind, n) for i, n in enumerate(_field_names(kind))})
+    names["new"] = object.__new__
+    exec(compile("\n".join(lines), f"<{label}>", "exec"), names)
+    return names["generated"]  # type: ignore[no-any-return]
 
 
 def _mask(value: Any) -> Any:
@@ -128,10 +145,8 @@ def _mask(value: Any) -> Any:
     if isinstance(value, Sensitive):
         return withhold(value)
     if kind is tuple or kind is list:
-        items = [_mask(v) for v in value]
-        if all(new is old for new, old in zip(items, value, strict=True)):
-            return value
-        return tuple(items) if kind is tuple else items
+        items = kind(map(_mask, value))
+        return value if all(map(operator.is_, items, value)) else items
     if kind is GeoPoint:
         return _replaced(value, {"lon": round(value.lon, 3), "lat": round(value.lat, 3)})
     if not attrs.has(kind) or not _maskable(kind):  # nothing inside to withhold
@@ -146,25 +161,35 @@ _MASKERS: dict[type, Callable[[Any], Any]] = {}
 def _masker(kind: type) -> Callable[[Any], Any]:
     """A function masking the fields of attrs class ``kind`` that may hold personal values.
 
-    Made once per class: the loop over the fields :func:`_maskable` found, unrolled.
+    Made once per class: the loop over the fields :func:`_maskable` found, unrolled; a copy is
+    made only when a field changed, each field set once, slot by slot.
     """
-    lines = ["def mask(value):", "    changes = {}"]
-    for name in _maskable(kind):
+    fields = _field_names(kind)
+    maskable = [(fields.index(name), name) for name in _maskable(kind)]
+    lines = ["def generated(value):"]
+    for i, name in maskable:
         lines += [
-            f"    current = value.{name}",
-            "    if type(current) not in leaves:",
-            "        new = withhold(current) if isinstance(current, sensitive) else walk(current)",
-            f"        if new is not current: changes[{name!r}] = new",
+            f"    old_{i} = value.{name}",
+            f"    kind_{i} = type(old_{i})",
+            f"    if kind_{i} in leaves: new_{i} = old_{i}",
+            f"    elif isinstance(old_{i}, sensitive): new_{i} = withhold(old_{i})",
+            f"    elif kind_{i} in maskers: new_{i} = maskers[kind_{i}](old_{i})",
+            f"    else: new_{i} = walk(old_{i})",
         ]
-    if kind is Party:  # with the ID's mask the birth date gives it back
-        lines.append("    if value.birth_date is not None: changes['birth_date'] = None")
-    lines.append("    return replaced(value, changes) if changes else value")
+    erase = kind is Party  # with the ID's mask the birth date gives it back
+    same = " and ".join(f"new_{i} is old_{i}" for i, _ in maskable) or "True"
+    if erase:
+        same += " and value.birth_date is None"
+    lines += [f"    if {same}: return value", "    made = new(kind)"]
+    changed = {i: f"new_{i}" for i, _ in maskable}
+    if erase:
+        changed[fields.index("birth_date")] = "None"
+    lines += [f"    set_{i}(made, {changed.get(i, f'value.{n}')})" for i, n in enumerate(fields)]
     names: dict[str, Any] = {
-        "leaves": _LEAVES, "withhold": withhold, "sensitive": Sensitive, "walk": _mask,
-        "replaced": _replaced,
+        "leaves": _LEAVES, "sensitive": Sensitive, "withhold": withhold, "walk": _mask,
+        "maskers": _MASKERS, "kind": kind,
     }  # fmt: skip
-    exec(compile("\n".join(lines), f"<mask {kind.__qualname__}>", "exec"), names)
-    made: Callable[[Any], Any] = names["mask"]
+    made = _compiled([*lines, "    return made"], f"mask {kind.__qualname__}", **names)
     _MASKERS[kind] = made
     return made
 

@@ -4,7 +4,9 @@
 values of what the station writes (matter events, people) before they reach the backend and
 unseal what it reads, with one :class:`~fengqiao_core.security.datakeys.DataKeys` per unit of
 work (keys unwrapped once, AES-GCM objects reused). The backend only stores envelopes and
-wrapped keys (its ``keys`` repository); it writes no cryptography. The audit log and the
+wrapped keys (its ``keys`` repository); it writes no cryptography. A masked read goes through
+``masked_matters``, which opens each value straight into its withheld form (one copy of a
+matter instead of an opened one and then a masked one). The audit log and the
 outbox pass through unchanged: they hold no personal values.
 """
 
@@ -34,9 +36,10 @@ E = TypeVar("E", bound=Entity)
 
 
 class _Matters:
-    def __init__(self, inner: MatterRepository, sealer: Sealer) -> None:
+    def __init__(self, inner: MatterRepository, sealer: Sealer, *, withheld: bool = False) -> None:
         self._inner = inner
         self._sealer = sealer
+        self._withheld = withheld
 
     def append(self, events: Sequence[MatterEvent], expected_version: int) -> Matter:
         if expected_version == 0 and events:  # a new matter: no key of it can be stored yet
@@ -45,20 +48,21 @@ class _Matters:
         return self._sealer.unseal(self._inner.append(sealed, expected_version))  # type: ignore[no-any-return]
 
     def get(self, matter_id: str) -> Matter:
-        return self._sealer.unseal(self._inner.get(matter_id))  # type: ignore[no-any-return]
+        return self._sealer.unseal(self._inner.get(matter_id), withheld=self._withheld)  # type: ignore[no-any-return]
 
     def find_by_reference(self, reference: str) -> Matter | None:
         found = self._inner.find_by_reference(reference)
-        return None if found is None else self._sealer.unseal(found)
+        return None if found is None else self._sealer.unseal(found, withheld=self._withheld)
 
     def history(self, matter_id: str) -> list[MatterEvent]:
-        return [self._sealer.unseal(e) for e in self._inner.history(matter_id)]
+        shown = self._withheld
+        return [self._sealer.unseal(e, withheld=shown) for e in self._inner.history(matter_id)]
 
     def stream(
         self, where: MatterFilter | None = None, *, batch_size: int = 1000
     ) -> Iterator[Matter]:
         for matter in self._inner.stream(where, batch_size=batch_size):
-            yield self._sealer.unseal(matter)
+            yield self._sealer.unseal(matter, withheld=self._withheld)
 
     def aggregate(self, query: AggregateQuery) -> list[AggregateRow]:
         return self._inner.aggregate(query)
@@ -91,6 +95,8 @@ class SealedUnitOfWork:
         self.data_keys = keys
         sealer = Sealer(keys)
         self.matters = _Matters(inner.matters, sealer)
+        self.masked_matters: MatterRepository = _Matters(inner.matters, sealer, withheld=True)
+        """The matters as a masked read gets them: ``get`` and ``stream`` open values withheld."""
         self.people = _Entities(inner.people, sealer)
         self.places = _Entities(inner.places, sealer)
         self.teams = _Entities(inner.teams, sealer)
