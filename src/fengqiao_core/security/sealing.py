@@ -29,12 +29,12 @@ from fengqiao_core.errors import IntegrityError
 from fengqiao_core.model import Matter, MatterEvent, Party, Person, Sensitive
 from fengqiao_core.model.sealed import envelope, erase, is_erased, is_sealed, seal_as
 from fengqiao_core.model.withheld import is_withheld, withhold
+from fengqiao_core.security.copies import field_names, replaced
 from fengqiao_core.security.datakeys import DataKeys
 
 __all__ = ["Sealer"]
 
 _NONCE = 12
-_FIELDS: dict[type, tuple[str, ...]] = {}
 _PLANS: dict[type, tuple[str, ...]] = {}
 _SEQUENCES = (tuple, list)
 _PLAIN_TYPES: set[type] = set()
@@ -45,13 +45,6 @@ class _Subject(NamedTuple):
     person: str | None
     matter: str | None
     record: str
-
-
-def _fields(cls: type) -> tuple[str, ...]:
-    found = _FIELDS.get(cls)
-    if found is None:
-        found = _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls))
-    return found
 
 
 _EVENT, _MATTER, _PARTY, _PERSON, _OTHER = range(5)
@@ -139,7 +132,7 @@ class Sealer:
                 changes[name] = new
         if not changes:
             return value
-        return _replaced(value, changes)
+        return replaced(value, changes)
 
     def _seal_one(self, value: Sensitive, where: _Subject, name: str) -> Sensitive:
         if not _plain(value):
@@ -202,18 +195,6 @@ def _plain_type(cls: type) -> type[Sensitive]:
     return cls
 
 
-def _replaced(value: Any, changes: dict[str, Any]) -> Any:
-    """A copy of the attrs value ``value`` with ``changes``.
-
-    Validators are not run again: only personal values change, each for one of its own type.
-    """
-    cls = type(value)
-    made = object.__new__(cls)
-    for name in _fields(cls):
-        object.__setattr__(made, name, changes[name] if name in changes else getattr(value, name))
-    return made
-
-
 def _plan(cls: type) -> tuple[str, ...]:
     """The fields of the attrs class ``cls`` whose type may hold a personal value."""
     found = _PLANS.get(cls)
@@ -223,9 +204,9 @@ def _plan(cls: type) -> tuple[str, ...]:
     try:
         hints = typing.get_type_hints(cls)
     except Exception:  # an unresolvable annotation: walk every field
-        found = _fields(cls)
+        found = field_names(cls)
     else:
-        found = tuple(n for n in _fields(cls) if _may_hold(hints.get(n, Any)))
+        found = tuple(n for n in field_names(cls) if _may_hold(hints.get(n, Any)))
     _PLANS[cls] = found
     return found
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import operator
-import types
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -30,6 +29,7 @@ from fengqiao_core.model import (
     Sensitive,
 )
 from fengqiao_core.model.withheld import withhold
+from fengqiao_core.security.copies import compiled, field_names, replaced
 
 __all__ = ["SCREENING_READERS", "masked", "without_screening", "without_screening_events"]
 
@@ -45,15 +45,7 @@ def masked(value: T) -> T:
 
 _LEAVES: set[type] = {str, int, float, bool, type(None), dt.datetime, dt.date, dt.time}
 """Types :func:`_mask` passes through (grown as it meets enums and classes of no attrs)."""
-_FIELDS: dict[type, tuple[str, ...]] = {}
 _MASKABLE: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(kind: type) -> tuple[str, ...]:
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = _FIELDS[kind] = tuple(f.name for f in attrs.fields(kind))
-    return names
 
 
 def _may_hold(hint: Any, seen: set[type]) -> bool:
@@ -80,59 +72,15 @@ def _maskable(kind: type, seen: set[type] | None = None) -> tuple[str, ...]:
     try:
         hints = typing.get_type_hints(kind)
     except Exception:  # unresolvable annotations: look at every field
-        found = _field_names(kind)
+        found = field_names(kind)
     else:
         found = tuple(
             name
-            for name in _field_names(kind)
+            for name in field_names(kind)
             if name not in hints or _may_hold(hints[name], seen or {kind})
         )
     _MASKABLE[kind] = found
     return found
-
-
-def _replaced(value: Any, changes: dict[str, Any]) -> Any:
-    """A copy of the attrs instance ``value`` with ``changes``.
-
-    Built without ``__init__``: the changed values are masks of values that were valid, so the
-    validators ``attrs.evolve`` would run again (the bulk of a masked read) cannot fail.
-    """
-    copy = _copier(type(value))(value)
-    for name, new in changes.items():
-        _setter(type(value), name)(copy, new)
-    return copy
-
-
-def _setter(kind: type, name: str) -> Callable[[Any, Any], None]:
-    """How to set field ``name`` on an instance of ``kind``: its slot when it has one."""
-    slot = getattr(kind, name, None)
-    if isinstance(slot, types.MemberDescriptorType):
-        return slot.__set__
-    return lambda instance, new: object.__setattr__(instance, name, new)
-
-
-_COPIERS: dict[type, Callable[[Any], Any]] = {}
-
-
-def _copier(kind: type) -> Callable[[Any], Any]:
-    """A function copying every field of attrs class ``kind``, made once per class."""
-    made = _COPIERS.get(kind)
-    if made is None:
-        names = _field_names(kind)
-        lines = ["def generated(value):", "    made = new(kind)"]
-        lines += [f"    set_{i}(made, value.{name})" for i, name in enumerate(names)]
-        made = _compiled([*lines, "    return made"], f"copy {kind.__qualname__}", kind=kind)
-        _COPIERS[kind] = made
-    return made
-
-
-def _compiled(lines: list[str], label: str, **names: Any) -> Callable[[Any], Any]:
-    """The function ``generated`` that ``lines`` define, given the setters of ``names["kind"]``."""
-    kind = names["kind"]
-    names.update({f"set_{i}": _setter(kind, n) for i, n in enumerate(_field_names(kind))})
-    names["new"] = object.__new__
-    exec(compile("\n".join(lines), f"<{label}>", "exec"), names)
-    return names["generated"]  # type: ignore[no-any-return]
 
 
 def _mask(value: Any) -> Any:
@@ -148,7 +96,7 @@ def _mask(value: Any) -> Any:
         items = kind(map(_mask, value))
         return value if all(map(operator.is_, items, value)) else items
     if kind is GeoPoint:
-        return _replaced(value, {"lon": round(value.lon, 3), "lat": round(value.lat, 3)})
+        return replaced(value, {"lon": round(value.lon, 3), "lat": round(value.lat, 3)})
     if not attrs.has(kind) or not _maskable(kind):  # nothing inside to withhold
         _LEAVES.add(kind)
         return value
@@ -164,7 +112,7 @@ def _masker(kind: type) -> Callable[[Any], Any]:
     Made once per class: the loop over the fields :func:`_maskable` found, unrolled; a copy is
     made only when a field changed, each field set once, slot by slot.
     """
-    fields = _field_names(kind)
+    fields = field_names(kind)
     maskable = [(fields.index(name), name) for name in _maskable(kind)]
     lines = ["def generated(value):"]
     for i, name in maskable:
@@ -187,9 +135,9 @@ def _masker(kind: type) -> Callable[[Any], Any]:
     lines += [f"    set_{i}(made, {changed.get(i, f'value.{n}')})" for i, n in enumerate(fields)]
     names: dict[str, Any] = {
         "leaves": _LEAVES, "sensitive": Sensitive, "withhold": withhold, "walk": _mask,
-        "maskers": _MASKERS, "kind": kind,
+        "maskers": _MASKERS,
     }  # fmt: skip
-    made = _compiled([*lines, "    return made"], f"mask {kind.__qualname__}", **names)
+    made = compiled([*lines, "    return made"], f"mask {kind.__qualname__}", kind, **names)
     _MASKERS[kind] = made
     return made
 
