@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import threading
+import types
 import weakref
 from collections.abc import Callable
 from types import NoneType
@@ -280,7 +281,13 @@ class TrustedStructurer:
             fast_value = f"v{index}"
             if converter:
                 fast_value, value = f"{converter}({fast_value})", f"{converter}({value})"
-            fast.append(f"        s({a.name!r}, {fast_value})")
+            slot = getattr(cl, a.name, None)
+            if isinstance(slot, types.MemberDescriptorType):  # the slot's own setter: faster
+                setter = f"_{len(names)}"
+                names[setter] = slot.__set__
+                fast.append(f"        {setter}(o, {fast_value})")
+            else:
+                fast.append(f"        s({a.name!r}, {fast_value})")
             slow.append(f"    s({a.name!r}, {value})")
         fast += ["    except KeyError:", "        return slow(d)", "    return o"]
         slow.append("    return o")
@@ -300,13 +307,15 @@ class TrustedStructurer:
         kind, slot = item
         name, slow = f"_{len(names)}", f"_{len(names) + 1}"
         names[name], names[slow] = kind, hook  # the hook itself takes what is not text
+        lines = [] if key == target else [f"{target} = {key}"]
         return [
-            f"if type({key}) is str:",
+            *lines,
+            f"if type({target}) is str:",
             f"    w = _new({name})",
-            f"    _set(w, {slot!r}, {key})",
+            f"    _set(w, {slot!r}, {target})",
             f"    {target} = w",
             "else:",
-            f"    {target} = {slow}({key})",
+            f"    {target} = {slow}({target})",
         ]
 
 
