@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import typing
+
 import attrs
 import pytest
 
 from at_rest_helpers import invented_people, party, report_draft
 from fengqiao_core import model as m
 from fengqiao_core.errors import PermissionDenied
-from fengqiao_core.model.personal import Sensitive
+from fengqiao_core.model.personal import PersonName, Sensitive
 from fengqiao_core.model.withheld import is_withheld
-from fengqiao_core.security.views import masked
+from fengqiao_core.security import sealing, views
+from fengqiao_core.security.views import masked, without_screening
 from fengqiao_core.station.config import EncryptionSettings
 from station_helpers import MIAOSHAN, OFFICER, station
 
@@ -77,3 +81,80 @@ def test_a_read_with_a_purpose_still_reveals(reported):
     assert values
     assert not any(is_withheld(v) for v in values)
     assert all(v.reveal() for v in values)
+
+
+def test_a_non_officers_masked_read_is_withheld_and_unscreened():
+    service, _ = station()
+    worker = service.actor(MIAOSHAN.grid_workers[0].id)
+    (who,) = invented_people(1, seed="masked-reads-worker")
+    earlier = service.report(OFFICER, report_draft(who))
+    matter = service.report(worker, report_draft(who))
+    assert earlier.id in service.get(OFFICER, matter.id).related  # screening linked them
+    shown = service.get(worker, matter.id)
+    assert shown.related == ()
+    assert shown.alert is None
+    assert shown == masked(without_screening(service.get(OFFICER, matter.id, purpose=PURPOSE)))
+    assert all(is_withheld(v) for v in personal_values(shown))
+
+
+@attrs.frozen
+class Outer:
+    """A recursive pair: a personal value is reached from ``Inner`` only through ``Outer``."""
+
+    inner: Inner | None = None
+    name: PersonName | None = None
+
+
+@attrs.frozen
+class Inner:
+    outer: Outer | None = None
+    label: str = ""
+
+
+def test_recursive_types_are_walked_where_a_personal_value_can_be_reached():
+    assert sealing._plan(Inner) == ("outer",)
+    assert sealing._plan(Outer) == ("inner", "name")
+    assert views._maskable(Inner) == ("outer",)
+    assert views._maskable(Outer) == ("inner", "name")
+    nested = Outer(inner=Inner(outer=Outer(name=PersonName("欧阳明远"))))
+    assert is_withheld(masked(nested).inner.outer.name)
+
+
+@attrs.frozen
+class Planned:
+    name: PersonName | None = None
+    note: str = ""
+
+
+def test_a_plan_is_published_only_once_complete(monkeypatch):
+    entered, release = threading.Event(), threading.Event()
+    real = typing.get_type_hints
+
+    def held(cls, *args, **kwargs):
+        if cls is Planned:
+            entered.set()
+            assert release.wait(30)
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(sealing.typing, "get_type_hints", held)
+    planning = threading.Thread(target=sealing._plan, args=(Planned,))
+    planning.start()
+    assert entered.wait(30)
+    assert Planned not in sealing._PLANS  # no partial plan another thread would take as empty
+    release.set()
+    planning.join(30)
+    assert sealing._PLANS[Planned] == ("name",)
+
+
+@attrs.frozen(cache_hash=True)
+class Hashed:
+    name: PersonName
+
+
+def test_a_masked_copy_of_a_class_caching_its_hash_hashes():
+    original = Hashed(PersonName("欧阳明远"))
+    hash(original)  # the original's cache is filled: the copy must not inherit it
+    shown = masked(original)
+    assert is_withheld(shown.name)
+    assert hash(shown) == hash(Hashed(shown.name))
+    assert hash(shown) != hash(original)

@@ -43,8 +43,8 @@ def _withheld_type(cls: type[S]) -> type[S]:
             if isinstance(getattr(cls, name, None), property):
                 namespace[name] = property(_refuse)
         made = type(f"Withheld{cls.__name__}", (cls,), namespace)
+        _WITHHELD_TYPES.add(made)  # known as withheld before any thread can make one
         _WITHHELD[cls] = made
-        _WITHHELD_TYPES.add(made)
     return made  # type: ignore[return-value]
 
 

@@ -40,13 +40,27 @@ def setter(kind: type, name: str) -> Callable[[Any, Any], None]:
 def compiled(lines: list[str], label: str, kind: type, **names: Any) -> Callable[..., Any]:
     """The function ``generated`` that the source ``lines`` define.
 
-    The source sees ``kind``, ``new`` (``object.__new__``), ``set_<i>`` (the setter of the
-    ``i``-th field of ``kind``) and ``names``.
+    The source sees ``kind``, ``new`` (``object.__new__``; the hash cache emptied for a class
+    that keeps one), ``set_<i>`` (the setter of the ``i``-th field of ``kind``) and ``names``.
     """
     names.update({f"set_{i}": setter(kind, n) for i, n in enumerate(field_names(kind))})
-    names.update(kind=kind, new=object.__new__)
+    names.update(kind=kind, new=_new(kind))
     exec(compile("\n".join(lines), f"<{label}>", "exec"), names)
     return names["generated"]  # type: ignore[no-any-return]
+
+
+def _new(kind: type) -> Callable[[type], Any]:
+    """``object.__new__``, or for a class caching its hash one whose cache starts empty."""
+    cache = getattr(kind, "_attrs_cached_hash", None)  # attrs' slot for ``cache_hash=True``
+    if not isinstance(cache, types.MemberDescriptorType):
+        return object.__new__
+
+    def new(cls: type) -> Any:
+        made: Any = object.__new__(cls)
+        cache.__set__(made, None)
+        return made
+
+    return new
 
 
 def replaced(value: Any, changes: dict[str, Any]) -> Any:

@@ -196,33 +196,52 @@ def _plain_type(cls: type) -> type[Sensitive]:
 
 
 def _plan(cls: type) -> tuple[str, ...]:
-    """The fields of the attrs class ``cls`` whose type may hold a personal value."""
+    """The fields of the attrs class ``cls`` whose type may hold a personal value.
+
+    Published only once complete: no other thread ever sees a partial plan (a plan it would
+    take as "nothing to seal").
+    """
     found = _PLANS.get(cls)
-    if found is not None:
-        return found
-    _PLANS[cls] = ()  # a guard while a recursive type is planned
-    try:
-        hints = typing.get_type_hints(cls)
-    except Exception:  # an unresolvable annotation: walk every field
-        found = field_names(cls)
-    else:
-        found = tuple(n for n in field_names(cls) if _may_hold(hints.get(n, Any)))
-    _PLANS[cls] = found
+    if found is None:
+        try:
+            hints = typing.get_type_hints(cls)
+        except Exception:  # an unresolvable annotation: walk every field
+            found = field_names(cls)
+        else:
+            found = tuple(n for n in field_names(cls) if _may_hold(hints.get(n, Any), frozenset()))
+        _PLANS[cls] = found
     return found
 
 
-def _may_hold(hint: Any) -> bool:
+def _may_hold(hint: Any, path: frozenset[type]) -> bool:
+    """Whether a value of type ``hint`` may hold a personal value.
+
+    ``path`` holds the classes on the way here: met again, they add nothing their first visit
+    does not (a recursive type).
+    """
     if hint is Any:
         return True
     if typing.get_origin(hint) is not None or isinstance(hint, types.UnionType):
-        return any(_may_hold(a) for a in typing.get_args(hint) if a is not Ellipsis)
+        return any(_may_hold(a, path) for a in typing.get_args(hint) if a is not Ellipsis)
     if not isinstance(hint, type):
         return True  # a typing construct not understood here: walk it
     if issubclass(hint, Sensitive):
         return True
     if hint in (str, int, float, bool, type(None)) or not attrs.has(hint):
         return False
-    return any(_plan(c) for c in _family(hint))
+    return any(_holds(c, path | {c}) for c in _family(hint) if c not in path)
+
+
+def _holds(cls: type, path: frozenset[type]) -> bool:
+    """Whether some field of the attrs class ``cls`` may hold a personal value."""
+    planned = _PLANS.get(cls)
+    if planned is not None:
+        return bool(planned)
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:
+        return True
+    return any(_may_hold(hints.get(n, Any), path) for n in field_names(cls))
 
 
 def _family(cls: type) -> list[type]:

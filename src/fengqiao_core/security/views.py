@@ -48,8 +48,12 @@ _LEAVES: set[type] = {str, int, float, bool, type(None), dt.datetime, dt.date, d
 _MASKABLE: dict[type, tuple[str, ...]] = {}
 
 
-def _may_hold(hint: Any, seen: set[type]) -> bool:
-    """Whether a value of type ``hint`` may hold a personal value or a point (conservative)."""
+def _may_hold(hint: Any, path: frozenset[type]) -> bool:
+    """Whether a value of type ``hint`` may hold a personal value or a point (conservative).
+
+    ``path`` holds the classes on the way here: met again, they add nothing their first visit
+    does not (a recursive type).
+    """
     if hint in _LEAVES or hint is type(None):
         return False
     if isinstance(hint, type):
@@ -58,29 +62,29 @@ def _may_hold(hint: Any, seen: set[type]) -> bool:
         if issubclass(hint, Sensitive | GeoPoint):
             return True
         if attrs.has(hint):
-            return hint not in seen and bool(_maskable(hint, seen | {hint}))
+            return hint not in path and bool(_holding(hint, path | {hint}))
         return True  # an unknown class: look at the value
     args = typing.get_args(hint)
-    return not args or any(_may_hold(arg, seen) for arg in args if arg is not Ellipsis)
+    return not args or any(_may_hold(arg, path) for arg in args if arg is not Ellipsis)
 
 
-def _maskable(kind: type, seen: set[type] | None = None) -> tuple[str, ...]:
+def _maskable(kind: type) -> tuple[str, ...]:
     """The fields of attrs class ``kind`` whose declared types may hold personal values."""
     names = _MASKABLE.get(kind)
-    if names is not None:
-        return names
+    if names is None:
+        names = _MASKABLE[kind] = _holding(kind, frozenset())
+    return names
+
+
+def _holding(kind: type, path: frozenset[type]) -> tuple[str, ...]:
+    """:func:`_maskable` of ``kind`` reached through the classes in ``path``."""
     try:
         hints = typing.get_type_hints(kind)
     except Exception:  # unresolvable annotations: look at every field
-        found = field_names(kind)
-    else:
-        found = tuple(
-            name
-            for name in field_names(kind)
-            if name not in hints or _may_hold(hints[name], seen or {kind})
-        )
-    _MASKABLE[kind] = found
-    return found
+        return field_names(kind)
+    return tuple(
+        name for name in field_names(kind) if name not in hints or _may_hold(hints[name], path)
+    )
 
 
 def _mask(value: Any) -> Any:
@@ -124,7 +128,7 @@ def _masker(kind: type) -> Callable[[Any], Any]:
             f"    elif kind_{i} in maskers: new_{i} = maskers[kind_{i}](old_{i})",
             f"    else: new_{i} = walk(old_{i})",
         ]
-    erase = kind is Party  # with the ID's mask the birth date gives it back
+    erase = issubclass(kind, Party)  # with the ID's mask the birth date gives it back
     same = " and ".join(f"new_{i} is old_{i}" for i, _ in maskable) or "True"
     if erase:
         same += " and value.birth_date is None"
