@@ -51,6 +51,7 @@ from fengqiao_core.station.dispatch import Dispatcher, messages_for
 from fengqiao_core.station.identity import RecordedPeople, Roster
 from fengqiao_core.station.recording import CoveringStorage, covered_by
 from fengqiao_core.station.screening import ScreeningIndex
+from fengqiao_core.station.sealed import withheld_matters
 from fengqiao_core.station.values import (
     RETRIES,
     SYSTEM_ACTOR,
@@ -200,10 +201,12 @@ class StationCore:
             raise ValidationError("matter", f"expected a Matter, got {type(matter).__name__}")
         return self.roster.in_scope(args.actor(actor), matter)
 
-    def _visible(self, uow: UnitOfWork, actor: Actor, matter_id: str) -> Matter:
-        """The matter if it exists and is in the actor's scope; else :class:`_Hidden`."""
+    def _visible(
+        self, uow: UnitOfWork, actor: Actor, matter_id: str, masked: bool = False
+    ) -> Matter:
+        """The matter if in the actor's scope (``masked``: opened withheld); else ``_Hidden``."""
         try:
-            matter = uow.matters.get(matter_id)
+            matter = (withheld_matters(uow) if masked else uow.matters).get(matter_id)
         except NotFound:
             raise _Hidden from None
         if not self.in_scope(actor, matter):
@@ -219,19 +222,24 @@ class StationCore:
         self,
         actor: Actor,
         matter_id: str,
-        fetch: Callable[[UnitOfWork], T],
+        fetch: Callable[[UnitOfWork, Matter], T],
         action: str = READ,
+        *,
+        masked: bool = False,
     ) -> T:
-        """Read one matter's data within the actor's scope, as permission ``action`` allows."""
+        """``fetch(uow, matter)`` for a matter in the actor's scope, as ``action`` allows.
+
+        ``masked``: the matter ``fetch`` gets is opened withheld (a read without a purpose).
+        """
         matter_id = args.code(matter_id, "matter_id")
         self._authorise(actor, action, "matter", matter_id)
         with self._storage.unit_of_work() as uow:
             try:
-                self._visible(uow, actor, matter_id)
+                matter = self._visible(uow, actor, matter_id, masked)
             except _Hidden:
                 pass
             else:
-                return fetch(uow)
+                return fetch(uow, matter)
         raise self._hidden(actor, action, matter_id)
 
     def _audit(

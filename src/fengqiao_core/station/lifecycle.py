@@ -228,9 +228,7 @@ class LifecycleUseCases(StationCore):
                 matter_id=matter.id, version=version, at=at, actor=actor, score=score, comment=note
             )
 
-        kind = self._read(
-            actor, matter_id, lambda uow: uow.matters.get(matter_id).kind, A.FEEDBACK.value
-        )
+        kind = self._read(actor, matter_id, lambda uow, matter: matter.kind, A.FEEDBACK.value)
         if kind is MatterKind.HELP_REQUEST:
             return self._change(
                 actor, matter_id, A.FEEDBACK, extra=lambda m, v, at: [event(m, v, at)]

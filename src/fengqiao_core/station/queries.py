@@ -34,6 +34,7 @@ from fengqiao_core.security.witness import AuditReport, Checkpoint, check_chain,
 from fengqiao_core.station import arguments as args
 from fengqiao_core.station.core import StationCore
 from fengqiao_core.station.recording import covering_unit
+from fengqiao_core.station.sealed import withheld_matters
 
 __all__ = ["StationQueries"]
 
@@ -52,7 +53,7 @@ class StationQueries(StationCore):
         shown and the read is audited (who, which matter, which fields, the purpose).
         """
         why = self._purpose(actor, purpose, matter_id)
-        matter = self._read(actor, matter_id, lambda uow: _reading(uow, why).get(matter_id))
+        matter = self._read(actor, matter_id, lambda uow, found: found, masked=why is None)
         if actor.role not in SCREENING_READERS:
             matter = without_screening(matter)
         return self._personal(actor, matter_id, matter, why)
@@ -62,7 +63,9 @@ class StationQueries(StationCore):
     ) -> list[MatterEvent]:
         """One matter's full history: every event with actor, time and reason (as :meth:`get`)."""
         why = self._purpose(actor, purpose, matter_id)
-        events = self._read(actor, matter_id, lambda uow: _reading(uow, why).history(matter_id))
+        events = self._read(
+            actor, matter_id, lambda uow, _: _history(uow, why is None).history(matter_id)
+        )
         if actor.role not in SCREENING_READERS:
             events = without_screening_events(events)
         return self._personal(actor, matter_id, events, why)
@@ -147,20 +150,20 @@ class StationQueries(StationCore):
         reference = args.code(reference, "reference")
         self._authorise(actor, READ, "matter", "*")
         with self._storage.unit_of_work() as uow:
-            found = _reading(uow, None).find_by_reference(reference)
+            found = withheld_matters(uow).find_by_reference(reference)
         if found is None or not self.in_scope(actor, found):
             raise self._hidden(actor, READ, found.id if found else "*")
         return self._shown(actor, found)
 
     def _stream_scoped(self, actor: Actor, where: MatterFilter) -> Iterator[Matter]:
         with self._storage.unit_of_work() as uow:
-            for matter in _reading(uow, None).stream(where):
+            for matter in withheld_matters(uow).stream(where):
                 if self.in_scope(actor, matter):
                     yield self._shown(actor, matter)
 
     def _stream_open(self, actor: Actor, where: MatterFilter) -> Iterator[Matter]:
         with self._storage.unit_of_work() as uow:
-            for matter in _reading(uow, None).stream(where):
+            for matter in withheld_matters(uow).stream(where):
                 if is_open(matter) and self.in_scope(actor, matter):
                     yield self._shown(actor, matter)
 
@@ -233,13 +236,5 @@ class StationQueries(StationCore):
             )
 
 
-def _reading(uow: UnitOfWork, purpose: str | None) -> MatterRepository:
-    """The matters of ``uow`` for a read: without a purpose a sealed store opens them withheld.
-
-    The read is masked either way (:func:`~fengqiao_core.security.views.masked`); opening the
-    values withheld makes that one copy instead of two.
-    """
-    if purpose is not None:
-        return uow.matters
-    found: MatterRepository = getattr(uow, "masked_matters", uow.matters)
-    return found
+def _history(uow: UnitOfWork, masked: bool) -> MatterRepository:
+    return withheld_matters(uow) if masked else uow.matters

@@ -5,7 +5,7 @@ values of what the station writes (matter events, people) before they reach the 
 unseal what it reads, with one :class:`~fengqiao_core.security.datakeys.DataKeys` per unit of
 work (keys unwrapped once, AES-GCM objects reused). The backend only stores envelopes and
 wrapped keys (its ``keys`` repository); it writes no cryptography. A masked read goes through
-``masked_matters``, which opens each value straight into its withheld form (one copy of a
+``withheld_matters``, which opens each value straight into its withheld form (one copy of a
 matter instead of an opened one and then a masked one). The audit log and the
 outbox pass through unchanged: they hold no personal values.
 """
@@ -30,7 +30,7 @@ from fengqiao_core.ports import (
 from fengqiao_core.security.datakeys import DataKeys, KeyProvider
 from fengqiao_core.security.sealing import Sealer
 
-__all__ = ["SealedStorage", "SealedUnitOfWork"]
+__all__ = ["SealedStorage", "SealedUnitOfWork", "withheld_matters"]
 
 E = TypeVar("E", bound=Entity)
 
@@ -95,8 +95,12 @@ class SealedUnitOfWork:
         self.data_keys = keys
         sealer = Sealer(keys)
         self.matters = _Matters(inner.matters, sealer)
-        self.masked_matters: MatterRepository = _Matters(inner.matters, sealer, withheld=True)
-        """The matters as a masked read gets them: ``get`` and ``stream`` open values withheld."""
+        self.withheld_matters: MatterRepository = _Matters(inner.matters, sealer, withheld=True)
+        """The matters with every value opened withheld, for reads: NOT a finished masked view.
+
+        Birth dates and points come as stored; :func:`~fengqiao_core.security.views.masked`
+        makes the view. Never write through it (``append`` would return withheld values).
+        """
         self.people = _Entities(inner.people, sealer)
         self.places = _Entities(inner.places, sealer)
         self.teams = _Entities(inner.teams, sealer)
@@ -164,3 +168,14 @@ class SealedStorage:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+def withheld_matters(uow: UnitOfWork) -> MatterRepository:
+    """The matters of ``uow`` for a masked read: a sealed unit opens their values withheld.
+
+    Not a finished masked view (birth dates and points come as stored): the caller applies
+    :func:`~fengqiao_core.security.views.masked`, which then has nothing left to copy but
+    those. Other units give their ``matters``.
+    """
+    found: MatterRepository = getattr(uow, "withheld_matters", uow.matters)
+    return found
