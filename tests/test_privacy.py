@@ -123,3 +123,27 @@ def test_sensitive_values_compare_by_raw_value():
     assert PhoneNumber("13812345678") == PhoneNumber("13812345678")
     assert PhoneNumber("13812345678") != PhoneNumber("13812345679")
     assert len({PersonName("张三"), PersonName("张三")}) == 1
+
+
+def _with_check(body: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+
+
+def test_a_birth_date_up_to_today_is_accepted_and_tomorrow_refused():
+    today = dt.date.today()
+    born = _with_check(f"420115{today:%Y%m%d}001")
+    assert IdNumber(born).birth_date == today
+    tomorrow = _with_check(f"420115{today + dt.timedelta(days=1):%Y%m%d}001")
+    with pytest.raises(ValidationError, match="out of range"):
+        IdNumber(tomorrow)
+
+
+@given(id_numbers, st.sampled_from("0123456789X"))
+def test_only_the_right_check_character_is_accepted(number, check):
+    raw = number.reveal()
+    if check == raw[17]:
+        assert IdNumber(raw[:17] + check) == number
+    else:
+        with pytest.raises(ValidationError, match="check digit"):
+            IdNumber(raw[:17] + check)

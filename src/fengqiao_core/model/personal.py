@@ -35,6 +35,9 @@ __all__ = [
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+_ID_ZERO = 48 * sum(_ID_WEIGHTS)  # the weighted sum of seventeen "0" characters' codes
+_SURELY_PAST = 2026
+"""A birth year before this one is not in the future (``date.today()`` is asked only after)."""
 _PROVINCES = frozenset(
     {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46}
     | {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82}
@@ -203,9 +206,10 @@ def _id_problem(raw: str) -> str | None:
         born = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
     except ValueError:
         return "has an impossible birth date"
-    if born.year < 1900 or born > dt.date.today():
+    if born.year < 1900 or (born.year >= _SURELY_PAST and born > dt.date.today()):
         return "has a birth date out of range"
-    total = sum(map(operator.mul, map(int, raw[:17]), _ID_WEIGHTS))
+    # the shape is ASCII: the weighted sum of the characters' codes less 48 times the weights'
+    total = sum(map(operator.mul, raw[:17].encode(), _ID_WEIGHTS)) - _ID_ZERO
     if _ID_CHECK[total % 11] != raw[17]:
         return "has a wrong check digit"
     return None
