@@ -206,7 +206,7 @@ class StationCore:
     ) -> Matter:
         """The matter if in the actor's scope (``masked``: opened withheld); else ``_Hidden``."""
         try:
-            matter = (withheld_matters(uow) if masked else uow.matters).get(matter_id)
+            matter = withheld_matters(uow, masked=masked).get(matter_id)
         except NotFound:
             raise _Hidden from None
         if not self.in_scope(actor, matter):

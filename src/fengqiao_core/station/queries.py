@@ -19,7 +19,7 @@ from fengqiao_core.model import (
     MatterKind,
     MatterTriaged,
 )
-from fengqiao_core.ports import AuditEntry, MatterFilter, MatterRepository, UnitOfWork
+from fengqiao_core.ports import AuditEntry, MatterFilter
 from fengqiao_core.rules.deadlines import SlaStatus, matter_sla_status
 from fengqiao_core.rules.lifecycle import is_open
 from fengqiao_core.security.access import READ, READ_AUDIT, READ_PERSONAL
@@ -64,7 +64,9 @@ class StationQueries(StationCore):
         """One matter's full history: every event with actor, time and reason (as :meth:`get`)."""
         why = self._purpose(actor, purpose, matter_id)
         events = self._read(
-            actor, matter_id, lambda uow, _: _history(uow, why is None).history(matter_id)
+            actor,
+            matter_id,
+            lambda uow, _: withheld_matters(uow, masked=why is None).history(matter_id),
         )
         if actor.role not in SCREENING_READERS:
             events = without_screening_events(events)
@@ -234,7 +236,3 @@ class StationQueries(StationCore):
                 witness=witness,
                 store=StoreContent(stored, self.converter, self.algorithms),
             )
-
-
-def _history(uow: UnitOfWork, masked: bool) -> MatterRepository:
-    return withheld_matters(uow) if masked else uow.matters

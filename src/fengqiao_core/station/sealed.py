@@ -170,12 +170,14 @@ class SealedStorage:
         return getattr(self.inner, name)
 
 
-def withheld_matters(uow: UnitOfWork) -> MatterRepository:
-    """The matters of ``uow`` for a masked read: a sealed unit opens their values withheld.
+def withheld_matters(uow: UnitOfWork, *, masked: bool = True) -> MatterRepository:
+    """The matters of ``uow`` for a read: for a ``masked`` one a sealed unit opens values withheld.
 
     Not a finished masked view (birth dates and points come as stored): the caller applies
     :func:`~fengqiao_core.security.views.masked`, which then has nothing left to copy but
-    those. Other units give their ``matters``.
+    those. An unmasked read, and units that do not seal, get ``uow.matters``.
     """
+    if not masked:
+        return uow.matters
     found: MatterRepository = getattr(uow, "withheld_matters", uow.matters)
     return found
